@@ -1,0 +1,83 @@
+package relay.proxy;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import relay.core.Json;
+import relay.core.api.ApiRequest;
+import relay.core.api.ApiResponse;
+import relay.core.api.RelayApi;
+import relay.core.error.ErrorKind;
+import relay.core.wire.ErrorBody;
+
+/**
+ * The Lambda entry point for API Gateway HTTP API events (payload format 2.0). All wiring happens in
+ * the constructor, during the init phase, so SnapStart captures it and each invocation only works.
+ */
+public final class ProxyHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+    private final RelayApi api;
+
+    /** Used by Lambda. */
+    public ProxyHandler() {
+        this(RelayWiring.fromLambdaEnvironment(System.getenv()));
+    }
+
+    public ProxyHandler(RelayApi api) {
+        this.api = api;
+    }
+
+    @Override
+    public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
+        String requestId = requestId(event);
+        byte[] body;
+        try {
+            body = body(event);
+        } catch (IllegalArgumentException e) {
+            return toEvent(new ApiResponse(400, Map.of("content-type", "application/json", "x-relay-request-id", requestId),
+                    Json.write(ErrorBody.of("The request body is marked base64 but is not valid base64.",
+                            ErrorKind.INVALID_REQUEST.type(), null, null))));
+        }
+        var http = event.getRequestContext() == null ? null : event.getRequestContext().getHttp();
+        String method = http == null ? "GET" : http.getMethod();
+        String path = event.getRawPath() != null ? event.getRawPath() : http == null ? "/" : http.getPath();
+        return toEvent(api.handle(new ApiRequest(requestId, method, path, headers(event), body)));
+    }
+
+    private static String requestId(APIGatewayV2HTTPEvent event) {
+        var context = event.getRequestContext();
+        return context != null && context.getRequestId() != null ? context.getRequestId() : UUID.randomUUID().toString();
+    }
+
+    private static byte[] body(APIGatewayV2HTTPEvent event) {
+        if (event.getBody() == null) return new byte[0];
+        return event.getIsBase64Encoded()
+                ? Base64.getDecoder().decode(event.getBody())
+                : event.getBody().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static Map<String, String> headers(APIGatewayV2HTTPEvent event) {
+        Map<String, String> headers = new HashMap<>();
+        if (event.getHeaders() != null) {
+            event.getHeaders().forEach((name, value) -> {
+                if (name != null && value != null) headers.put(name.toLowerCase(Locale.ROOT), value);
+            });
+        }
+        return headers;
+    }
+
+    private static APIGatewayV2HTTPResponse toEvent(ApiResponse response) {
+        return APIGatewayV2HTTPResponse.builder()
+                .withStatusCode(response.status())
+                .withHeaders(response.headers())
+                .withBody(response.body())
+                .withIsBase64Encoded(false)
+                .build();
+    }
+}

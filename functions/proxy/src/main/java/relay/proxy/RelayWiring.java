@@ -1,0 +1,84 @@
+package relay.proxy;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import relay.aws.AwsClients;
+import relay.aws.DynamoDbRequestLogStore;
+import relay.aws.SecretsManagerKeyStore;
+import relay.core.api.Authenticator;
+import relay.core.api.RelayApi;
+import relay.core.config.ConfigException;
+import relay.core.config.RelayConfig;
+import relay.core.gateway.Gateway;
+import relay.core.keys.KeyStore;
+import relay.core.log.RequestLogStore;
+import relay.core.provider.ModelRouter;
+import relay.providers.Providers;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+
+/** Relay's composition root: everything a process needs, built once. */
+public final class RelayWiring {
+    /** How long a provider call may take when config sets no timeout; inside API Gateway's 30 s. */
+    public static final Duration DEFAULT_PROVIDER_TIMEOUT = Duration.ofSeconds(25);
+
+    private RelayWiring() {}
+
+    /** The parts that differ between Lambda, the local server and tests. */
+    public record Parts(RelayConfig config, KeyStore keys, RequestLogStore logs, boolean masterKeyRequired,
+                        Duration logRetention, Clock clock) {}
+
+    public static RelayApi api(Parts parts) {
+        var http = Providers.httpClient();
+        var router = new ModelRouter(parts.config(), Providers.all(http, parts.clock()), DEFAULT_PROVIDER_TIMEOUT);
+        var gateway = new Gateway(router, parts.keys(), parts.clock());
+        var auth = new Authenticator(parts.keys(), parts.config().generalSettings().masterKey(), parts.masterKeyRequired());
+        return new RelayApi(gateway, router, auth, parts.logs(), parts.clock(), parts.logRetention());
+    }
+
+    /**
+     * The Lambda function's wiring, from its environment: {@code RELAY_SECRET_ARN},
+     * {@code RELAY_REQUEST_LOG_TABLE}, {@code RELAY_LOG_TTL_DAYS}, {@code RELAY_CONFIG_PATH},
+     * {@code RELAY_SECRET_REFRESH_SECONDS}. No AWS call happens here: clients connect on first use.
+     */
+    public static RelayApi fromLambdaEnvironment(Map<String, String> env) {
+        Region region = Region.of(env.getOrDefault("AWS_REGION", "us-east-1"));
+        var credentials = DefaultCredentialsProvider.builder().build();
+        String secretArn = require(env, "RELAY_SECRET_ARN");
+        String table = require(env, "RELAY_REQUEST_LOG_TABLE");
+        KeyStore keys = new SecretsManagerKeyStore(
+                AwsClients.secretsManager(region, credentials, uri(env.get("RELAY_SECRETSMANAGER_ENDPOINT"))),
+                secretArn, Duration.ofSeconds(Long.parseLong(env.getOrDefault("RELAY_SECRET_REFRESH_SECONDS", "300"))),
+                Clock.systemUTC());
+        DynamoDbClient dynamoDb = AwsClients.dynamoDb(region, credentials, uri(env.get("RELAY_DYNAMODB_ENDPOINT")));
+        return api(new Parts(loadConfig(env), keys, new DynamoDbRequestLogStore(dynamoDb, table), true,
+                logRetention(env), Clock.systemUTC()));
+    }
+
+    public static Duration logRetention(Map<String, String> env) {
+        return Duration.ofDays(Long.parseLong(env.getOrDefault("RELAY_LOG_TTL_DAYS", "30")));
+    }
+
+    /** {@code RELAY_CONFIG_PATH}, else {@code config.yaml} in the deployed artifact; none at all is an empty config. */
+    static RelayConfig loadConfig(Map<String, String> env) {
+        String configured = env.get("RELAY_CONFIG_PATH");
+        if (configured != null) return RelayConfig.load(Path.of(configured));
+        Path bundled = Path.of(env.getOrDefault("LAMBDA_TASK_ROOT", "."), "config.yaml");
+        return Files.isRegularFile(bundled) ? RelayConfig.load(bundled) : RelayConfig.empty();
+    }
+
+    private static String require(Map<String, String> env, String name) {
+        String value = env.get(name);
+        if (value == null || value.isBlank()) throw new ConfigException("environment variable " + name + " is not set");
+        return value;
+    }
+
+    private static URI uri(String value) {
+        return value == null || value.isBlank() ? null : URI.create(value);
+    }
+}

@@ -1,0 +1,95 @@
+package relay.aws;
+
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import relay.core.log.Diagnostics;
+import relay.core.log.RequestLog;
+import relay.core.log.RequestLogStore;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
+
+/** Writes one item per request. A DynamoDB failure is reported in Relay's own log and never reaches the client. */
+public final class DynamoDbRequestLogStore implements RequestLogStore {
+    private final DynamoDbClient dynamoDb;
+    private final String tableName;
+
+    public DynamoDbRequestLogStore(DynamoDbClient dynamoDb, String tableName) {
+        this.dynamoDb = dynamoDb;
+        this.tableName = tableName;
+    }
+
+    @Override
+    public void write(RequestLog record) {
+        try {
+            dynamoDb.putItem(PutItemRequest.builder().tableName(tableName).item(toItem(record)).build());
+        } catch (RuntimeException e) {
+            Diagnostics.warn("request_log_write_failed", "request_id", record.requestId(), "table", tableName,
+                    "error", e.getClass().getSimpleName());
+        }
+    }
+
+    public static Map<String, AttributeValue> toItem(RequestLog r) {
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put(RequestLogTable.PARTITION_KEY, s(r.requestId()));
+        item.put("time", s(r.time().toString()));
+        item.put("route", s(r.route()));
+        putString(item, "requested_model", r.requestedModel());
+        putString(item, "deployment", r.deployment());
+        item.put("status", n(r.status()));
+        item.put("latency_ms", n(r.latencyMillis()));
+        putNumber(item, "prompt_tokens", r.promptTokens());
+        putNumber(item, "completion_tokens", r.completionTokens());
+        putNumber(item, "total_tokens", r.totalTokens());
+        item.put("stream", AttributeValue.fromBool(r.stream()));
+        putString(item, "error_type", r.errorType());
+        putString(item, "error_code", r.errorCode());
+        item.put(RequestLogTable.TTL_ATTRIBUTE, n(r.expiresAt().getEpochSecond()));
+        return item;
+    }
+
+    public static RequestLog fromItem(Map<String, AttributeValue> item) {
+        return new RequestLog(
+                item.get(RequestLogTable.PARTITION_KEY).s(),
+                Instant.parse(item.get("time").s()),
+                item.get("route").s(),
+                string(item, "requested_model"),
+                string(item, "deployment"),
+                Integer.parseInt(item.get("status").n()),
+                Long.parseLong(item.get("latency_ms").n()),
+                integer(item, "prompt_tokens"),
+                integer(item, "completion_tokens"),
+                integer(item, "total_tokens"),
+                item.containsKey("stream") && item.get("stream").bool(),
+                string(item, "error_type"),
+                string(item, "error_code"),
+                Instant.ofEpochSecond(Long.parseLong(item.get(RequestLogTable.TTL_ATTRIBUTE).n())));
+    }
+
+    private static AttributeValue s(String value) {
+        return AttributeValue.fromS(value);
+    }
+
+    private static AttributeValue n(long value) {
+        return AttributeValue.fromN(Long.toString(value));
+    }
+
+    private static void putString(Map<String, AttributeValue> item, String name, String value) {
+        if (value != null && !value.isEmpty()) item.put(name, s(value));
+    }
+
+    private static void putNumber(Map<String, AttributeValue> item, String name, Integer value) {
+        if (value != null) item.put(name, n(value));
+    }
+
+    private static String string(Map<String, AttributeValue> item, String name) {
+        AttributeValue v = item.get(name);
+        return v == null ? null : v.s();
+    }
+
+    private static Integer integer(Map<String, AttributeValue> item, String name) {
+        AttributeValue v = item.get(name);
+        return v == null ? null : Integer.valueOf(v.n());
+    }
+}

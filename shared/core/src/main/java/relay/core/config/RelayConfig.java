@@ -1,0 +1,94 @@
+package relay.core.config;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Relay's configuration, in LiteLLM's {@code config.yaml} format so a LiteLLM user's file works as it
+ * is. Keys LiteLLM has and Relay does not use yet are ignored. Values of the form
+ * {@code os.environ/NAME} are references resolved through the {@link relay.core.keys.KeyStore}.
+ */
+public record RelayConfig(
+        List<ModelEntry> modelList,
+        RouterSettings routerSettings,
+        LitellmSettings litellmSettings,
+        GeneralSettings generalSettings) {
+
+    public RelayConfig {
+        modelList = modelList == null ? List.of() : List.copyOf(modelList);
+        routerSettings = routerSettings == null ? new RouterSettings(null, null) : routerSettings;
+        litellmSettings = litellmSettings == null ? new LitellmSettings(null, null) : litellmSettings;
+        generalSettings = generalSettings == null ? new GeneralSettings(null) : generalSettings;
+    }
+
+    /** One {@code model_list} entry: a deployment that serves the model group {@code model_name}. */
+    public record ModelEntry(String modelName, LitellmParams litellmParams, Map<String, Object> modelInfo) {}
+
+    /** {@code litellm_params}: {@code model} is {@code provider/model}; {@code api_key} is usually {@code os.environ/NAME}. */
+    public record LitellmParams(
+            String model, String apiBase, String apiKey, String apiVersion,
+            Integer rpm, Integer tpm, Double weight, Double timeout) {}
+
+    public record RouterSettings(Double timeout, Integer numRetries) {}
+
+    public record LitellmSettings(Boolean dropParams, Double requestTimeout) {}
+
+    public record GeneralSettings(String masterKey) {}
+
+    public static RelayConfig empty() {
+        return new RelayConfig(null, null, null, null);
+    }
+
+    private static final ObjectMapper YAML = YAMLMapper.builder()
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
+
+    public static RelayConfig parse(String yaml) {
+        RelayConfig config;
+        try {
+            config = yaml == null || yaml.isBlank() ? null : YAML.readValue(yaml, RelayConfig.class);
+        } catch (IOException e) {
+            throw new ConfigException("config.yaml is not valid: " + firstLine(e.getMessage()));
+        }
+        if (config == null) return empty();
+        config.validate();
+        return config;
+    }
+
+    public static RelayConfig load(Path file) {
+        try {
+            return parse(Files.readString(file));
+        } catch (IOException e) {
+            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
+        }
+    }
+
+    private void validate() {
+        for (int i = 0; i < modelList.size(); i++) {
+            ModelEntry entry = modelList.get(i);
+            String where = "model_list[" + i + "]";
+            if (entry == null) throw new ConfigException(where + " is empty");
+            if (entry.modelName() == null || entry.modelName().isBlank()) {
+                throw new ConfigException(where + ".model_name is required");
+            }
+            if (entry.litellmParams() == null || entry.litellmParams().model() == null
+                    || !entry.litellmParams().model().contains("/")) {
+                throw new ConfigException(where + ".litellm_params.model is required, as provider/model (e.g. openai/gpt-4o)");
+            }
+        }
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) return "unreadable YAML";
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+}

@@ -1,0 +1,28 @@
+package relay.core.log;
+
+import java.time.Instant;
+
+/**
+ * The record of one request, success or failure. Holds no key, secret or message text.
+ *
+ * @param route          method and path as called, e.g. {@code POST /v1/chat/completions}
+ * @param requestedModel the model the client named; null when the request never got that far
+ * @param deployment     the {@code provider/model} that answered; null when none did
+ * @param errorType      the OpenAI error type of a failure; null on success
+ * @param expiresAt      when the record may be deleted (the table's TTL)
+ */
+public record RequestLog(
+        String requestId,
+        Instant time,
+        String route,
+        String requestedModel,
+        String deployment,
+        int status,
+        long latencyMillis,
+        Integer promptTokens,
+        Integer completionTokens,
+        Integer totalTokens,
+        boolean stream,
+        String errorType,
+        String errorCode,
+        Instant expiresAt) {}

@@ -1,0 +1,23 @@
+package relay.core.provider;
+
+import java.time.Duration;
+
+/**
+ * One concrete model behind a model group: which provider serves it, under which name, where, and
+ * with which key reference.
+ *
+ * @param modelGroup    the name clients use ({@code model_name} in config)
+ * @param provider      the provider prefix, e.g. {@code openai}
+ * @param providerModel the provider's own model id, e.g. {@code gpt-4o}
+ * @param apiBase       the provider's base URL, or null for the provider's default
+ * @param apiKey        a config value: {@code os.environ/NAME}, a literal, or null for the provider's default key name
+ * @param timeout       how long one call may take
+ */
+public record Deployment(
+        String modelGroup, String provider, String providerModel, String apiBase, String apiKey, Duration timeout) {
+
+    /** {@code provider/model}, as logged and shown in {@code x-relay-model}. */
+    public String id() {
+        return provider + "/" + providerModel;
+    }
+}

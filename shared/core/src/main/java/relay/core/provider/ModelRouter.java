@@ -1,0 +1,72 @@
+package relay.core.provider;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import relay.core.config.RelayConfig;
+import relay.core.error.ErrorKind;
+import relay.core.error.RelayException;
+import relay.core.wire.ModelList;
+
+/**
+ * Decides which deployment serves a model name: a {@code model_name} from config first, else a
+ * {@code provider/model} name with a known provider, served with that provider's default key.
+ */
+public final class ModelRouter {
+    private final Map<String, Provider> providers;
+    private final Map<String, List<Deployment>> groups;
+
+    public ModelRouter(RelayConfig config, List<Provider> providers, Duration defaultTimeout) {
+        this.providers = providers.stream().collect(Collectors.toUnmodifiableMap(Provider::name, p -> p));
+        Duration routerTimeout = seconds(config.routerSettings().timeout(), defaultTimeout);
+        Map<String, List<Deployment>> byGroup = new LinkedHashMap<>();
+        for (RelayConfig.ModelEntry entry : config.modelList()) {
+            RelayConfig.LitellmParams params = entry.litellmParams();
+            String[] providerAndModel = params.model().split("/", 2);
+            if (!this.providers.containsKey(providerAndModel[0])) {
+                throw new relay.core.config.ConfigException("model_list entry '" + entry.modelName()
+                        + "' names provider '" + providerAndModel[0] + "', which Relay does not know; known: "
+                        + String.join(", ", this.providers.keySet().stream().sorted().toList()));
+            }
+            byGroup.computeIfAbsent(entry.modelName(), k -> new ArrayList<>()).add(new Deployment(
+                    entry.modelName(), providerAndModel[0], providerAndModel[1], params.apiBase(), params.apiKey(),
+                    seconds(params.timeout(), routerTimeout)));
+        }
+        byGroup.replaceAll((k, v) -> List.copyOf(v));
+        this.groups = Map.copyOf(byGroup);
+        this.defaultTimeout = routerTimeout;
+    }
+
+    private final Duration defaultTimeout;
+
+    /** The deployments that may serve {@code model}, in the order to try them. */
+    public List<Deployment> route(String model) {
+        List<Deployment> group = groups.get(model);
+        if (group != null) return group;
+        int slash = model.indexOf('/');
+        if (slash > 0 && slash < model.length() - 1 && providers.containsKey(model.substring(0, slash))) {
+            return List.of(new Deployment(model, model.substring(0, slash), model.substring(slash + 1), null, null, defaultTimeout));
+        }
+        throw new RelayException(ErrorKind.MODEL_NOT_FOUND, "The model '" + model + "' does not exist here: it is no model_name"
+                + " in Relay's config and no provider/model name with a known provider ("
+                + String.join(", ", providers.keySet().stream().sorted().toList()) + ").", "model");
+    }
+
+    public Provider provider(Deployment deployment) {
+        return providers.get(deployment.provider());
+    }
+
+    /** The configured model groups, as {@code GET /models} lists them. */
+    public List<ModelList.Model> models() {
+        return groups.entrySet().stream()
+                .map(e -> ModelList.Model.of(e.getKey(), e.getValue().get(0).provider()))
+                .toList();
+    }
+
+    private static Duration seconds(Double seconds, Duration fallback) {
+        return seconds == null || seconds <= 0 ? fallback : Duration.ofMillis((long) (seconds * 1000));
+    }
+}

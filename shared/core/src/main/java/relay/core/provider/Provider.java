@@ -1,0 +1,32 @@
+package relay.core.provider;
+
+import java.util.function.Consumer;
+import relay.core.error.ErrorKind;
+import relay.core.error.RelayException;
+import relay.core.wire.ChatCompletionChunk;
+import relay.core.wire.ChatCompletionRequest;
+import relay.core.wire.ChatCompletionResponse;
+import relay.core.wire.EmbeddingRequest;
+
+/**
+ * A model provider spoken to in its own wire format. Implementations translate OpenAI's request to
+ * the provider's and back, and report failures as {@link RelayException}s whose message names the
+ * provider and never holds the key.
+ */
+public interface Provider {
+    /** The prefix that selects this provider in a model name, e.g. {@code openai}. */
+    String name();
+
+    /** The key store field this provider's key is read from when the config names none; null if it needs no key. */
+    String defaultKeyName();
+
+    ChatCompletionResponse chat(ProviderCall<ChatCompletionRequest> call);
+
+    /** Streams the answer as chunks, in order; returns when the provider's stream has ended. */
+    void streamChat(ProviderCall<ChatCompletionRequest> call, Consumer<ChatCompletionChunk> chunks);
+
+    default EmbeddingResult embed(ProviderCall<EmbeddingRequest> call) {
+        throw new RelayException(ErrorKind.INVALID_REQUEST,
+                "Provider '" + name() + "' does not serve embeddings.", "model");
+    }
+}

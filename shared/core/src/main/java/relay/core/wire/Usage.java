@@ -1,0 +1,8 @@
+package relay.core.wire;
+
+/** Token counts of one call. */
+public record Usage(int promptTokens, int completionTokens, int totalTokens) {
+    public static Usage of(int promptTokens, int completionTokens) {
+        return new Usage(promptTokens, completionTokens, promptTokens + completionTokens);
+    }
+}
