@@ -10,6 +10,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -26,7 +27,9 @@ import relay.aws.DynamoDbRequestLogStore;
 import relay.aws.RequestLogTable;
 import relay.core.api.Authenticator;
 import relay.core.api.RelayApi;
+import relay.core.config.ConfigException;
 import relay.core.config.RelayConfig;
+import relay.core.keys.EnvironmentKeyStore;
 import relay.core.keys.KeyStore;
 import relay.dynamodb.embedded.EmbeddedDynamoDb;
 import relay.proxy.ProxyHandler;
@@ -67,10 +70,26 @@ public final class LocalServer implements AutoCloseable {
             System.exit(2);
             return;
         }
-        RelayConfig config = options.configFile() == null ? RelayConfig.empty() : RelayConfig.load(options.configFile());
-        LocalServer server = start(options, config, relay.core.keys.EnvironmentKeyStore.fromSystem());
+        Path configFile = options.configFile();
+        if (configFile == null && Files.isRegularFile(Path.of("config.yaml"))) configFile = Path.of("config.yaml");
+        RelayConfig config;
+        try {
+            config = configFile == null ? RelayConfig.empty() : RelayConfig.load(configFile);
+        } catch (ConfigException e) {
+            System.err.println("relay-local: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        KeyStore keys = EnvironmentKeyStore.fromSystem();
+        LocalServer server = start(options, config, keys);
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));
         System.out.println("Relay is listening on " + server.url() + "  (OpenAI base URL: " + server.url() + "/v1)");
+        System.out.println("  config: " + (configFile == null ? "none (provider/model names only)" : configFile.toAbsolutePath()));
+        System.out.println("  request log: embedded DynamoDB at " + server.dynamoDbEndpoint() + ", table " + REQUEST_LOG_TABLE
+                + (options.dataDir() == null ? " (in memory)" : " (kept in " + options.dataDir().toAbsolutePath() + ")"));
+        if (new Authenticator(keys, config.generalSettings().masterKey(), false).masterKey().isEmpty()) {
+            System.out.println("  no master key (RELAY_MASTER_KEY): open to this machine only");
+        }
     }
 
     static Options parse(String[] args) {
