@@ -70,6 +70,10 @@ public final class RelayApi {
         String errorCode = null;
         try {
             response = dispatch(method, request, trace);
+            if (trace.streamError() != null) {
+                errorType = trace.streamError().type();
+                errorCode = trace.streamError().code();
+            }
         } catch (RelayException e) {
             response = error(e, trace);
             errorType = e.kind().type();
@@ -133,6 +137,7 @@ public final class RelayApi {
             });
         } catch (RelayException e) {
             if (!started[0]) throw e;
+            trace.streamError(e.kind());
             // Bytes are out: the client learns of the failure from an error event, as OpenAI sends it.
             events.append("data: ").append(Json.write(errorBody(e))).append("\n\n");
             Map<String, String> headers = headers(trace, "text/event-stream");

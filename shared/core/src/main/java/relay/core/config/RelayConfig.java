@@ -1,5 +1,6 @@
 package relay.core.config;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -54,13 +55,20 @@ public record RelayConfig(
     public static RelayConfig parse(String yaml) {
         RelayConfig config;
         try {
-            config = yaml == null || yaml.isBlank() ? null : YAML.readValue(yaml, RelayConfig.class);
+            config = yaml == null || yaml.isBlank() ? null : read(yaml);
         } catch (IOException e) {
             throw new ConfigException("config.yaml is not valid: " + firstLine(e.getMessage()));
         }
         if (config == null) return empty();
         config.validate();
         return config;
+    }
+
+    /** A file of only comments holds no document at all: that is an empty config, not an error. */
+    private static RelayConfig read(String yaml) throws IOException {
+        try (JsonParser parser = YAML.createParser(yaml)) {
+            return parser.nextToken() == null ? null : YAML.readValue(parser, RelayConfig.class);
+        }
     }
 
     public static RelayConfig load(Path file) {

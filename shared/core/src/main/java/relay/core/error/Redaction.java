@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
 public final class Redaction {
     /** Shapes of provider keys (OpenAI/Anthropic {@code sk-…}, Google {@code AIza…}, bearer tokens). */
     private static final Pattern KEY_LIKE = Pattern.compile(
-            "(sk-[A-Za-z0-9_\\-*]{6,}|AIza[0-9A-Za-z_\\-]{20,}|(?i:bearer)\\s+[A-Za-z0-9._\\-~+/]{8,}=*)");
+            "\\b(sk-[A-Za-z0-9_\\-*]{6,}|AIza[0-9A-Za-z_\\-]{20,}|(?i:bearer)\\s+[A-Za-z0-9._\\-~+/]{8,}=*)");
 
     private Redaction() {}
 

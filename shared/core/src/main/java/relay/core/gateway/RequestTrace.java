@@ -2,6 +2,7 @@ package relay.core.gateway;
 
 import java.time.Duration;
 import java.time.Instant;
+import relay.core.error.ErrorKind;
 import relay.core.log.RequestLog;
 import relay.core.wire.Usage;
 
@@ -16,6 +17,7 @@ public final class RequestTrace {
     private Usage usage;
     private boolean stream;
     private boolean logged = true;
+    private ErrorKind streamError;
 
     public RequestTrace(String requestId, Instant start, String route) {
         this.requestId = requestId;
@@ -36,6 +38,11 @@ public final class RequestTrace {
     public void stream(boolean stream) { this.stream = stream; }
 
     public boolean logged() { return logged; }
+
+    /** A failure after the stream started: the client got status 200 and then an error event. */
+    public void streamError(ErrorKind kind) { this.streamError = kind; }
+
+    public ErrorKind streamError() { return streamError; }
 
     public void notLogged() { this.logged = false; }
 

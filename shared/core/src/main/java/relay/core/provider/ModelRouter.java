@@ -2,6 +2,7 @@ package relay.core.provider;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +37,7 @@ public final class ModelRouter {
                     seconds(params.timeout(), routerTimeout)));
         }
         byGroup.replaceAll((k, v) -> List.copyOf(v));
-        this.groups = Map.copyOf(byGroup);
+        this.groups = Collections.unmodifiableMap(byGroup); // config order, as GET /models lists them
         this.defaultTimeout = routerTimeout;
     }
 

@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import relay.core.error.RelayException;
 import relay.core.provider.Completions;
 import relay.core.provider.EmbeddingResult;
 import relay.core.provider.Provider;
@@ -58,6 +59,9 @@ public final class MockProvider implements Provider {
     @Override
     public EmbeddingResult embed(ProviderCall<EmbeddingRequest> call) {
         EmbeddingRequest request = call.request();
+        if (request.tokenInput()) {
+            throw RelayException.invalid("input", "The mock provider embeds text only; send 'input' as strings.");
+        }
         int dimensions = request.dimensions() == null ? DEFAULT_DIMENSIONS : request.dimensions();
         List<float[]> vectors = new ArrayList<>();
         int tokens = 0;

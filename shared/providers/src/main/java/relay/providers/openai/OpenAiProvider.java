@@ -65,6 +65,7 @@ public final class OpenAiProvider implements Provider {
     public ChatCompletionResponse chat(ProviderCall<ChatCompletionRequest> call) {
         ObjectNode body = call.request().providerBody(call.deployment().providerModel());
         body.remove("stream");
+        body.remove("stream_options"); // OpenAI rejects it without stream: true
         HttpResponse<byte[]> response = send(call, "/chat/completions", body, HttpResponse.BodyHandlers.ofByteArray());
         if (response.statusCode() / 100 != 2) throw providerError(call, response.statusCode(), response.body(), response.headers());
         try {
@@ -79,7 +80,8 @@ public final class OpenAiProvider implements Provider {
         ObjectNode body = call.request().providerBody(call.deployment().providerModel());
         body.put("stream", true);
         // Always ask for usage so the request log has token counts; the gateway hides it if the client did not ask.
-        ObjectNode streamOptions = body.putObject("stream_options");
+        ObjectNode streamOptions = body.get("stream_options") instanceof ObjectNode clientOptions
+                ? clientOptions : body.putObject("stream_options"); // keep the client's other options
         streamOptions.put("include_usage", true);
         HttpResponse<Stream<String>> response = send(call, "/chat/completions", body, HttpResponse.BodyHandlers.ofLines());
         try (Stream<String> lines = response.body()) {
@@ -155,14 +157,17 @@ public final class OpenAiProvider implements Provider {
 
     private <T> HttpResponse<T> send(ProviderCall<?> call, String path, ObjectNode body, HttpResponse.BodyHandler<T> handler) {
         String base = call.deployment().apiBase() == null ? defaultApiBase : call.deployment().apiBase();
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(stripSlash(base) + path))
-                .timeout(call.timeout())
-                .header("content-type", "application/json")
-                .header("accept", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.writeBytes(body)));
-        if (call.apiKey() != null) request.header("authorization", "Bearer " + call.apiKey());
         try {
+            // Built inside the try: a bad api_base fails here, in URI.create or newBuilder.
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(stripSlash(base) + path))
+                    .timeout(call.timeout())
+                    .header("content-type", "application/json")
+                    .header("accept", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(Json.writeBytes(body)));
+            if (call.apiKey() != null) request.header("authorization", "Bearer " + call.apiKey());
             return http.send(request.build(), handler);
+        } catch (java.net.http.HttpConnectTimeoutException e) {
+            throw unreachable(call, e);
         } catch (HttpTimeoutException e) {
             throw new RelayException(ErrorKind.REQUEST_TIMEOUT, providerLabel(call) + " did not answer within "
                     + call.timeout().toMillis() + " ms.", null, Map.of(), e);
