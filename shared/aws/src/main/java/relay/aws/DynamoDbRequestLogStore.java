@@ -1,5 +1,7 @@
 package relay.aws;
 
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -10,24 +12,47 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
 
-/** Writes one item per request. A DynamoDB failure is reported in Relay's own log and never reaches the client. */
+/**
+ * Writes one item per request. When DynamoDB fails, the record goes to the function's own log
+ * (CloudWatch) in full instead, so it is not lost, and the client never notices. After a failure the
+ * store stops trying DynamoDB for {@link #PAUSE_AFTER_FAILURE}, so an outage does not add a timeout
+ * to every request.
+ */
 public final class DynamoDbRequestLogStore implements RequestLogStore {
+    static final Duration PAUSE_AFTER_FAILURE = Duration.ofSeconds(10);
+
     private final DynamoDbClient dynamoDb;
     private final String tableName;
+    private final Clock clock;
+    private volatile Instant pausedUntil = Instant.MIN;
 
     public DynamoDbRequestLogStore(DynamoDbClient dynamoDb, String tableName) {
+        this(dynamoDb, tableName, Clock.systemUTC());
+    }
+
+    public DynamoDbRequestLogStore(DynamoDbClient dynamoDb, String tableName, Clock clock) {
         this.dynamoDb = dynamoDb;
         this.tableName = tableName;
+        this.clock = clock;
     }
 
     @Override
     public void write(RequestLog record) {
+        if (clock.instant().isBefore(pausedUntil)) {
+            keepInFunctionLog(record, "dynamodb_paused");
+            return;
+        }
         try {
             dynamoDb.putItem(PutItemRequest.builder().tableName(tableName).item(toItem(record)).build());
         } catch (RuntimeException e) {
-            Diagnostics.warn("request_log_write_failed", "request_id", record.requestId(), "table", tableName,
-                    "error", e.getClass().getSimpleName());
+            pausedUntil = clock.instant().plus(PAUSE_AFTER_FAILURE);
+            keepInFunctionLog(record, e.getClass().getSimpleName());
         }
+    }
+
+    /** The record holds no key or message text by construction, so it is safe to print whole. */
+    private void keepInFunctionLog(RequestLog record, String reason) {
+        Diagnostics.warn("request_log_write_failed", "table", tableName, "reason", reason, "record", record);
     }
 
     public static Map<String, AttributeValue> toItem(RequestLog r) {

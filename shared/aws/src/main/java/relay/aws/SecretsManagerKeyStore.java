@@ -24,6 +24,8 @@ import software.amazon.awssdk.services.secretsmanager.model.GetSecretValueReques
 public final class SecretsManagerKeyStore implements KeyStore {
     /** After a failed refresh, how long to go on with the old keys before trying again. */
     static final Duration RETRY_AFTER_FAILURE = Duration.ofSeconds(30);
+    /** With no keys at all, retry sooner: every request fails until the first load succeeds. */
+    static final Duration FIRST_LOAD_RETRY_AFTER_FAILURE = Duration.ofSeconds(2);
 
     private record Snapshot(Map<String, String> fields, Instant nextRefresh) {}
 
@@ -32,6 +34,8 @@ public final class SecretsManagerKeyStore implements KeyStore {
     private final Duration refreshInterval;
     private final Clock clock;
     private volatile Snapshot snapshot;
+    /** After a failed first load, callers fail fast until then instead of each waiting on Secrets Manager. */
+    private volatile Instant firstLoadRetryAt = Instant.MIN;
 
     public SecretsManagerKeyStore(SecretsManagerClient client, String secretId, Duration refreshInterval, Clock clock) {
         this.client = client;
@@ -48,21 +52,28 @@ public final class SecretsManagerKeyStore implements KeyStore {
     private Map<String, String> current() {
         Snapshot s = snapshot;
         if (s != null && clock.instant().isBefore(s.nextRefresh())) return s.fields();
+        if (s == null && clock.instant().isBefore(firstLoadRetryAt)) throw unavailable();
         synchronized (this) {
             s = snapshot;
             if (s != null && clock.instant().isBefore(s.nextRefresh())) return s.fields();
+            if (s == null && clock.instant().isBefore(firstLoadRetryAt)) throw unavailable();
             try {
                 snapshot = new Snapshot(load(), clock.instant().plus(refreshInterval));
             } catch (RuntimeException e) {
                 Diagnostics.warn("secret_refresh_failed", "secret", secretId, "error", e.getClass().getSimpleName());
                 if (s == null) {
-                    throw new RelayException(ErrorKind.SERVICE_UNAVAILABLE,
-                            "Relay could not read its keys from Secrets Manager; try again shortly.");
+                    firstLoadRetryAt = clock.instant().plus(FIRST_LOAD_RETRY_AFTER_FAILURE);
+                    throw unavailable();
                 }
                 snapshot = new Snapshot(s.fields(), clock.instant().plus(RETRY_AFTER_FAILURE));
             }
             return snapshot.fields();
         }
+    }
+
+    private static RelayException unavailable() {
+        return new RelayException(ErrorKind.SERVICE_UNAVAILABLE,
+                "Relay could not read its keys from Secrets Manager; try again shortly.");
     }
 
     private Map<String, String> load() {

@@ -6,7 +6,8 @@ import relay.core.Json;
 
 /**
  * Relay's own operational messages, one JSON line each on stderr (CloudWatch keeps a line as one
- * event). Callers pass only what is safe to print: never a key, never a request body.
+ * event). Callers pass only what is safe to print: never a key, never a request body. A record value
+ * is written as a JSON object; anything else as its string.
  */
 public final class Diagnostics {
     private Diagnostics() {}
@@ -24,7 +25,8 @@ public final class Diagnostics {
         line.put("level", level);
         line.put("event", event);
         for (int i = 0; i + 1 < fieldsAndValues.length; i += 2) {
-            line.put(String.valueOf(fieldsAndValues[i]), String.valueOf(fieldsAndValues[i + 1]));
+            Object value = fieldsAndValues[i + 1];
+            line.put(String.valueOf(fieldsAndValues[i]), value instanceof Record ? value : String.valueOf(value));
         }
         System.err.println(Json.write(line));
     }
