@@ -169,7 +169,7 @@ class LocalServerEndToEndTest {
         BadRequestException e = assertThrows(BadRequestException.class, () -> client.chat().completions().create(
                 ChatCompletionCreateParams.builder().model("gpt-4o").addUserMessage("hi").temperature(7.0).build()));
 
-        assertEquals("temperature", e.error().param().orElseThrow());
+        assertEquals("temperature", e.param().orElseThrow());
         assertEquals(400, logOf(e.headers().values("x-relay-request-id").get(0)).status());
     }
 

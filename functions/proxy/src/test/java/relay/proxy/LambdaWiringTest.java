@@ -1,0 +1,128 @@
+package relay.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import relay.aws.AwsClients;
+import relay.aws.DynamoDbRequestLogStore;
+import relay.aws.RequestLogTable;
+import relay.core.config.ConfigException;
+import relay.core.log.RequestLog;
+import relay.dynamodb.embedded.EmbeddedDynamoDb;
+import relay.testing.FakeSecretsManager;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+/**
+ * The function as Lambda builds it, from its environment alone: keys and master key from a Secrets
+ * Manager secret, the request log in DynamoDB (both real HTTP servers on loopback).
+ */
+class LambdaWiringTest {
+    static final String TABLE = "relay-request-log";
+    static final String SECRET = "relay/keys";
+
+    static EmbeddedDynamoDb dynamoDb;
+    static FakeSecretsManager secrets;
+    static DynamoDbClient reader;
+
+    @BeforeAll
+    static void start() {
+        // the SDK's default credential chain reads these; Lambda sets its own
+        System.setProperty("aws.accessKeyId", "test");
+        System.setProperty("aws.secretAccessKey", "test");
+        dynamoDb = EmbeddedDynamoDb.start();
+        secrets = FakeSecretsManager.start();
+        secrets.put(SECRET, "{\"RELAY_MASTER_KEY\":\"sk-relay-test-master-key\",\"OPENAI_API_KEY\":\"sk-unused-123456\"}");
+        reader = AwsClients.dynamoDb(Region.US_EAST_1, StaticCredentialsProvider.create(AwsBasicCredentials.create("t", "t")),
+                dynamoDb.endpoint());
+        reader.createTable(RequestLogTable.createRequest(TABLE));
+    }
+
+    @AfterAll
+    static void stop() {
+        reader.close();
+        dynamoDb.close();
+        secrets.close();
+    }
+
+    static Map<String, String> env(Path taskRoot) {
+        Map<String, String> env = new HashMap<>();
+        env.put("AWS_REGION", "us-east-1");
+        env.put("RELAY_SECRET_ARN", SECRET);
+        env.put("RELAY_REQUEST_LOG_TABLE", TABLE);
+        env.put("RELAY_DYNAMODB_ENDPOINT", dynamoDb.endpoint().toString());
+        env.put("RELAY_SECRETSMANAGER_ENDPOINT", secrets.endpoint().toString());
+        env.put("LAMBDA_TASK_ROOT", taskRoot.toString());
+        return env;
+    }
+
+    @Test
+    void servesWithTheSecretsMasterKey_andLogsToDynamoDb(@TempDir Path taskRoot) throws Exception {
+        Files.writeString(taskRoot.resolve("config.yaml"), """
+                model_list:
+                  - model_name: mock-gpt
+                    litellm_params: {model: mock/mock-gpt}
+                """);
+        ProxyHandler handler = new ProxyHandler(RelayWiring.fromLambdaEnvironment(env(taskRoot)));
+        int callsAfterInit = secrets.calls();
+
+        APIGatewayV2HTTPResponse response = handler.handleRequest(Events.load("chat-completions.json"), null);
+
+        assertEquals(0, callsAfterInit, "no secret is read in the init phase (SnapStart would capture it)");
+        assertEquals(200, response.getStatusCode(), response.getBody());
+        var item = reader.getItem(b -> b.tableName(TABLE).key(Map.of(RequestLogTable.PARTITION_KEY,
+                AttributeValue.fromS("c8tO5k8lSaWb3Qs=")))).item();
+        RequestLog log = DynamoDbRequestLogStore.fromItem(item);
+        assertEquals("mock/mock-gpt", log.deployment());
+        assertEquals(200, log.status());
+        assertEquals(401, handler.handleRequest(Events.load("wrong-key.json"), null).getStatusCode());
+    }
+
+    @Test
+    void aSecretWithoutMasterKey_meansRefusal(@TempDir Path taskRoot) {
+        secrets.put("relay/empty", "{\"OPENAI_API_KEY\":\"sk-x-123456\"}");
+        Map<String, String> env = env(taskRoot);
+        env.put("RELAY_SECRET_ARN", "relay/empty");
+        ProxyHandler handler = new ProxyHandler(RelayWiring.fromLambdaEnvironment(env));
+
+        APIGatewayV2HTTPResponse response = handler.handleRequest(Events.load("chat-completions.json"), null);
+
+        assertEquals(503, response.getStatusCode());
+        assertFalse(response.getBody().contains("sk-x-123456"));
+    }
+
+    @Test
+    void unreachableSecretsManager_is503_notACrash(@TempDir Path taskRoot) {
+        Map<String, String> env = env(taskRoot);
+        env.put("RELAY_SECRETSMANAGER_ENDPOINT", "http://127.0.0.1:9");
+        ProxyHandler handler = new ProxyHandler(RelayWiring.fromLambdaEnvironment(env));
+
+        APIGatewayV2HTTPResponse response = handler.handleRequest(Events.load("chat-completions.json"), null);
+
+        assertEquals(503, response.getStatusCode());
+        assertTrue(response.getBody().contains("Secrets Manager"), response.getBody());
+    }
+
+    @Test
+    void missingEnvironment_failsInitWithTheVariablesName(@TempDir Path taskRoot) {
+        Map<String, String> env = env(taskRoot);
+        env.remove("RELAY_REQUEST_LOG_TABLE");
+
+        ConfigException e = assertThrows(ConfigException.class, () -> RelayWiring.fromLambdaEnvironment(env));
+        assertTrue(e.getMessage().contains("RELAY_REQUEST_LOG_TABLE"));
+    }
+}
