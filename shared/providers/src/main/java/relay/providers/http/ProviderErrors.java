@@ -1,0 +1,86 @@
+package relay.providers.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.net.http.HttpHeaders;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import relay.core.Json;
+import relay.core.error.ErrorKind;
+import relay.core.error.Redaction;
+import relay.core.error.RelayException;
+
+/**
+ * Turns a provider's failure into Relay's error: the kind from the status, refined by the provider's
+ * words (so context-window and content-policy failures are recognisable for fallbacks), its
+ * {@code retry-after} kept, its message prefixed with the provider and scrubbed of keys.
+ */
+public final class ProviderErrors {
+    /** Phrases providers use when the prompt does not fit (OpenAI, Azure, Anthropic, Gemini, Bedrock, Cohere, Mistral …). */
+    private static final List<String> CONTEXT_WINDOW_PHRASES = List.of(
+            "context_length_exceeded", "maximum context length", "context length", "context window",
+            "prompt is too long", "too many tokens", "input is too long", "exceeds the maximum number of tokens",
+            "input token count", "reduce the length of the messages", "string too long", "too long for the model");
+
+    private static final List<String> CONTENT_POLICY_PHRASES = List.of(
+            "content_policy_violation", "content_filter", "content management policy", "content policy",
+            "safety system", "responsible ai", "blocked by our safety", "prohibited_content", "output blocked");
+
+    private ProviderErrors() {}
+
+    /** A provider's own words about a failure: its message and code, where its body has them. */
+    public record Details(String message, String code) {}
+
+    /** Reads the message and code from the error shapes providers use. */
+    public static Details details(byte[] body) {
+        if (body == null || body.length == 0) return new Details(null, null);
+        JsonNode root;
+        try {
+            root = Json.MAPPER.readTree(body);
+        } catch (IOException e) {
+            String text = new String(body, java.nio.charset.StandardCharsets.UTF_8).strip();
+            return new Details(text.length() > 300 ? text.substring(0, 300) : text, null);
+        }
+        if (root == null) return new Details(null, null);
+        if (root.isArray() && !root.isEmpty()) root = root.get(0); // Gemini's streaming errors come as an array
+        JsonNode error = root.path("error");
+        String message = firstText(error.path("message"), error, root.path("message"), root.path("Message"), root.path("detail"));
+        String code = firstText(error.path("code"), error.path("type"), error.path("status"), root.path("code"),
+                root.path("__type"), root.path("type"));
+        return new Details(message, code);
+    }
+
+    private static String firstText(JsonNode... candidates) {
+        for (JsonNode n : candidates) {
+            if (n != null && (n.isTextual() || n.isNumber()) && !n.asText().isBlank()) return n.asText();
+        }
+        return null;
+    }
+
+    public static RelayException from(String providerLabel, int status, byte[] body, HttpHeaders headers, String apiKey) {
+        Details details = details(body);
+        ErrorKind kind = classify(status, details);
+        Map<String, String> passOn = new HashMap<>();
+        if (headers != null) {
+            headers.firstValue("retry-after").ifPresent(v -> passOn.put("retry-after", v));
+            headers.firstValue("retry-after-ms").ifPresent(v -> passOn.put("retry-after-ms", v));
+        }
+        String detail = details.message() == null || details.message().isBlank()
+                ? "HTTP " + status : Redaction.scrub(details.message(), apiKey);
+        return new RelayException(kind, providerLabel + " returned " + status + ": " + detail, null, passOn, null);
+    }
+
+    public static ErrorKind classify(int status, Details details) {
+        String words = ((details.code() == null ? "" : details.code()) + " "
+                + (details.message() == null ? "" : details.message())).toLowerCase(Locale.ROOT);
+        if (status == 400 || status == 413 || status == 422) {
+            if (CONTEXT_WINDOW_PHRASES.stream().anyMatch(words::contains)) return ErrorKind.CONTEXT_WINDOW_EXCEEDED;
+        }
+        if (status == 400 || status == 403 || status == 422) {
+            if (CONTENT_POLICY_PHRASES.stream().anyMatch(words::contains)) return ErrorKind.CONTENT_POLICY;
+        }
+        return ErrorKind.fromProviderStatus(status);
+    }
+}

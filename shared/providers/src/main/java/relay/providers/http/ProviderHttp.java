@@ -1,0 +1,115 @@
+package relay.providers.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.util.Map;
+import relay.core.Json;
+import relay.core.error.ErrorKind;
+import relay.core.error.Redaction;
+import relay.core.error.RelayException;
+import relay.core.provider.ProviderCall;
+
+/**
+ * The one way adapters talk HTTP: sends a request within the call's timeout, and turns every
+ * failure (unreachable, timed out, non-2xx, unreadable) into a {@link RelayException} that names the
+ * provider and holds no key.
+ */
+public final class ProviderHttp {
+    private final HttpClient http;
+
+    public ProviderHttp(HttpClient http) {
+        this.http = http;
+    }
+
+    /** {@code provider (model)}, the prefix of every message about a call. */
+    public static String label(String provider, ProviderCall<?> call) {
+        return provider + " (" + call.deployment().providerModel() + ")";
+    }
+
+    /** POSTs {@code body} as JSON and returns the 2xx response's body as a stream; the caller closes it. */
+    public InputStream postJson(String label, ProviderCall<?> call, URI uri, Map<String, String> headers, Object body) {
+        return post(label, call, uri, headers, "application/json", Json.writeBytes(body));
+    }
+
+    /** POSTs raw bytes (for signed requests, whose body must be exactly what was signed). */
+    public InputStream post(String label, ProviderCall<?> call, URI uri, Map<String, String> headers, String contentType, byte[] body) {
+        HttpRequest.Builder request;
+        try {
+            request = HttpRequest.newBuilder(uri).timeout(call.timeout())
+                    .header("content-type", contentType)
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+            headers.forEach(request::header);
+        } catch (IllegalArgumentException e) {
+            throw new RelayException(ErrorKind.INVALID_REQUEST, "The api_base or a header of deployment "
+                    + call.deployment().id() + " is not valid.");
+        }
+        return send(label, call, request.build());
+    }
+
+    public InputStream get(String label, ProviderCall<?> call, URI uri, Map<String, String> headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(call.timeout()).GET();
+        headers.forEach(request::header);
+        return send(label, call, request.build());
+    }
+
+    private InputStream send(String label, ProviderCall<?> call, HttpRequest request) {
+        HttpResponse<InputStream> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        } catch (HttpConnectTimeoutException e) {
+            throw unreachable(label, call, e);
+        } catch (HttpTimeoutException e) {
+            throw new RelayException(ErrorKind.REQUEST_TIMEOUT, label + " did not answer within "
+                    + call.timeout().toMillis() + " ms.", null, Map.of(), e);
+        } catch (IOException e) {
+            throw unreachable(label, call, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RelayException(ErrorKind.PROVIDER_UNAVAILABLE, label + ": the call was interrupted.");
+        }
+        if (response.statusCode() / 100 == 2) return response.body();
+        byte[] errorBody;
+        try (InputStream in = response.body()) {
+            errorBody = in.readNBytes(64 * 1024);
+        } catch (IOException e) {
+            errorBody = new byte[0];
+        }
+        throw ProviderErrors.from(label, response.statusCode(), errorBody, response.headers(), call.apiKey());
+    }
+
+    /** Reads a whole JSON response; unreadable JSON is the provider's fault (502). */
+    public static JsonNode readJson(String label, InputStream body) {
+        try (body) {
+            JsonNode node = Json.MAPPER.readTree(body);
+            if (node == null || node.isMissingNode()) throw malformed(label);
+            return node;
+        } catch (IOException e) {
+            throw malformed(label);
+        }
+    }
+
+    public static RelayException malformed(String label) {
+        return new RelayException(ErrorKind.PROVIDER_ERROR, label + " returned a response Relay could not read.");
+    }
+
+    public static RelayException unreachable(String label, ProviderCall<?> call, Throwable cause) {
+        String reason = cause == null ? "I/O error"
+                : cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+        return new RelayException(ErrorKind.PROVIDER_UNAVAILABLE, "Could not reach " + label + ": "
+                + Redaction.scrub(reason, call.apiKey()), null, Map.of(), cause);
+    }
+
+    /** The deployment's {@code api_base}, else the provider's default, without a trailing slash. */
+    public static String base(ProviderCall<?> call, String defaultBase) {
+        String base = call.deployment().apiBase() == null || call.deployment().apiBase().isBlank()
+                ? defaultBase : call.deployment().apiBase();
+        return base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+    }
+}
