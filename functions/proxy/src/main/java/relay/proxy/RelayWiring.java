@@ -36,7 +36,8 @@ public final class RelayWiring {
     public static RelayApi api(Parts parts) {
         var http = Providers.httpClient();
         var router = new ModelRouter(parts.config(), Providers.all(http, parts.clock()), DEFAULT_PROVIDER_TIMEOUT);
-        var gateway = new Gateway(router, parts.keys(), parts.clock());
+        var gateway = new Gateway(router, parts.keys(), parts.clock(),
+                Boolean.TRUE.equals(parts.config().litellmSettings().dropParams()));
         var auth = new Authenticator(parts.keys(), parts.config().generalSettings().masterKey(), parts.masterKeyRequired());
         return new RelayApi(gateway, router, auth, parts.logs(), parts.clock(), parts.logRetention());
     }

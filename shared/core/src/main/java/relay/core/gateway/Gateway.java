@@ -7,6 +7,7 @@ import java.util.function.Consumer;
 import relay.core.error.ErrorKind;
 import relay.core.error.RelayException;
 import relay.core.keys.KeyStore;
+import relay.core.provider.ChatParams;
 import relay.core.provider.Completions;
 import relay.core.provider.Deployment;
 import relay.core.provider.EmbeddingResult;
@@ -24,11 +25,14 @@ public final class Gateway {
     private final ModelRouter router;
     private final KeyStore keys;
     private final Clock clock;
+    private final boolean dropParams;
 
-    public Gateway(ModelRouter router, KeyStore keys, Clock clock) {
+    /** @param dropParams {@code litellm_settings.drop_params}: drop parameters a provider cannot take instead of failing */
+    public Gateway(ModelRouter router, KeyStore keys, Clock clock, boolean dropParams) {
         this.router = router;
         this.keys = keys;
         this.clock = clock;
+        this.dropParams = dropParams;
     }
 
     public ChatCompletionResponse chat(ChatCompletionRequest request, RequestTrace trace) {
@@ -42,7 +46,7 @@ public final class Gateway {
         }
         Deployment deployment = router.route(request.model()).get(0);
         trace.deployment(deployment.id());
-        ChatCompletionResponse response = provider(deployment).chat(call(deployment, request));
+        ChatCompletionResponse response = provider(deployment).chat(call(deployment, fit(deployment, request)));
         trace.usage(response.usage());
         return response;
     }
@@ -71,7 +75,7 @@ public final class Gateway {
         }
         Deployment deployment = router.route(request.model()).get(0);
         trace.deployment(deployment.id());
-        provider(deployment).streamChat(call(deployment, request), sink);
+        provider(deployment).streamChat(call(deployment, fit(deployment, request)), sink);
     }
 
     public EmbeddingResult embed(EmbeddingRequest request, RequestTrace trace) {
@@ -81,6 +85,11 @@ public final class Gateway {
         EmbeddingResult result = provider(deployment).embed(call(deployment, request));
         trace.usage(Usage.of(result.promptTokens(), 0));
         return result;
+    }
+
+    private ChatCompletionRequest fit(Deployment deployment, ChatCompletionRequest request) {
+        Provider provider = provider(deployment);
+        return ChatParams.fit(request, provider.name(), provider.supportedChatParams(), dropParams);
     }
 
     private Provider provider(Deployment deployment) {

@@ -20,6 +20,14 @@ public interface Provider {
     /** The key store field this provider's key is read from when the config names none; null if it needs no key. */
     String defaultKeyName();
 
+    /**
+     * The {@link ChatParams#OPTIONAL} parameters this provider honours; null when it passes the
+     * request through as it is (OpenAI-compatible hosts).
+     */
+    default java.util.Set<String> supportedChatParams() {
+        return null;
+    }
+
     ChatCompletionResponse chat(ProviderCall<ChatCompletionRequest> call);
 
     /** Streams the answer as chunks, in order; returns when the provider's stream has ended. */

@@ -1,0 +1,57 @@
+package relay.core.provider;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import relay.core.error.RelayException;
+import relay.core.wire.ChatCompletionRequest;
+import relay.core.wire.RequestParser;
+
+/**
+ * OpenAI's optional chat parameters, and the check that a provider can honour the ones a request
+ * uses: a parameter it cannot take is a 400 naming it, unless {@code drop_params} asks to drop it.
+ */
+public final class ChatParams {
+    /** Every optional OpenAI chat parameter a provider may or may not support. */
+    public static final Set<String> OPTIONAL = Set.of(
+            "temperature", "top_p", "n", "max_tokens", "max_completion_tokens", "stop", "seed",
+            "presence_penalty", "frequency_penalty", "logit_bias", "logprobs", "top_logprobs",
+            "response_format", "tools", "tool_choice", "parallel_tool_calls", "functions", "function_call",
+            "service_tier", "store", "reasoning_effort", "modalities", "audio", "prediction", "web_search_options");
+
+    private ChatParams() {}
+
+    /**
+     * The request a provider supporting only {@code supported} may receive: unchanged when it uses
+     * nothing else; with the others removed when {@code dropParams}; otherwise a 400 naming the first.
+     */
+    public static ChatCompletionRequest fit(ChatCompletionRequest request, String provider, Set<String> supported, boolean dropParams) {
+        if (supported == null) return request; // passes everything through (OpenAI-compatible)
+        List<String> unsupported = new ArrayList<>();
+        request.body().fieldNames().forEachRemaining(field -> {
+            if (OPTIONAL.contains(field) && !supported.contains(field) && used(field, request.body().get(field))) {
+                unsupported.add(field);
+            }
+        });
+        if (unsupported.isEmpty()) return request;
+        boolean drop = dropParams || request.body().path("drop_params").asBoolean(false);
+        if (!drop) {
+            String field = unsupported.stream().sorted().findFirst().orElseThrow();
+            throw RelayException.invalid(field, "Provider '" + provider + "' does not support the parameter '" + field
+                    + "'. Remove it, or set drop_params: true (in the request or in litellm_settings) to drop it.");
+        }
+        ObjectNode body = request.body().deepCopy();
+        body.remove(unsupported);
+        return RequestParser.chat(body);
+    }
+
+    /** Whether a parameter asks for something: absent, null, {@code n: 1} and an empty list ask for nothing. */
+    private static boolean used(String field, JsonNode value) {
+        if (value == null || value.isNull()) return false;
+        if (field.equals("n")) return value.asInt(1) != 1;
+        if (value.isArray() || value.isObject()) return !value.isEmpty();
+        return true;
+    }
+}
