@@ -1,0 +1,361 @@
+package relay.dynamodb.embedded;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
+
+/**
+ * One table's items and secondary indexes, guarded by a read-write lock. Stored items are never mutated after they
+ * are stored, so they can be handed out and serialised after the lock is released.
+ */
+final class Table {
+    private static final long MAX_PAGE_BYTES = 1024 * 1024;
+    /** TTL ignores expiry times more than five years in the past, as DynamoDB does. */
+    private static final long TTL_MAX_AGE_SECONDS = 5L * 365 * 24 * 60 * 60;
+
+    private final TableSchema schema;
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final TreeMap<List<KeyValue>, ObjectNode> items = new TreeMap<>(KeyValue.ORDER);
+    private final Map<String, TreeMap<List<KeyValue>, ObjectNode>> indexes = new HashMap<>();
+    private final Map<String, Long> indexBytes = new HashMap<>();
+    private final StreamLog stream;
+    private final TableLog log;
+    private long sizeBytes;
+    private String ttlAttribute;
+    /** Set once the table is deleted or the server closed; a write racing with that must not touch the log. */
+    private boolean closed;
+
+    /** The item before and after a write; either may be null. */
+    record Change(ObjectNode oldItem, ObjectNode newItem) {
+    }
+
+    /** What a Query or Scan reads: one partition of the table or an index, or all of it. */
+    record ReadSpec(IndexSchema index, KeyValue partition, Predicate<JsonNode> keyCondition,
+            Predicate<JsonNode> filter, boolean forward, ObjectNode exclusiveStartKey, int limit, int segment,
+            int totalSegments) {
+    }
+
+    record ReadResult(List<ObjectNode> items, int scannedCount, ObjectNode lastEvaluatedKey) {
+    }
+
+    Table(TableSchema schema, TableLog log, String ttlAttribute, Collection<ObjectNode> initialItems) {
+        this.schema = schema;
+        this.log = log;
+        this.ttlAttribute = ttlAttribute;
+        this.stream = schema.streamArn() != null ? new StreamLog(schema) : null;
+        for (IndexSchema index : schema.indexes()) {
+            indexes.put(index.name(), new TreeMap<>(KeyValue.ORDER));
+            indexBytes.put(index.name(), 0L);
+        }
+        for (ObjectNode item : initialItems) {
+            store(schema.keyOf(item), null, item);
+        }
+    }
+
+    TableSchema schema() {
+        return schema;
+    }
+
+    StreamLog stream() {
+        return stream;
+    }
+
+    String ttlAttribute() {
+        lock.readLock().lock();
+        try {
+            return ttlAttribute;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    void setTtlAttribute(String attribute) {
+        lock.writeLock().lock();
+        try {
+            checkOpen();
+            if (log != null) {
+                log.ttl(attribute);
+            }
+            ttlAttribute = attribute;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    ObjectNode describe(String status) {
+        lock.readLock().lock();
+        try {
+            Map<String, long[]> indexStats = new HashMap<>();
+            indexes.forEach((name, index) -> indexStats.put(name, new long[] {index.size(), indexBytes.get(name)}));
+            return schema.describe(status, new TableSchema.Stats(items.size(), sizeBytes, indexStats));
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    ObjectNode get(ObjectNode key) {
+        lock.readLock().lock();
+        try {
+            return items.get(schema.keyOf(key));
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * The single write primitive. {@code transform} sees the current item (or null) under the write lock and
+     * returns the new item, or null to delete; it throws to reject the write (a failed condition).
+     */
+    Change write(ObjectNode key, UnaryOperator<ObjectNode> transform) {
+        return write(schema.keyOf(key), transform, false);
+    }
+
+    private Change write(List<KeyValue> key, UnaryOperator<ObjectNode> transform, boolean expiredByTtl) {
+        lock.writeLock().lock();
+        try {
+            checkOpen();
+            ObjectNode oldItem = items.get(key);
+            ObjectNode newItem = transform.apply(oldItem);
+            if (newItem == oldItem) {
+                return new Change(oldItem, newItem);
+            }
+            if (log != null) {
+                if (newItem != null) {
+                    log.put(newItem);
+                } else {
+                    log.delete(schema.keyAttributes(oldItem, null));
+                }
+            }
+            store(key, oldItem, newItem);
+            // DynamoDB writes no stream record for a write that leaves the item unchanged.
+            boolean changed = oldItem == null || newItem == null
+                    || !AttributeValues.equal(AttributeValues.of("M", oldItem), AttributeValues.of("M", newItem));
+            if (stream != null && changed) {
+                stream.append(oldItem, newItem, expiredByTtl);
+            }
+            if (log != null) {
+                log.compactIfLarge(schema, ttlAttribute, items.values());
+            }
+            return new Change(oldItem, newItem);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Runs {@code body} holding the write locks of all {@code tables}, taken in name order so concurrent
+     * transactions cannot deadlock. The locks are reentrant, so the body may call {@link #get} and {@link #write}.
+     */
+    static <T> T atomically(Collection<Table> tables, Supplier<T> body) {
+        List<Table> ordered = tables.stream().distinct()
+                .sorted(Comparator.comparing(table -> table.schema.name())).toList();
+        int locked = 0;
+        try {
+            for (Table table : ordered) {
+                table.lock.writeLock().lock();
+                locked++;
+            }
+            return body.get();
+        } finally {
+            for (int i = locked - 1; i >= 0; i--) {
+                ordered.get(i).lock.writeLock().unlock();
+            }
+        }
+    }
+
+    /** Updates the table map, the size figure and every index; caller holds the write lock. */
+    private void store(List<KeyValue> key, ObjectNode oldItem, ObjectNode newItem) {
+        if (oldItem != null) {
+            sizeBytes -= AttributeValues.itemSize(oldItem);
+        }
+        if (newItem != null) {
+            items.put(key, newItem);
+            sizeBytes += AttributeValues.itemSize(newItem);
+        } else {
+            items.remove(key);
+        }
+        for (IndexSchema index : schema.indexes()) {
+            TreeMap<List<KeyValue>, ObjectNode> entries = indexes.get(index.name());
+            if (oldItem != null) {
+                List<KeyValue> oldKey = schema.indexKeyOf(index, oldItem);
+                ObjectNode removed = oldKey == null ? null : entries.remove(oldKey);
+                if (removed != null) {
+                    indexBytes.merge(index.name(), -AttributeValues.itemSize(removed), Long::sum);
+                }
+            }
+            if (newItem != null) {
+                List<KeyValue> newKey = schema.indexKeyOf(index, newItem);
+                if (newKey != null) {
+                    ObjectNode projected = index.project(newItem, schema.keys());
+                    entries.put(newKey, projected);
+                    indexBytes.merge(index.name(), AttributeValues.itemSize(projected), Long::sum);
+                }
+            }
+        }
+    }
+
+    /**
+     * Reads a page in key order. Limit and the 1 MB page size count items evaluated before the filter, as in
+     * DynamoDB; LastEvaluatedKey is set whenever the page stopped early.
+     */
+    ReadResult read(ReadSpec spec) {
+        lock.readLock().lock();
+        try {
+            NavigableMap<List<KeyValue>, ObjectNode> source =
+                    spec.index() == null ? items : indexes.get(spec.index().name());
+            List<KeyValue> low = spec.partition() == null ? null : List.of(spec.partition(), KeyValue.MIN);
+            List<KeyValue> high = spec.partition() == null ? null : List.of(spec.partition(), KeyValue.MAX);
+            boolean lowInclusive = true;
+            boolean highInclusive = true;
+            if (spec.exclusiveStartKey() != null) {
+                List<KeyValue> start = startKey(spec.index(), spec.exclusiveStartKey());
+                if (spec.partition() != null && !start.get(0).equals(spec.partition())) {
+                    throw ApiException.validation("The provided starting key is invalid: "
+                            + "The provided starting key does not match the partition key of the query");
+                }
+                if (spec.forward()) {
+                    low = start;
+                    lowInclusive = false;
+                } else {
+                    high = start;
+                    highInclusive = false;
+                }
+            }
+            if (low != null && high != null) {
+                source = KeyValue.ORDER.compare(low, high) > 0 ? new TreeMap<>(KeyValue.ORDER)
+                        : source.subMap(low, lowInclusive, high, highInclusive);
+            } else if (low != null) {
+                source = source.tailMap(low, lowInclusive);
+            } else if (high != null) {
+                source = source.headMap(high, highInclusive);
+            }
+            if (!spec.forward()) {
+                source = source.descendingMap();
+            }
+            List<ObjectNode> matched = new ArrayList<>();
+            int scanned = 0;
+            long bytes = 0;
+            ObjectNode lastEvaluatedKey = null;
+            for (ObjectNode item : source.values()) {
+                if (spec.totalSegments() > 1 && Math.floorMod(KeyValue.of(item.get(schema.keys().hash()))
+                        .stableHash(), spec.totalSegments()) != spec.segment()) {
+                    continue;
+                }
+                if (spec.keyCondition() != null && !spec.keyCondition().test(item)) {
+                    continue;
+                }
+                scanned++;
+                bytes += AttributeValues.itemSize(item);
+                if (spec.filter() == null || spec.filter().test(item)) {
+                    matched.add(item);
+                }
+                if (scanned == spec.limit() || bytes >= MAX_PAGE_BYTES) {
+                    lastEvaluatedKey = schema.keyAttributes(item, spec.index());
+                    break;
+                }
+            }
+            return new ReadResult(matched, scanned, lastEvaluatedKey);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    private List<KeyValue> startKey(IndexSchema index, ObjectNode exclusiveStartKey) {
+        List<String> names = new ArrayList<>(schema.keys().names());
+        if (index != null) {
+            index.keys().names().stream().filter(n -> !names.contains(n)).forEach(names::add);
+        }
+        for (String name : names) {
+            JsonNode av = exclusiveStartKey.get(name);
+            if (av == null || !schema.attributeTypes().get(name).equals(AttributeValues.type(av))) {
+                throw ApiException.validation(
+                        "The provided starting key is invalid: The provided key element does not match the schema");
+            }
+        }
+        if (exclusiveStartKey.size() != names.size()) {
+            throw ApiException.validation(
+                    "The provided starting key is invalid: The provided key element does not match the schema");
+        }
+        return index == null ? schema.keyOf(exclusiveStartKey) : schema.indexKeyOf(index, exclusiveStartKey);
+    }
+
+    /** Deletes items whose TTL attribute holds an epoch-seconds time before {@code nowSeconds}. */
+    int sweepExpired(long nowSeconds) {
+        String attribute = ttlAttribute();
+        if (attribute == null) {
+            return 0;
+        }
+        List<List<KeyValue>> expired = new ArrayList<>();
+        lock.readLock().lock();
+        try {
+            items.forEach((key, item) -> {
+                if (isExpired(item, attribute, nowSeconds)) {
+                    expired.add(key);
+                }
+            });
+        } finally {
+            lock.readLock().unlock();
+        }
+        int deleted = 0;
+        for (List<KeyValue> key : expired) {
+            Change change = write(key, item -> item != null && isExpired(item, attribute, nowSeconds) ? null : item,
+                    true);
+            if (change.oldItem() != null && change.newItem() == null) {
+                deleted++;
+            }
+        }
+        return deleted;
+    }
+
+    private static boolean isExpired(ObjectNode item, String attribute, long nowSeconds) {
+        JsonNode av = item.get(attribute);
+        if (av == null || !av.has("N")) {
+            return false;
+        }
+        BigDecimal expiry = new BigDecimal(av.get("N").asText());
+        return expiry.compareTo(BigDecimal.valueOf(nowSeconds)) < 0
+                && expiry.compareTo(BigDecimal.valueOf(nowSeconds - TTL_MAX_AGE_SECONDS)) >= 0;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw ApiException.resourceNotFound("Requested resource not found");
+        }
+    }
+
+    void close() {
+        lock.writeLock().lock();
+        try {
+            if (!closed && log != null) {
+                log.close();
+            }
+            closed = true;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    void deleteFiles() {
+        lock.writeLock().lock();
+        try {
+            if (log != null) {
+                log.deleteFile();
+            }
+            closed = true;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+}
