@@ -17,6 +17,7 @@ import relay.core.gateway.Gateway;
 import relay.core.keys.KeyStore;
 import relay.core.log.RequestLogStore;
 import relay.core.provider.ModelRouter;
+import relay.core.provider.RequestSigner;
 import relay.providers.Providers;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
@@ -31,11 +32,18 @@ public final class RelayWiring {
 
     /** The parts that differ between Lambda, the local server and tests. */
     public record Parts(RelayConfig config, KeyStore keys, RequestLogStore logs, boolean masterKeyRequired,
-                        Duration logRetention, Clock clock) {}
+                        Duration logRetention, Clock clock, RequestSigner awsSigner) {
+
+        /** Without AWS request signing (no Bedrock): tests and tools. */
+        public Parts(RelayConfig config, KeyStore keys, RequestLogStore logs, boolean masterKeyRequired,
+                     Duration logRetention, Clock clock) {
+            this(config, keys, logs, masterKeyRequired, logRetention, clock, RequestSigner.NONE);
+        }
+    }
 
     public static RelayApi api(Parts parts) {
         var http = Providers.httpClient();
-        var router = new ModelRouter(parts.config(), Providers.all(http, parts.clock()), DEFAULT_PROVIDER_TIMEOUT);
+        var router = new ModelRouter(parts.config(), Providers.all(http, parts.clock(), parts.awsSigner()), DEFAULT_PROVIDER_TIMEOUT);
         var gateway = new Gateway(router, parts.keys(), parts.clock(),
                 Boolean.TRUE.equals(parts.config().litellmSettings().dropParams()));
         var auth = new Authenticator(parts.keys(), parts.config().generalSettings().masterKey(), parts.masterKeyRequired());

@@ -3,8 +3,10 @@ package relay.providers;
 import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import relay.core.provider.Provider;
+import relay.core.provider.RequestSigner;
 import relay.providers.mock.MockProvider;
 import relay.providers.openai.OpenAiProvider;
 
@@ -20,7 +22,15 @@ public final class Providers {
                 .build();
     }
 
-    public static List<Provider> all(HttpClient http, Clock clock) {
-        return List.of(new OpenAiProvider(http), new MockProvider(clock));
+    /**
+     * @param awsSigner signs requests to AWS services (Bedrock) with the process's AWS credentials;
+     *                  {@link RequestSigner#NONE} where there are none
+     */
+    public static List<Provider> all(HttpClient http, Clock clock, RequestSigner awsSigner) {
+        List<Provider> providers = new ArrayList<>();
+        providers.add(new OpenAiProvider(http));
+        providers.add(new MockProvider(clock));
+        // one line per provider below
+        return List.copyOf(providers);
     }
 }
