@@ -140,7 +140,7 @@ class MockProviderTest {
 
     @Test
     void providers_all_holdsOpenAiAndMock() {
-        List<Provider> all = Providers.all(Providers.httpClient(), CLOCK);
+        List<Provider> all = Providers.all(Providers.httpClient(), CLOCK, relay.core.provider.RequestSigner.NONE);
 
         assertEquals(List.of("openai", "mock"), all.stream().map(Provider::name).toList());
         assertEquals("OPENAI_API_KEY", all.get(0).defaultKeyName());
