@@ -35,7 +35,19 @@ public record RelayConfig(
     /** {@code litellm_params}: {@code model} is {@code provider/model}; {@code api_key} is usually {@code os.environ/NAME}. */
     public record LitellmParams(
             String model, String apiBase, String apiKey, String apiVersion,
-            Integer rpm, Integer tpm, Double weight, Double timeout) {}
+            Integer rpm, Integer tpm, Double weight, Double timeout,
+            String vertexProject, String vertexLocation, String awsRegionName) {
+
+        /** The provider-specific settings, by their config names, for {@link relay.core.provider.Deployment#options()}. */
+        public java.util.Map<String, String> providerOptions() {
+            java.util.Map<String, String> options = new java.util.HashMap<>();
+            if (apiVersion != null) options.put("api_version", apiVersion);
+            if (vertexProject != null) options.put("vertex_project", vertexProject);
+            if (vertexLocation != null) options.put("vertex_location", vertexLocation);
+            if (awsRegionName != null) options.put("aws_region_name", awsRegionName);
+            return options;
+        }
+    }
 
     public record RouterSettings(Double timeout, Integer numRetries) {}
 

@@ -12,9 +12,25 @@ import java.time.Duration;
  * @param apiBase       the provider's base URL, or null for the provider's default
  * @param apiKey        a config value: {@code os.environ/NAME}, a literal, or null for the provider's default key name
  * @param timeout       how long one call may take
+ * @param options       provider-specific settings from {@code litellm_params} ({@code api_version},
+ *                      {@code vertex_project}, {@code vertex_location}, {@code aws_region_name}), by their config names
  */
 public record Deployment(
-        String modelGroup, String provider, String providerModel, String apiBase, String apiKey, Duration timeout) {
+        String modelGroup, String provider, String providerModel, String apiBase, String apiKey, Duration timeout,
+        java.util.Map<String, String> options) {
+
+    public Deployment {
+        options = options == null ? java.util.Map.of() : java.util.Map.copyOf(options);
+    }
+
+    public Deployment(String modelGroup, String provider, String providerModel, String apiBase, String apiKey, Duration timeout) {
+        this(modelGroup, provider, providerModel, apiBase, apiKey, timeout, java.util.Map.of());
+    }
+
+    /** A provider-specific setting, or null. */
+    public String option(String name) {
+        return options.get(name);
+    }
 
     /** {@code provider/model}, as logged and shown in {@code x-relay-model}. */
     public String id() {
