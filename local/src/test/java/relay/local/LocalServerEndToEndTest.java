@@ -180,8 +180,11 @@ class LocalServerEndToEndTest {
     }
 
     @Test
-    void upstreamFailure_isLogged_withTheErrorType() {
-        upstream.enqueue(new FakeOpenAi.Reply.Status(503, FakeOpenAi.errorBody("overloaded", "server_error", null), Map.of()));
+    void upstreamFailure_isRetried_thenLoggedWithEveryAttempt() {
+        // one call and the default two retries, all refused
+        for (int i = 0; i < 3; i++) {
+            upstream.enqueue(new FakeOpenAi.Reply.Status(503, FakeOpenAi.errorBody("overloaded", "server_error", null), Map.of()));
+        }
 
         var e = assertThrows(com.openai.errors.OpenAIServiceException.class, () -> client.chat().completions().create(
                 ChatCompletionCreateParams.builder().model("gpt-4o").addUserMessage("hi").build()));
@@ -191,6 +194,9 @@ class LocalServerEndToEndTest {
         assertEquals(503, log.status());
         assertEquals("openai/gpt-4o", log.deployment());
         assertEquals("api_error", log.errorType());
+        assertEquals(3, upstream.requests().size());
+        assertEquals(3, log.attempts().size());
+        assertTrue(log.attempts().stream().allMatch(a -> a.status() == 503 && a.deployment().equals("openai/gpt-4o")));
     }
 
     @Test

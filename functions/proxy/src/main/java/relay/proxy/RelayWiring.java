@@ -18,6 +18,9 @@ import relay.core.keys.KeyStore;
 import relay.core.log.RequestLogStore;
 import relay.core.provider.ModelRouter;
 import relay.core.provider.RequestSigner;
+import relay.core.routing.Router;
+import relay.core.routing.RouterPolicy;
+import java.util.SplittableRandom;
 import relay.providers.Providers;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
@@ -44,7 +47,7 @@ public final class RelayWiring {
     public static RelayApi api(Parts parts) {
         var http = Providers.httpClient();
         var router = new ModelRouter(parts.config(), Providers.all(http, parts.clock(), parts.awsSigner()), DEFAULT_PROVIDER_TIMEOUT);
-        var gateway = new Gateway(router, parts.keys(), parts.clock(),
+        var gateway = new Gateway(router, new Router(router, RouterPolicy.from(parts.config()), parts.clock(), new SplittableRandom()), parts.keys(), parts.clock(),
                 Boolean.TRUE.equals(parts.config().litellmSettings().dropParams()));
         var auth = new Authenticator(parts.keys(), parts.config().generalSettings().masterKey(), parts.masterKeyRequired());
         return new RelayApi(gateway, router, auth, parts.logs(), parts.clock(), parts.logRetention());

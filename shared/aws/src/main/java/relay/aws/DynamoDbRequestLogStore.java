@@ -4,7 +4,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import relay.core.log.Attempt;
 import relay.core.log.Diagnostics;
 import relay.core.log.RequestLog;
 import relay.core.log.RequestLogStore;
@@ -71,7 +73,26 @@ public final class DynamoDbRequestLogStore implements RequestLogStore {
         putString(item, "error_type", r.errorType());
         putString(item, "error_code", r.errorCode());
         item.put(RequestLogTable.TTL_ATTRIBUTE, n(r.expiresAt().getEpochSecond()));
+        if (!r.attempts().isEmpty()) {
+            item.put("attempts", AttributeValue.fromL(r.attempts().stream().map(DynamoDbRequestLogStore::attempt).toList()));
+        }
         return item;
+    }
+
+    private static AttributeValue attempt(Attempt a) {
+        Map<String, AttributeValue> m = new HashMap<>();
+        m.put("deployment", s(a.deployment()));
+        m.put("status", n(a.status()));
+        putString(m, "error_type", a.errorType());
+        putString(m, "message", a.message());
+        m.put("latency_ms", n(a.latencyMillis()));
+        return AttributeValue.fromM(m);
+    }
+
+    private static Attempt attempt(AttributeValue v) {
+        Map<String, AttributeValue> m = v.m();
+        return new Attempt(m.get("deployment").s(), Integer.parseInt(m.get("status").n()), string(m, "error_type"),
+                string(m, "message"), Long.parseLong(m.get("latency_ms").n()));
     }
 
     public static RequestLog fromItem(Map<String, AttributeValue> item) {
@@ -89,7 +110,8 @@ public final class DynamoDbRequestLogStore implements RequestLogStore {
                 item.containsKey("stream") && item.get("stream").bool(),
                 string(item, "error_type"),
                 string(item, "error_code"),
-                Instant.ofEpochSecond(Long.parseLong(item.get(RequestLogTable.TTL_ATTRIBUTE).n())));
+                Instant.ofEpochSecond(Long.parseLong(item.get(RequestLogTable.TTL_ATTRIBUTE).n())),
+                item.containsKey("attempts") ? item.get("attempts").l().stream().map(DynamoDbRequestLogStore::attempt).toList() : List.of());
     }
 
     private static AttributeValue s(String value) {

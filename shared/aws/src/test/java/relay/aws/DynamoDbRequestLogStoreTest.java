@@ -204,6 +204,20 @@ class DynamoDbRequestLogStoreTest {
     }
 
     @Test
+    void everyAttempt_isKeptInOrder() {
+        RequestLog base = success(newId());
+        RequestLog record = new RequestLog(base.requestId(), base.time(), base.route(), "gpt-4", "groq/llama2", 200, 900,
+                10, 5, 15, false, null, null, base.expiresAt(), List.of(
+                        new relay.core.log.Attempt("openai/gpt-4", 503, "provider_unavailable", "openai (gpt-4) returned 503: busy", 120),
+                        new relay.core.log.Attempt("openai/gpt-4", 429, "rate_limit_exceeded", "slow down", 80),
+                        new relay.core.log.Attempt("groq/llama2", 200, null, null, 650)));
+
+        store.write(record);
+
+        assertEquals(record, DynamoDbRequestLogStore.fromItem(item(record.requestId())));
+    }
+
+    @Test
     void aWriteToAClosedServerDoesNotThrow() {
         URI endpoint;
         try (EmbeddedDynamoDb closed = EmbeddedDynamoDb.start()) {

@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -36,6 +37,8 @@ import relay.core.wire.RequestParser;
 public final class RelayApi {
     /** Lambda's synchronous payload limit; a larger body could never have reached the function. */
     public static final int MAX_BODY_BYTES = 6 * 1024 * 1024;
+    /** API Gateway HTTP APIs end a request after 30 s; the answer must be out before. */
+    public static final Duration DEFAULT_TIME_LIMIT = Duration.ofSeconds(29);
 
     private enum Route { HEALTH, CHAT, EMBEDDINGS, MODELS }
 
@@ -65,6 +68,8 @@ public final class RelayApi {
     public ApiResponse handle(ApiRequest request) {
         String method = request.method() == null ? "" : request.method().toUpperCase(java.util.Locale.ROOT);
         RequestTrace trace = new RequestTrace(request.requestId(), clock.instant(), method + " " + request.path());
+        Instant latest = clock.instant().plus(DEFAULT_TIME_LIMIT);
+        trace.deadline(request.deadline() == null || request.deadline().isAfter(latest) ? latest : request.deadline());
         ApiResponse response;
         String errorType = null;
         String errorCode = null;
@@ -200,9 +205,9 @@ public final class RelayApi {
         headers.put("content-type", contentType);
         if (contentType.equals("text/event-stream")) headers.put("cache-control", "no-cache");
         headers.put("x-relay-request-id", trace.requestId());
-        if (trace.deployment() != null) {
-            headers.put("x-relay-model", trace.deployment());
-            headers.put("x-relay-fallbacks", "0");
+        if (trace.deployment() != null) headers.put("x-relay-model", trace.deployment());
+        if (trace.deployment() != null || !trace.attempts().isEmpty()) {
+            headers.put("x-relay-fallbacks", Integer.toString(trace.failedDeployments()));
         }
         headers.put("x-relay-cache", "off");
         return headers;

@@ -24,8 +24,8 @@ public record RelayConfig(
 
     public RelayConfig {
         modelList = modelList == null ? List.of() : List.copyOf(modelList);
-        routerSettings = routerSettings == null ? new RouterSettings(null, null) : routerSettings;
-        litellmSettings = litellmSettings == null ? new LitellmSettings(null, null) : litellmSettings;
+        routerSettings = routerSettings == null ? RouterSettings.NONE : routerSettings;
+        litellmSettings = litellmSettings == null ? LitellmSettings.NONE : litellmSettings;
         generalSettings = generalSettings == null ? new GeneralSettings(null) : generalSettings;
     }
 
@@ -38,9 +38,11 @@ public record RelayConfig(
             Integer rpm, Integer tpm, Double weight, Double timeout,
             String vertexProject, String vertexLocation, String awsRegionName) {
 
-        /** The provider-specific settings, by their config names, for {@link relay.core.provider.Deployment#options()}. */
-        public java.util.Map<String, String> providerOptions() {
+        /** The per-deployment settings, by their config names, for {@link relay.core.provider.Deployment#options()}. */
+        public java.util.Map<String, String> deploymentOptions() {
             java.util.Map<String, String> options = new java.util.HashMap<>();
+            if (weight != null) options.put("weight", weight.toString());
+            if (rpm != null) options.put("rpm", rpm.toString());
             if (apiVersion != null) options.put("api_version", apiVersion);
             if (vertexProject != null) options.put("vertex_project", vertexProject);
             if (vertexLocation != null) options.put("vertex_location", vertexLocation);
@@ -49,9 +51,28 @@ public record RelayConfig(
         }
     }
 
-    public record RouterSettings(Double timeout, Integer numRetries) {}
+    /**
+     * {@code router_settings}. Fallback lists are LiteLLM's shape: {@code [{"gpt-4": ["llama2", "claude"]}]},
+     * with {@code "*"} as the default for every group.
+     */
+    public record RouterSettings(
+            Double timeout, Integer numRetries, String routingStrategy, Integer allowedFails, Double cooldownTime,
+            List<Map<String, List<String>>> fallbacks,
+            List<Map<String, List<String>>> contextWindowFallbacks,
+            List<Map<String, List<String>>> contentPolicyFallbacks,
+            List<String> defaultFallbacks) {
+        static final RouterSettings NONE = new RouterSettings(null, null, null, null, null, null, null, null, null);
+    }
 
-    public record LitellmSettings(Boolean dropParams, Double requestTimeout) {}
+    /** {@code litellm_settings}; LiteLLM also accepts the reliability settings here, so Relay does too. */
+    public record LitellmSettings(
+            Boolean dropParams, Double requestTimeout, Integer numRetries,
+            List<Map<String, List<String>>> fallbacks,
+            List<Map<String, List<String>>> contextWindowFallbacks,
+            List<Map<String, List<String>>> contentPolicyFallbacks,
+            List<String> defaultFallbacks) {
+        static final LitellmSettings NONE = new LitellmSettings(null, null, null, null, null, null, null);
+    }
 
     public record GeneralSettings(String masterKey) {}
 

@@ -5,6 +5,8 @@ public enum ErrorKind {
     INVALID_REQUEST(400, "invalid_request_error", null),
     CONTEXT_WINDOW_EXCEEDED(400, "invalid_request_error", "context_length_exceeded"),
     CONTENT_POLICY(400, "invalid_request_error", "content_policy_violation"),
+    /** A parameter this deployment's provider cannot take; another deployment may. */
+    UNSUPPORTED_PARAMS(400, "invalid_request_error", "unsupported_params"),
     AUTHENTICATION(401, "authentication_error", "invalid_api_key"),
     PERMISSION_DENIED(403, "permission_error", null),
     NOT_FOUND(404, "invalid_request_error", "not_found"),

@@ -1,8 +1,13 @@
 package relay.core.gateway;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import relay.core.error.ErrorKind;
 import relay.core.error.RelayException;
@@ -14,21 +19,24 @@ import relay.core.provider.EmbeddingResult;
 import relay.core.provider.ModelRouter;
 import relay.core.provider.Provider;
 import relay.core.provider.ProviderCall;
+import relay.core.routing.Router;
 import relay.core.wire.ChatCompletionChunk;
 import relay.core.wire.ChatCompletionRequest;
 import relay.core.wire.ChatCompletionResponse;
 import relay.core.wire.EmbeddingRequest;
 import relay.core.wire.Usage;
 
-/** The use case: a validated request in, the chosen deployment's OpenAI-shaped answer out. */
+/** The use case: a validated request in, an OpenAI-shaped answer out, from whichever deployment the router picks. */
 public final class Gateway {
-    private final ModelRouter router;
+    private final ModelRouter models;
+    private final Router router;
     private final KeyStore keys;
     private final Clock clock;
     private final boolean dropParams;
 
     /** @param dropParams {@code litellm_settings.drop_params}: drop parameters a provider cannot take instead of failing */
-    public Gateway(ModelRouter router, KeyStore keys, Clock clock, boolean dropParams) {
+    public Gateway(ModelRouter models, Router router, KeyStore keys, Clock clock, boolean dropParams) {
+        this.models = models;
         this.router = router;
         this.keys = keys;
         this.clock = clock;
@@ -44,25 +52,29 @@ public final class Gateway {
             trace.usage(usage);
             return Completions.response(Completions.newId(), clock.instant().getEpochSecond(), request.model(), text, usage);
         }
-        Deployment deployment = router.route(request.model()).get(0);
-        trace.deployment(deployment.id());
-        ChatCompletionResponse response = provider(deployment).chat(call(deployment, fit(deployment, request)));
-        trace.usage(response.usage());
-        return response;
+        var routed = router.run(plan(request.model(), request.body(), trace, () -> false), trace,
+                (deployment, timeout) -> provider(deployment).chat(call(deployment, fit(deployment, request), timeout)));
+        trace.deployment(routed.deployment().id());
+        trace.usage(routed.value().usage());
+        return routed.value();
     }
 
     /**
-     * Streams the answer to {@code out}. The provider is always asked for usage, so the log has token
-     * counts; the usage chunk reaches the client only when it asked with {@code stream_options.include_usage}.
+     * Streams the answer to {@code out}. Until the first chunk is out, a failing deployment is
+     * replaced like any other; after it, the failure ends the stream. The provider is always asked for
+     * usage, so the log has token counts; the usage chunk reaches the client only when it asked with
+     * {@code stream_options.include_usage}.
      */
     public void streamChat(ChatCompletionRequest request, RequestTrace trace, Consumer<ChatCompletionChunk> out) {
         trace.requestedModel(request.model());
         trace.stream(true);
         boolean clientWantsUsage = request.body().path("stream_options").path("include_usage").asBoolean(false);
+        AtomicBoolean started = new AtomicBoolean();
         Consumer<ChatCompletionChunk> sink = chunk -> {
             if (chunk.usage() != null) trace.usage(chunk.usage());
             boolean usageOnly = chunk.choices() == null || chunk.choices().isEmpty();
             if (usageOnly && !clientWantsUsage) return;
+            started.set(true);
             out.accept(clientWantsUsage || chunk.usage() == null ? chunk
                     : new ChatCompletionChunk(chunk.id(), chunk.object(), chunk.created(), chunk.model(), chunk.choices(), null, chunk.systemFingerprint()));
         };
@@ -73,18 +85,48 @@ public final class Gateway {
             Completions.chunks(Completions.newId(), clock.instant().getEpochSecond(), request.model(), text, usage).forEach(sink);
             return;
         }
-        Deployment deployment = router.route(request.model()).get(0);
-        trace.deployment(deployment.id());
-        provider(deployment).streamChat(call(deployment, fit(deployment, request)), sink);
+        var routed = router.run(plan(request.model(), request.body(), trace, started::get), trace, (deployment, timeout) -> {
+            trace.deployment(deployment.id()); // named in the log even when the stream breaks midway
+            provider(deployment).streamChat(call(deployment, fit(deployment, request), timeout), sink);
+            return Boolean.TRUE;
+        });
+        trace.deployment(routed.deployment().id());
     }
 
     public EmbeddingResult embed(EmbeddingRequest request, RequestTrace trace) {
         trace.requestedModel(request.model());
-        Deployment deployment = router.route(request.model()).get(0);
-        trace.deployment(deployment.id());
-        EmbeddingResult result = provider(deployment).embed(call(deployment, request));
-        trace.usage(Usage.of(result.promptTokens(), 0));
-        return result;
+        var routed = router.run(plan(request.model(), request.body(), trace, () -> false), trace,
+                (deployment, timeout) -> provider(deployment).embed(call(deployment, request, timeout)));
+        trace.deployment(routed.deployment().id());
+        trace.usage(Usage.of(routed.value().promptTokens(), 0));
+        return routed.value();
+    }
+
+    /** The request's own routing fields, as LiteLLM takes them: {@code fallbacks}, {@code num_retries}. */
+    private static Router.Plan plan(String model, ObjectNode body, RequestTrace trace, java.util.function.BooleanSupplier started) {
+        List<String> fallbacks = new ArrayList<>();
+        JsonNode requested = body.get("fallbacks");
+        if (requested != null && !requested.isNull()) {
+            if (!requested.isArray()) throw RelayException.invalid("fallbacks", "'fallbacks' must be an array of model names.");
+            for (int i = 0; i < requested.size(); i++) {
+                JsonNode item = requested.get(i);
+                JsonNode name = item.isObject() ? item.get("model") : item;
+                if (name == null || !name.isTextual() || name.asText().isBlank()) {
+                    throw RelayException.invalid("fallbacks[" + i + "]", "'fallbacks[" + i + "]' must be a model name.");
+                }
+                fallbacks.add(name.asText());
+            }
+        }
+        Integer retries = null;
+        JsonNode numRetries = body.get("num_retries");
+        if (numRetries != null && !numRetries.isNull()) {
+            if (!numRetries.isIntegralNumber() || numRetries.asInt() < 0 || numRetries.asInt() > 10) {
+                throw RelayException.invalid("num_retries", "'num_retries' must be an integer from 0 to 10.");
+            }
+            retries = numRetries.asInt();
+        }
+        if (body.path("disable_fallbacks").asBoolean(false)) fallbacks = List.of();
+        return new Router.Plan(model, fallbacks, retries, trace.deadline(), started);
     }
 
     private ChatCompletionRequest fit(Deployment deployment, ChatCompletionRequest request) {
@@ -93,13 +135,13 @@ public final class Gateway {
     }
 
     private Provider provider(Deployment deployment) {
-        return router.provider(deployment);
+        return models.provider(deployment);
     }
 
-    private <R> ProviderCall<R> call(Deployment deployment, R request) {
+    private <R> ProviderCall<R> call(Deployment deployment, R request, Duration timeout) {
         Provider provider = provider(deployment);
         String key = keys.resolve(deployment.apiKey())
-                .or(() -> provider.defaultKeyName() == null ? java.util.Optional.empty() : keys.find(provider.defaultKeyName()))
+                .or(() -> provider.defaultKeyName() == null ? Optional.empty() : keys.find(provider.defaultKeyName()))
                 .orElse(null);
         if (key == null && provider.defaultKeyName() != null) {
             String source = deployment.apiKey() != null && deployment.apiKey().startsWith(KeyStore.REFERENCE_PREFIX)
@@ -108,7 +150,7 @@ public final class Gateway {
             throw new RelayException(ErrorKind.AUTHENTICATION, "Relay has no API key for provider '" + provider.name()
                     + "' (deployment " + deployment.id() + "): set " + source + " in Relay's key store.");
         }
-        return new ProviderCall<>(deployment, request, key, deployment.timeout());
+        return new ProviderCall<>(deployment, request, key, timeout);
     }
 
     private static int promptTokens(ChatCompletionRequest request) {

@@ -18,6 +18,8 @@ public final class RequestTrace {
     private boolean stream;
     private boolean logged = true;
     private ErrorKind streamError;
+    private final java.util.List<relay.core.log.Attempt> attempts = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    private java.time.Instant deadline;
 
     public RequestTrace(String requestId, Instant start, String route) {
         this.requestId = requestId;
@@ -46,12 +48,31 @@ public final class RequestTrace {
 
     public void notLogged() { this.logged = false; }
 
+    public void attempt(relay.core.log.Attempt attempt) { attempts.add(attempt); }
+
+    public java.util.List<relay.core.log.Attempt> attempts() {
+        synchronized (attempts) {
+            return java.util.List.copyOf(attempts);
+        }
+    }
+
+    /** How many deployments failed before the one that answered (or in all, when none did). */
+    public int failedDeployments() {
+        return (int) attempts().stream().filter(a -> !a.succeeded()).map(relay.core.log.Attempt::deployment)
+                .filter(d -> !d.equals(deployment)).distinct().count();
+    }
+
+    /** When the answer must be out: the Lambda's remaining time and API Gateway's 30 s, whichever ends first. */
+    public java.time.Instant deadline() { return deadline; }
+
+    public void deadline(java.time.Instant deadline) { this.deadline = deadline; }
+
     public RequestLog finish(int status, String errorType, String errorCode, Duration retention) {
         long latencyMillis = (System.nanoTime() - startNanos) / 1_000_000;
         return new RequestLog(requestId, start, route, requestedModel, deployment, status, latencyMillis,
                 usage == null ? null : usage.promptTokens(),
                 usage == null ? null : usage.completionTokens(),
                 usage == null ? null : usage.totalTokens(),
-                stream, errorType, errorCode, start.plus(retention));
+                stream, errorType, errorCode, start.plus(retention), attempts());
     }
 }

@@ -10,6 +10,7 @@ import java.time.Instant;
  * @param deployment     the {@code provider/model} that answered; null when none did
  * @param errorType      the OpenAI error type of a failure; null on success
  * @param expiresAt      when the record may be deleted (the table's TTL)
+ * @param attempts       every try at a deployment, failed ones first, in order
  */
 public record RequestLog(
         String requestId,
@@ -25,4 +26,18 @@ public record RequestLog(
         boolean stream,
         String errorType,
         String errorCode,
-        Instant expiresAt) {}
+        Instant expiresAt,
+        java.util.List<Attempt> attempts) {
+
+    public RequestLog {
+        attempts = attempts == null ? java.util.List.of() : java.util.List.copyOf(attempts);
+    }
+
+    /** A record of a request that reached no deployment (or whose attempts are not of interest). */
+    public RequestLog(String requestId, Instant time, String route, String requestedModel, String deployment, int status,
+                      long latencyMillis, Integer promptTokens, Integer completionTokens, Integer totalTokens,
+                      boolean stream, String errorType, String errorCode, Instant expiresAt) {
+        this(requestId, time, route, requestedModel, deployment, status, latencyMillis, promptTokens, completionTokens,
+                totalTokens, stream, errorType, errorCode, expiresAt, java.util.List.of());
+    }
+}

@@ -39,8 +39,9 @@ public final class ChatParams {
         boolean drop = dropParams || request.body().path("drop_params").asBoolean(false);
         if (!drop) {
             String field = unsupported.stream().sorted().findFirst().orElseThrow();
-            throw RelayException.invalid(field, "Provider '" + provider + "' does not support the parameter '" + field
-                    + "'. Remove it, or set drop_params: true (in the request or in litellm_settings) to drop it.");
+            throw new RelayException(relay.core.error.ErrorKind.UNSUPPORTED_PARAMS, "Provider '" + provider
+                    + "' does not support the parameter '" + field
+                    + "'. Remove it, or set drop_params: true (in the request or in litellm_settings) to drop it.", field);
         }
         ObjectNode body = request.body().deepCopy();
         body.remove(unsupported);

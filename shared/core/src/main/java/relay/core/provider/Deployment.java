@@ -12,8 +12,9 @@ import java.time.Duration;
  * @param apiBase       the provider's base URL, or null for the provider's default
  * @param apiKey        a config value: {@code os.environ/NAME}, a literal, or null for the provider's default key name
  * @param timeout       how long one call may take
- * @param options       provider-specific settings from {@code litellm_params} ({@code api_version},
- *                      {@code vertex_project}, {@code vertex_location}, {@code aws_region_name}), by their config names
+ * @param options       per-deployment settings from {@code litellm_params} by their config names: {@code weight},
+ *                      {@code rpm}, and provider-specific ones ({@code api_version}, {@code vertex_project},
+ *                      {@code vertex_location}, {@code aws_region_name})
  */
 public record Deployment(
         String modelGroup, String provider, String providerModel, String apiBase, String apiKey, Duration timeout,

@@ -34,7 +34,7 @@ public final class ModelRouter {
             }
             byGroup.computeIfAbsent(entry.modelName(), k -> new ArrayList<>()).add(new Deployment(
                     entry.modelName(), providerAndModel[0], providerAndModel[1], params.apiBase(), params.apiKey(),
-                    seconds(params.timeout(), routerTimeout), params.providerOptions()));
+                    seconds(params.timeout(), routerTimeout), params.deploymentOptions()));
         }
         byGroup.replaceAll((k, v) -> List.copyOf(v));
         this.groups = Collections.unmodifiableMap(byGroup); // config order, as GET /models lists them

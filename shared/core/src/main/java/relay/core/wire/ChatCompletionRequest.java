@@ -29,7 +29,8 @@ public record ChatCompletionRequest(
 
     /** Fields that steer Relay and are never sent to a provider. */
     public static final List<String> RELAY_FIELDS =
-            List.of("mock_response", "fallbacks", "cache", "metadata", "drop_params", "num_retries", "timeout");
+            List.of("mock_response", "fallbacks", "cache", "metadata", "drop_params", "num_retries", "timeout",
+                    "disable_fallbacks");
 
     /** The body a provider should see: the client's, with the deployment's model and Relay's own fields removed. */
     public ObjectNode providerBody(String providerModel) {

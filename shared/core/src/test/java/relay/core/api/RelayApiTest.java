@@ -90,7 +90,7 @@ class RelayApiTest {
     RelayApi api(Authenticator authenticator) {
         KeyStore keys = new EnvironmentKeyStore(Map.of("FAKE_KEY", PROVIDER_KEY));
         ModelRouter router = new ModelRouter(RelayConfig.parse(CONFIG), List.of(provider), Duration.ofSeconds(5));
-        return new RelayApi(new Gateway(router, keys, CLOCK, false), router, authenticator, logs, CLOCK, RETENTION);
+        return new RelayApi(new Gateway(router, new relay.core.routing.Router(router, relay.core.routing.RouterPolicy.from(relay.core.config.RelayConfig.parse("router_settings: {num_retries: 0}")), CLOCK, new java.util.SplittableRandom(1)), keys, CLOCK, false), router, authenticator, logs, CLOCK, RETENTION);
     }
 
     RelayApi securedApi() {
@@ -395,7 +395,7 @@ class RelayApiTest {
         RequestLogStore broken = record -> { throw new IllegalStateException("table gone"); };
         KeyStore keys = new EnvironmentKeyStore(Map.of("FAKE_KEY", PROVIDER_KEY));
         ModelRouter router = new ModelRouter(RelayConfig.parse(CONFIG), List.of(provider), Duration.ofSeconds(5));
-        RelayApi withBrokenLog = new RelayApi(new Gateway(router, keys, CLOCK, false), router,
+        RelayApi withBrokenLog = new RelayApi(new Gateway(router, new relay.core.routing.Router(router, relay.core.routing.RouterPolicy.from(relay.core.config.RelayConfig.parse("router_settings: {num_retries: 0}")), CLOCK, new java.util.SplittableRandom(1)), keys, CLOCK, false), router,
                 new Authenticator(new EnvironmentKeyStore(Map.of()), null, false), broken, CLOCK, RETENTION);
 
         ApiResponse response = send(withBrokenLog, "POST", "/v1/chat/completions", CHAT.getBytes(StandardCharsets.UTF_8), Map.of());

@@ -26,7 +26,8 @@ class ChatParamsTest {
         RelayException e = assertThrows(RelayException.class,
                 () -> ChatParams.fit(request(",\"temperature\":0.1,\"seed\":7"), "anthropic", SUPPORTED, false));
 
-        assertEquals(ErrorKind.INVALID_REQUEST, e.kind());
+        assertEquals(ErrorKind.UNSUPPORTED_PARAMS, e.kind());
+        assertEquals(400, e.kind().status());
         assertEquals("seed", e.param());
         assertTrue(e.getMessage().contains("anthropic") && e.getMessage().contains("drop_params"), e.getMessage());
     }

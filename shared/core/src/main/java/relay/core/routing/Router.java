@@ -1,0 +1,253 @@
+package relay.core.routing;
+
+import dev.failsafe.Failsafe;
+import dev.failsafe.FailsafeException;
+import dev.failsafe.RetryPolicy;
+import dev.failsafe.Timeout;
+import dev.failsafe.TimeoutExceededException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
+import java.util.random.RandomGenerator;
+import relay.core.error.ErrorKind;
+import relay.core.error.RelayException;
+import relay.core.gateway.RequestTrace;
+import relay.core.log.Attempt;
+import relay.core.provider.Deployment;
+import relay.core.provider.ModelRouter;
+
+/**
+ * Decides which deployment serves a request and what happens when one fails: per attempt a timeout
+ * and retries with backoff (honouring {@code retry-after}); per deployment a cool-down; per group
+ * the next deployment, then the configured fallbacks; all within the request's deadline. Every
+ * attempt is recorded on the request's trace.
+ */
+public final class Router {
+    /** Kept free at the end of the deadline to write the log and answer. */
+    static final Duration ANSWER_MARGIN = Duration.ofMillis(750);
+    /** Below this, starting another attempt is pointless. */
+    static final Duration MIN_ATTEMPT = Duration.ofMillis(200);
+
+    private final ModelRouter groups;
+    private final RouterPolicy policy;
+    private final Clock clock;
+    private final LoadBalancer balancer;
+    private final Map<Deployment, DeploymentState> states = new ConcurrentHashMap<>();
+
+    public Router(ModelRouter groups, RouterPolicy policy, Clock clock, RandomGenerator random) {
+        this.groups = groups;
+        this.policy = policy;
+        this.clock = clock;
+        this.balancer = new LoadBalancer(policy.strategy(), random);
+    }
+
+    /** One call of a deployment within {@code timeout}; throws a {@link RelayException} on failure. */
+    @FunctionalInterface
+    public interface DeploymentCall<T> {
+        T call(Deployment deployment, Duration timeout);
+    }
+
+    /**
+     * What the request asks of the router.
+     *
+     * @param requestFallbacks the request's own {@code fallbacks}, tried before the configured ones
+     * @param numRetries       the request's {@code num_retries}, or null for the configured number
+     * @param streamStarted    true once bytes have gone to the client: from then on nothing is retried
+     */
+    public record Plan(String model, List<String> requestFallbacks, Integer numRetries, Instant deadline,
+                       BooleanSupplier streamStarted) {
+        public Plan {
+            requestFallbacks = requestFallbacks == null ? List.of() : List.copyOf(requestFallbacks);
+            streamStarted = streamStarted == null ? () -> false : streamStarted;
+        }
+    }
+
+    public record Routed<T>(T value, Deployment deployment) {}
+
+    public <T> Routed<T> run(Plan plan, RequestTrace trace, DeploymentCall<T> call) {
+        List<Deployment> primary = groups.route(plan.model()); // an unknown model stops here: nothing to fall back from
+        Deque<String> queue = new ArrayDeque<>();
+        Set<String> seen = new LinkedHashSet<>();
+        seen.add(plan.model());
+        List<RelayException> failures = new ArrayList<>();
+        String group = plan.model();
+        List<Deployment> deployments = primary;
+        while (true) {
+            ErrorKind groupFailure = null;
+            for (Deployment deployment : balancer.order(deployments, statesOf(deployments))) {
+                Duration remaining = Duration.between(clock.instant(), plan.deadline()).minus(ANSWER_MARGIN);
+                if (remaining.compareTo(MIN_ATTEMPT) < 0) {
+                    failures.add(new RelayException(ErrorKind.REQUEST_TIMEOUT, "the request's time ran out before "
+                            + deployment.id() + " could be tried"));
+                    throw allFailed(failures, trace);
+                }
+                DeploymentState state = state(deployment);
+                if (!state.tryAcquire()) {
+                    long seconds = Math.max(1, (state.remainingCooldown().toMillis() + 999) / 1000);
+                    String why = "cooling down after repeated failures; back in " + seconds + " s";
+                    trace.attempt(new Attempt(deployment.id(), 429, "cooling_down", why, 0));
+                    failures.add(new RelayException(ErrorKind.RATE_LIMIT, deployment.id() + " is " + why, null,
+                            Map.of("retry-after", Long.toString(seconds)), null));
+                    continue;
+                }
+                try {
+                    T value = attempt(deployment, state, plan, trace, remaining, call);
+                    return new Routed<>(value, deployment);
+                } catch (RelayException e) {
+                    failures.add(e);
+                    if (plan.streamStarted().getAsBoolean() || !Failures.fallbackable(e.kind())) throw e;
+                    if (e.kind() == ErrorKind.CONTEXT_WINDOW_EXCEEDED || e.kind() == ErrorKind.CONTENT_POLICY) {
+                        groupFailure = e.kind();
+                        if (!targets(e.kind(), group).isEmpty()) break; // the configured path for this failure
+                    }
+                }
+            }
+            enqueue(queue, seen, targets(groupFailure, group));
+            if (group.equals(plan.model())) enqueue(queue, seen, plan.requestFallbacks());
+            enqueue(queue, seen, targets(null, group));
+            if (queue.isEmpty()) throw allFailed(failures, trace);
+            group = queue.poll();
+            try {
+                deployments = groups.route(group);
+            } catch (RelayException unknown) {
+                trace.attempt(new Attempt(group, 404, "model_not_found", "fallback model is not configured", 0));
+                failures.add(unknown);
+                deployments = List.of();
+            }
+        }
+    }
+
+    /** One deployment, with retries for retryable failures, inside the remaining time. */
+    private <T> T attempt(Deployment deployment, DeploymentState state, Plan plan, RequestTrace trace,
+                          Duration remaining, DeploymentCall<T> call) {
+        int retries = plan.numRetries() != null ? Math.max(0, plan.numRetries()) : policy.numRetries();
+        Instant attemptDeadline = clock.instant().plus(remaining);
+        RetryPolicy<T> retry = RetryPolicy.<T>builder()
+                .handleIf(e -> !plan.streamStarted().getAsBoolean() && Failures.retryable(e))
+                .abortIf((result, e) -> e != null && retryAfter(e).compareTo(Duration.between(clock.instant(), attemptDeadline)) > 0)
+                .withMaxRetries(retries)
+                .withDelayFn(context -> {
+                    Duration asked = retryAfter(context.getLastException());
+                    return asked.isZero() ? backoff(context.getAttemptCount()) : asked;
+                })
+                .withMaxDuration(remaining)
+                .build();
+        try {
+            return Failsafe.with(retry).get(context -> {
+                Duration left = Duration.between(clock.instant(), attemptDeadline);
+                if (left.compareTo(MIN_ATTEMPT) < 0) {
+                    throw new RelayException(ErrorKind.REQUEST_TIMEOUT, "no time left for another try of " + deployment.id());
+                }
+                Duration timeout = min(deployment.timeout(), left);
+                return once(deployment, state, trace, timeout, call);
+            });
+        } catch (FailsafeException e) {
+            if (e.getCause() instanceof RelayException relay) throw relay;
+            throw e;
+        }
+    }
+
+    private <T> T once(Deployment deployment, DeploymentState state, RequestTrace trace, Duration timeout,
+                       DeploymentCall<T> call) {
+        long start = System.nanoTime();
+        state.started();
+        try {
+            // The provider's HTTP timeout covers the wait for headers; this one also covers a body that stalls.
+            T value = Failsafe.with(Timeout.<T>builder(timeout.plusMillis(100)).withInterrupt().build())
+                    .get(() -> call.call(deployment, timeout));
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            state.succeeded(millis);
+            trace.attempt(new Attempt(deployment.id(), 200, null, null, millis));
+            return value;
+        } catch (RuntimeException thrown) {
+            RelayException e = asRelay(thrown, deployment, timeout);
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            state.failed(Failures.countsAgainstDeployment(e.kind()));
+            trace.attempt(new Attempt(deployment.id(), e.kind().status(), e.kind().code() == null ? e.kind().type() : e.kind().code(),
+                    e.getMessage(), millis));
+            throw e;
+        }
+    }
+
+    /** The failure as Relay's error; a bug (any other exception) is rethrown as it is, to become a 500. */
+    private static RelayException asRelay(RuntimeException thrown, Deployment deployment, Duration timeout) {
+        if (thrown instanceof RelayException relay) return relay;
+        if (thrown instanceof TimeoutExceededException) {
+            return new RelayException(ErrorKind.REQUEST_TIMEOUT, deployment.id() + " did not finish within " + timeout.toMillis() + " ms.");
+        }
+        if (thrown instanceof FailsafeException f && f.getCause() instanceof RelayException relay) return relay;
+        throw thrown;
+    }
+
+    private List<String> targets(ErrorKind failure, String group) {
+        Map<String, List<String>> table = failure == ErrorKind.CONTEXT_WINDOW_EXCEEDED ? policy.contextWindowFallbacks()
+                : failure == ErrorKind.CONTENT_POLICY ? policy.contentPolicyFallbacks()
+                : policy.fallbacks();
+        List<String> targets = table.get(group);
+        return targets != null ? targets : table.getOrDefault("*", List.of());
+    }
+
+    private static void enqueue(Deque<String> queue, Set<String> seen, List<String> targets) {
+        for (String target : targets) if (seen.add(target)) queue.add(target);
+    }
+
+    /** One error for the client: the most telling failure's kind, and a message listing every failure. */
+    private static RelayException allFailed(List<RelayException> failures, RequestTrace trace) {
+        RelayException telling = failures.stream().max(Comparator.comparingInt(e -> Failures.telling(e.kind()))).orElseThrow();
+        if (failures.size() == 1) return telling;
+        StringBuilder message = new StringBuilder("All ").append(trace.attempts().size()).append(" attempts failed: ");
+        List<String> parts = trace.attempts().stream().filter(a -> !a.succeeded())
+                .map(a -> a.deployment() + " (" + a.status() + " " + a.errorType() + ": " + a.message() + ")").toList();
+        message.append(String.join("; ", parts));
+        return new RelayException(telling.kind(), message.toString(), telling.param(), telling.headers(), null);
+    }
+
+    /** Exponential backoff with jitter: base, 2 x base, 4 x base … up to the maximum, each ±20 %. */
+    private Duration backoff(int attempts) {
+        long base = policy.backoffBase().toMillis() << Math.min(20, Math.max(0, attempts - 1));
+        long capped = Math.min(base, policy.backoffMax().toMillis());
+        double jitter = 0.8 + 0.4 * java.util.concurrent.ThreadLocalRandom.current().nextDouble();
+        return Duration.ofMillis((long) (capped * jitter));
+    }
+
+    /** The wait a provider asked for with {@code retry-after-ms} or {@code retry-after}; zero when none. */
+    static Duration retryAfter(Throwable e) {
+        if (!(e instanceof RelayException relay)) return Duration.ZERO;
+        String millis = relay.headers().get("retry-after-ms");
+        String value = relay.headers().get("retry-after");
+        try {
+            if (millis != null) return Duration.ofMillis((long) Double.parseDouble(millis.strip()));
+            if (value == null) return Duration.ZERO;
+            if (value.strip().matches("\\d+(\\.\\d+)?")) return Duration.ofMillis((long) (Double.parseDouble(value.strip()) * 1000));
+            Duration until = Duration.between(Instant.now(), ZonedDateTime.parse(value.strip(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
+            return until.isNegative() ? Duration.ZERO : until;
+        } catch (RuntimeException unparseable) {
+            return Duration.ZERO;
+        }
+    }
+
+    private Map<Deployment, DeploymentState> statesOf(List<Deployment> deployments) {
+        deployments.forEach(this::state);
+        return states;
+    }
+
+    private DeploymentState state(Deployment deployment) {
+        return states.computeIfAbsent(deployment, d -> new DeploymentState(policy.allowedFails(), policy.cooldown()));
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+}
