@@ -67,6 +67,8 @@ class LocalServerEndToEndTest {
                       model: openai/text-embedding-3-small
                       api_base: %1$s
                       api_key: os.environ/OPENAI_API_KEY
+                router_settings:
+                  allowed_fails: 1000   # cool-downs have their own tests; here they would couple tests
                 general_settings:
                   master_key: os.environ/RELAY_MASTER_KEY
                 """.formatted(upstream.baseUrl()));
@@ -192,7 +194,7 @@ class LocalServerEndToEndTest {
         assertEquals(503, e.statusCode());
         RequestLog log = logOf(e.headers().values("x-relay-request-id").get(0));
         assertEquals(503, log.status());
-        assertEquals("openai/gpt-4o", log.deployment());
+        assertNull(log.deployment(), "no deployment answered");
         assertEquals("api_error", log.errorType());
         assertEquals(3, upstream.requests().size());
         assertEquals(3, log.attempts().size());
