@@ -137,6 +137,16 @@ class LocalServerEndToEndTest {
     }
 
     @Test
+    void legacyCompletions_areServedByAChatModel() {
+        var completion = client.completions().create(com.openai.models.completions.CompletionCreateParams.builder()
+                .model("gpt-4o").prompt("Say this is a test").maxTokens(7).build());
+
+        assertEquals("Echo: Say this is a test", completion.choices().get(0).text());
+        assertEquals("gpt-4o", upstream.lastRequest().json().get("model").asText());
+        assertEquals("Say this is a test", upstream.lastRequest().json().at("/messages/0/content").asText());
+    }
+
+    @Test
     void models_listsTheConfiguredGroups() {
         List<String> ids = client.models().list().data().stream().map(Model::id).toList();
 

@@ -64,6 +64,7 @@ class ProxyHandlerEventsTest {
                 Arguments.of("chat-completions-base64.json", 200, null),
                 Arguments.of("chat-completions-mock-response.json", 200, null),
                 Arguments.of("chat-completions-unknown-fields.json", 200, null),
+                Arguments.of("completions.json", 200, null),
                 Arguments.of("embeddings.json", 200, null),
                 Arguments.of("embeddings-base64.json", 200, null),
                 Arguments.of("unknown-route.json", 404, null),
@@ -166,6 +167,15 @@ class ProxyHandlerEventsTest {
             text.append(chunk.at("/choices/0/delta/content").asText(""));
         }
         assertTrue(text.toString().startsWith("Mock answer to: "), text.toString());
+    }
+
+    @Test
+    void completions_answersLegacyTextRequests_withAChatModel() throws IOException {
+        JsonNode body = Json.MAPPER.readTree(handler.handleRequest(Events.load("completions.json"), null).getBody());
+
+        assertEquals("text_completion", body.get("object").asText());
+        assertEquals("Mock answer to: Say this is a test", body.at("/choices/0/text").asText());
+        assertEquals("stop", body.at("/choices/0/finish_reason").asText());
     }
 
     @Test

@@ -29,6 +29,7 @@ import relay.core.wire.EmbeddingResponse;
 import relay.core.wire.ErrorBody;
 import relay.core.wire.ModelList;
 import relay.core.wire.RequestParser;
+import relay.core.wire.TextCompletions;
 
 /**
  * Relay's HTTP surface: routes, authentication, parsing, and turning every outcome (answers and
@@ -40,11 +41,12 @@ public final class RelayApi {
     /** API Gateway HTTP APIs end a request after 30 s; the answer must be out before. */
     public static final Duration DEFAULT_TIME_LIMIT = Duration.ofSeconds(29);
 
-    private enum Route { HEALTH, CHAT, EMBEDDINGS, MODELS }
+    private enum Route { HEALTH, CHAT, COMPLETIONS, EMBEDDINGS, MODELS }
 
     private static final Map<String, Route> ROUTES = Map.of(
             "/health", Route.HEALTH,
             "/chat/completions", Route.CHAT,
+            "/completions", Route.COMPLETIONS,
             "/embeddings", Route.EMBEDDINGS,
             "/models", Route.MODELS);
 
@@ -106,7 +108,7 @@ public final class RelayApi {
         Route route = ROUTES.get(normalize(request.path()));
         if (route == null) {
             throw new RelayException(ErrorKind.NOT_FOUND, "Unknown path '" + printable(request.path())
-                    + "'. Relay serves /v1/chat/completions, /v1/embeddings, /v1/models and /health.");
+                    + "'. Relay serves /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/models and /health.");
         }
         String allowed = route == Route.HEALTH || route == Route.MODELS ? "GET" : "POST";
         if (!allowed.equals(method)) {
@@ -118,6 +120,7 @@ public final class RelayApi {
         return switch (route) {
             case MODELS -> json(200, ModelList.of(router.models()), trace);
             case CHAT -> chat(request, trace);
+            case COMPLETIONS -> completions(request, trace);
             case EMBEDDINGS -> embeddings(request, trace);
             case HEALTH -> throw new IllegalStateException("handled above");
         };
@@ -133,12 +136,27 @@ public final class RelayApi {
         ChatCompletionRequest chat = RequestParser.chat(RequestParser.parseObject(body(request)));
         trace.requestedModel(chat.model());
         if (!chat.stream()) return json(200, gateway.chat(chat, trace), trace);
+        return stream(chat, trace, chunk -> chunk);
+    }
+
+    /** The legacy text API, served by any chat model. */
+    private ApiResponse completions(ApiRequest request, RequestTrace trace) {
+        ChatCompletionRequest chat = TextCompletions.toChat(RequestParser.parseObject(body(request)));
+        trace.requestedModel(chat.model());
+        if (!chat.stream()) return json(200, TextCompletions.fromChat(gateway.chat(chat, trace)), trace);
+        return stream(chat, trace, TextCompletions::fromChunk);
+    }
+
+    /** Streams as Server-Sent Events, each chunk turned into the event the route speaks (null: none). */
+    private ApiResponse stream(ChatCompletionRequest chat, RequestTrace trace,
+                               java.util.function.Function<relay.core.wire.ChatCompletionChunk, Object> event) {
         StringBuilder events = new StringBuilder(4096);
         boolean[] started = {false};
         try {
             gateway.streamChat(chat, trace, chunk -> {
                 started[0] = true;
-                events.append("data: ").append(Json.write(chunk)).append("\n\n");
+                Object payload = event.apply(chunk);
+                if (payload != null) events.append("data: ").append(Json.write(payload)).append("\n\n");
             });
         } catch (RelayException e) {
             if (!started[0]) throw e;

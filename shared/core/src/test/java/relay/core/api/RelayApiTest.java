@@ -183,7 +183,7 @@ class RelayApiTest {
 
     @Test
     void unknownRoute_is404_andLogged() {
-        ApiResponse response = get("/v1/completions");
+        ApiResponse response = get("/v1/assistants");
 
         assertError(response, 404, "invalid_request_error", "not_found");
         assertTrue(json(response).path("error").path("message").asText().contains("/v1/chat/completions"));
