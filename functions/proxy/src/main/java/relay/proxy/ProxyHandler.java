@@ -16,17 +16,30 @@ import relay.core.api.ApiResponse;
 import relay.core.api.RelayApi;
 import relay.core.error.ErrorKind;
 import relay.core.wire.ErrorBody;
+import org.crac.Core;
+import org.crac.Resource;
 
 /**
  * The Lambda entry point for API Gateway HTTP API events (payload format 2.0). All wiring happens in
  * the constructor, during the init phase, so SnapStart captures it and each invocation only works.
  */
-public final class ProxyHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+public final class ProxyHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>, Resource {
     private final RelayApi api;
 
-    /** Used by Lambda. */
+    /** Used by Lambda. With SnapStart, the handler primes itself just before the snapshot is taken. */
     public ProxyHandler() {
         this(RelayWiring.fromLambdaEnvironment(System.getenv()));
+        Core.getGlobalContext().register(this);
+    }
+
+    @Override
+    public void beforeCheckpoint(org.crac.Context<? extends Resource> context) {
+        api.prime();
+    }
+
+    @Override
+    public void afterRestore(org.crac.Context<? extends Resource> context) {
+        // nothing to reconnect: clients open connections on first use, and keys are read after restore
     }
 
     public ProxyHandler(RelayApi api) {

@@ -202,6 +202,17 @@ class ProxyHandlerEventsTest {
     }
 
     @Test
+    void priming_beforeASnapshot_touchesNoKeyNoProviderAndNoLog() {
+        relay.core.keys.KeyStore unreachable = name -> { throw new AssertionError("key store read while priming"); };
+        var api = RelayWiring.api(new RelayWiring.Parts(RelayConfig.empty(), unreachable, logs::add, true,
+                Duration.ofDays(1), Clock.systemUTC()));
+
+        api.prime();
+
+        assertTrue(logs.isEmpty());
+    }
+
+    @Test
     void refusesToServe_whenNoMasterKeyIsConfigured() {
         var open = new ProxyHandler(RelayWiring.api(new RelayWiring.Parts(RelayConfig.empty(),
                 new EnvironmentKeyStore(Map.of()), logs::add, true, Duration.ofDays(1), Clock.systemUTC())));

@@ -224,7 +224,7 @@ class ModelCatalogTest {
         assertEquals(new BigDecimal("0.0075"), get("gpt-4o").cost(1000, 500)); // 1000 * 2.5e-06 + 500 * 1e-05
         assertEquals(new BigDecimal("0.0075"), get("gpt-4o").cost(Usage.of(1000, 500)));
         assertEquals(new BigDecimal("0.000025"), get("gpt-4o").cost(2, 2)); // 0.000005 + 0.00002, no float error
-        assertEquals(new BigDecimal("0.3"), get("gpt-4o").cost(100_000, 5_000)); // 0.25 + 0.05, where doubles give 0.30000000000000004
+        assertEquals(new BigDecimal("0.0000325"), get("gpt-4o").cost(1, 3)); // doubles give 3.2500000000000004e-05
         assertEquals(new BigDecimal("0.0000002"), get("text-embedding-3-small").cost(10, 0));
         assertEquals(BigDecimal.ZERO, get("gpt-4o").cost(0, 0));
     }
