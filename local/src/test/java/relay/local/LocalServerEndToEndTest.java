@@ -114,6 +114,8 @@ class LocalServerEndToEndTest {
         assertEquals("Bearer " + UPSTREAM_KEY, sent.headers().get("authorization"));
         assertEquals("gpt-4o", sent.json().get("model").asText());
         assertEquals("openai/gpt-4o", raw.headers().values("x-relay-model").get(0));
+        // 10 prompt tokens at 2.5e-06 and 5 completion tokens at 1e-05 (the catalog's gpt-4o prices)
+        assertEquals("0.000075", raw.headers().values("x-relay-cost-usd").get(0));
 
         RequestLog log = logOf(raw.headers().values("x-relay-request-id").get(0));
         assertEquals(200, log.status());
@@ -121,6 +123,7 @@ class LocalServerEndToEndTest {
         assertEquals("openai/gpt-4o", log.deployment());
         assertEquals(10, log.promptTokens());
         assertEquals(5, log.completionTokens());
+        assertEquals(new java.math.BigDecimal("0.000075"), log.costUsd());
         assertNull(log.errorType());
     }
 

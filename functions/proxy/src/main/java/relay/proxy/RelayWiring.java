@@ -16,6 +16,7 @@ import relay.core.config.RelayConfig;
 import relay.core.gateway.Gateway;
 import relay.core.keys.KeyStore;
 import relay.core.log.RequestLogStore;
+import relay.core.catalog.ModelCatalog;
 import relay.core.provider.ModelRouter;
 import relay.core.provider.RequestSigner;
 import relay.core.routing.Router;
@@ -46,7 +47,8 @@ public final class RelayWiring {
 
     public static RelayApi api(Parts parts) {
         var http = Providers.httpClient();
-        var router = new ModelRouter(parts.config(), Providers.all(http, parts.clock(), parts.awsSigner()), DEFAULT_PROVIDER_TIMEOUT);
+        var router = new ModelRouter(parts.config(), Providers.all(http, parts.clock(), parts.awsSigner()), DEFAULT_PROVIDER_TIMEOUT,
+                ModelCatalog.load());
         var gateway = new Gateway(router, new Router(router, RouterPolicy.from(parts.config()), parts.clock(), new SplittableRandom()), parts.keys(), parts.clock(),
                 Boolean.TRUE.equals(parts.config().litellmSettings().dropParams()));
         var auth = new Authenticator(parts.keys(), parts.config().generalSettings().masterKey(), parts.masterKeyRequired());

@@ -73,6 +73,7 @@ public final class DynamoDbRequestLogStore implements RequestLogStore {
         putString(item, "error_type", r.errorType());
         putString(item, "error_code", r.errorCode());
         item.put(RequestLogTable.TTL_ATTRIBUTE, n(r.expiresAt().getEpochSecond()));
+        if (r.costUsd() != null) item.put("cost_usd", AttributeValue.fromN(r.costUsd().toPlainString()));
         if (!r.attempts().isEmpty()) {
             item.put("attempts", AttributeValue.fromL(r.attempts().stream().map(DynamoDbRequestLogStore::attempt).toList()));
         }
@@ -111,7 +112,8 @@ public final class DynamoDbRequestLogStore implements RequestLogStore {
                 string(item, "error_type"),
                 string(item, "error_code"),
                 Instant.ofEpochSecond(Long.parseLong(item.get(RequestLogTable.TTL_ATTRIBUTE).n())),
-                item.containsKey("attempts") ? item.get("attempts").l().stream().map(DynamoDbRequestLogStore::attempt).toList() : List.of());
+                item.containsKey("attempts") ? item.get("attempts").l().stream().map(DynamoDbRequestLogStore::attempt).toList() : List.of(),
+                item.containsKey("cost_usd") ? new java.math.BigDecimal(item.get("cost_usd").n()) : null);
     }
 
     private static AttributeValue s(String value) {

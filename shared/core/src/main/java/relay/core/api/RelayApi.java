@@ -242,6 +242,7 @@ public final class RelayApi {
         if (contentType.equals("text/event-stream")) headers.put("cache-control", "no-cache");
         headers.put("x-relay-request-id", trace.requestId());
         if (trace.deployment() != null) headers.put("x-relay-model", trace.deployment());
+        if (trace.cost() != null) headers.put("x-relay-cost-usd", trace.cost().toPlainString());
         if (trace.deployment() != null || !trace.attempts().isEmpty()) {
             headers.put("x-relay-fallbacks", Integer.toString(trace.failedDeployments()));
         }

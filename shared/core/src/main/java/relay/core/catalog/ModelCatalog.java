@@ -103,6 +103,11 @@ public final class ModelCatalog {
         this.providers = all.stream().map(ModelInfo::provider).collect(Collectors.toUnmodifiableSet());
     }
 
+    /** A catalog that knows no model: routing by config and {@code provider/model} names only. */
+    public static ModelCatalog empty() {
+        return new ModelCatalog(Map.of(), Map.of());
+    }
+
     /** Reads the catalog from the classpath resources. */
     public static ModelCatalog load() {
         try (InputStream models = resource(MODELS); InputStream legacy = resource(LEGACY)) {

@@ -52,10 +52,11 @@ public final class Gateway {
             trace.usage(usage);
             return Completions.response(Completions.newId(), clock.instant().getEpochSecond(), request.model(), text, usage);
         }
-        var routed = router.run(plan(request.model(), request.body(), trace, () -> false), trace,
+        var routed = router.run(plan(request.model(), request.body(), trace, () -> false, promptTokensAtLeast(request)), trace,
                 (deployment, timeout) -> provider(deployment).chat(call(deployment, fit(deployment, request), timeout)));
         trace.deployment(routed.deployment().id());
         trace.usage(routed.value().usage());
+        trace.cost(cost(routed.deployment(), routed.value().usage()));
         return routed.value();
     }
 
@@ -85,25 +86,29 @@ public final class Gateway {
             Completions.chunks(Completions.newId(), clock.instant().getEpochSecond(), request.model(), text, usage).forEach(sink);
             return;
         }
-        var routed = router.run(plan(request.model(), request.body(), trace, started::get), trace, (deployment, timeout) -> {
+        var routed = router.run(plan(request.model(), request.body(), trace, started::get, promptTokensAtLeast(request)), trace, (deployment, timeout) -> {
             trace.deployment(deployment.id()); // named in the log even when the stream breaks midway
             provider(deployment).streamChat(call(deployment, fit(deployment, request), timeout), sink);
             return Boolean.TRUE;
         });
         trace.deployment(routed.deployment().id());
+        trace.cost(cost(routed.deployment(), trace.usage()));
     }
 
     public EmbeddingResult embed(EmbeddingRequest request, RequestTrace trace) {
         trace.requestedModel(request.model());
-        var routed = router.run(plan(request.model(), request.body(), trace, () -> false), trace,
+        var routed = router.run(plan(request.model(), request.body(), trace, () -> false, 0), trace,
                 (deployment, timeout) -> provider(deployment).embed(call(deployment, request, timeout)));
         trace.deployment(routed.deployment().id());
-        trace.usage(Usage.of(routed.value().promptTokens(), 0));
+        Usage usage = Usage.of(routed.value().promptTokens(), 0);
+        trace.usage(usage);
+        trace.cost(cost(routed.deployment(), usage));
         return routed.value();
     }
 
     /** The request's own routing fields, as LiteLLM takes them: {@code fallbacks}, {@code num_retries}. */
-    private static Router.Plan plan(String model, ObjectNode body, RequestTrace trace, java.util.function.BooleanSupplier started) {
+    private static Router.Plan plan(String model, ObjectNode body, RequestTrace trace, java.util.function.BooleanSupplier started,
+                                    int promptTokensAtLeast) {
         List<String> fallbacks = new ArrayList<>();
         JsonNode requested = body.get("fallbacks");
         if (requested != null && !requested.isNull()) {
@@ -126,7 +131,13 @@ public final class Gateway {
             retries = numRetries.asInt();
         }
         if (body.path("disable_fallbacks").asBoolean(false)) fallbacks = List.of();
-        return new Router.Plan(model, fallbacks, retries, trace.deadline(), started);
+        return new Router.Plan(model, fallbacks, retries, trace.deadline(), started, promptTokensAtLeast);
+    }
+
+    /** The answer's price in USD from the catalog; null when the model or its price is unknown. */
+    private java.math.BigDecimal cost(Deployment deployment, Usage usage) {
+        if (usage == null) return null;
+        return models.info(deployment).map(info -> info.cost(usage.promptTokens(), usage.completionTokens())).orElse(null);
     }
 
     private ChatCompletionRequest fit(Deployment deployment, ChatCompletionRequest request) {
@@ -151,6 +162,16 @@ public final class Gateway {
                     + "' (deployment " + deployment.id() + "): set " + source + " in Relay's key store.");
         }
         return new ProviderCall<>(deployment, request, key, timeout);
+    }
+
+    /**
+     * A number of tokens the prompt surely reaches: no tokenizer packs more than about ten characters
+     * into a token, so a prompt this long cannot fit a smaller window on any model.
+     */
+    private static int promptTokensAtLeast(ChatCompletionRequest request) {
+        long chars = 0;
+        for (var message : request.messages()) chars += message.text().length();
+        return (int) Math.min(Integer.MAX_VALUE, chars / 10);
     }
 
     private static int promptTokens(ChatCompletionRequest request) {

@@ -20,6 +20,7 @@ public final class RequestTrace {
     private ErrorKind streamError;
     private final java.util.List<relay.core.log.Attempt> attempts = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
     private java.time.Instant deadline;
+    private java.math.BigDecimal cost;
 
     public RequestTrace(String requestId, Instant start, String route) {
         this.requestId = requestId;
@@ -31,6 +32,8 @@ public final class RequestTrace {
 
     public String deployment() { return deployment; }
 
+    public Usage usage() { return usage; }
+
     public void requestedModel(String model) { this.requestedModel = model; }
 
     public void deployment(String deploymentId) { this.deployment = deploymentId; }
@@ -38,6 +41,10 @@ public final class RequestTrace {
     public void usage(Usage usage) { this.usage = usage; }
 
     public void stream(boolean stream) { this.stream = stream; }
+
+    public void cost(java.math.BigDecimal cost) { this.cost = cost; }
+
+    public java.math.BigDecimal cost() { return cost; }
 
     public boolean logged() { return logged; }
 
@@ -73,6 +80,6 @@ public final class RequestTrace {
                 usage == null ? null : usage.promptTokens(),
                 usage == null ? null : usage.completionTokens(),
                 usage == null ? null : usage.totalTokens(),
-                stream, errorType, errorCode, start.plus(retention), attempts());
+                stream, errorType, errorCode, start.plus(retention), attempts(), cost);
     }
 }

@@ -11,6 +11,7 @@ import java.time.Instant;
  * @param errorType      the OpenAI error type of a failure; null on success
  * @param expiresAt      when the record may be deleted (the table's TTL)
  * @param attempts       every try at a deployment, failed ones first, in order
+ * @param costUsd        what the answer cost at the catalog's prices; null when unknown
  */
 public record RequestLog(
         String requestId,
@@ -27,7 +28,8 @@ public record RequestLog(
         String errorType,
         String errorCode,
         Instant expiresAt,
-        java.util.List<Attempt> attempts) {
+        java.util.List<Attempt> attempts,
+        java.math.BigDecimal costUsd) {
 
     public RequestLog {
         attempts = attempts == null ? java.util.List.of() : java.util.List.copyOf(attempts);
@@ -38,6 +40,13 @@ public record RequestLog(
                       long latencyMillis, Integer promptTokens, Integer completionTokens, Integer totalTokens,
                       boolean stream, String errorType, String errorCode, Instant expiresAt) {
         this(requestId, time, route, requestedModel, deployment, status, latencyMillis, promptTokens, completionTokens,
-                totalTokens, stream, errorType, errorCode, expiresAt, java.util.List.of());
+                totalTokens, stream, errorType, errorCode, expiresAt, java.util.List.of(), null);
+    }
+
+    public RequestLog(String requestId, Instant time, String route, String requestedModel, String deployment, int status,
+                      long latencyMillis, Integer promptTokens, Integer completionTokens, Integer totalTokens,
+                      boolean stream, String errorType, String errorCode, Instant expiresAt, java.util.List<Attempt> attempts) {
+        this(requestId, time, route, requestedModel, deployment, status, latencyMillis, promptTokens, completionTokens,
+                totalTokens, stream, errorType, errorCode, expiresAt, attempts, null);
     }
 }

@@ -7,20 +7,30 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import java.util.Optional;
+import relay.core.catalog.ModelCatalog;
+import relay.core.catalog.ModelInfo;
 import relay.core.config.RelayConfig;
 import relay.core.error.ErrorKind;
 import relay.core.error.RelayException;
 import relay.core.wire.ModelList;
 
 /**
- * Decides which deployment serves a model name: a {@code model_name} from config first, else a
- * {@code provider/model} name with a known provider, served with that provider's default key.
+ * Knows the model groups: a {@code model_name} from config first, else a model from the catalog
+ * ({@code gpt-4o}, {@code claude-sonnet-4-5}, {@code replicate/meta/llama-2-70b-chat}), else a
+ * {@code provider/model} name with a known provider; the last two served with the provider's default key.
  */
 public final class ModelRouter {
     private final Map<String, Provider> providers;
     private final Map<String, List<Deployment>> groups;
+    private final ModelCatalog catalog;
 
     public ModelRouter(RelayConfig config, List<Provider> providers, Duration defaultTimeout) {
+        this(config, providers, defaultTimeout, ModelCatalog.empty());
+    }
+
+    public ModelRouter(RelayConfig config, List<Provider> providers, Duration defaultTimeout, ModelCatalog catalog) {
+        this.catalog = catalog;
         this.providers = providers.stream().collect(Collectors.toUnmodifiableMap(Provider::name, p -> p));
         Duration routerTimeout = seconds(config.routerSettings().timeout(), defaultTimeout);
         Map<String, List<Deployment>> byGroup = new LinkedHashMap<>();
@@ -47,6 +57,10 @@ public final class ModelRouter {
     public List<Deployment> route(String model) {
         List<Deployment> group = groups.get(model);
         if (group != null) return group;
+        Optional<ModelInfo> known = catalog.find(model).filter(m -> providers.containsKey(m.provider()));
+        if (known.isPresent()) {
+            return List.of(new Deployment(model, known.get().provider(), known.get().providerModel(), null, null, defaultTimeout));
+        }
         int slash = model.indexOf('/');
         if (slash > 0 && slash < model.length() - 1 && providers.containsKey(model.substring(0, slash))) {
             return List.of(new Deployment(model, model.substring(0, slash), model.substring(slash + 1), null, null, defaultTimeout));
@@ -60,11 +74,22 @@ public final class ModelRouter {
         return providers.get(deployment.provider());
     }
 
-    /** The configured model groups, as {@code GET /models} lists them. */
+    /** The configured model groups, then the catalog's models of known providers, as {@code GET /models} lists them. */
     public List<ModelList.Model> models() {
-        return groups.entrySet().stream()
-                .map(e -> ModelList.Model.of(e.getKey(), e.getValue().get(0).provider()))
-                .toList();
+        List<ModelList.Model> models = new ArrayList<>();
+        groups.forEach((name, deployments) -> models.add(ModelList.Model.of(name, deployments.get(0).provider())));
+        for (ModelInfo info : catalog.all()) {
+            if (providers.containsKey(info.provider()) && !info.retired() && !groups.containsKey(info.name())) {
+                models.add(ModelList.Model.of(info.name(), info.provider()));
+            }
+        }
+        return models;
+    }
+
+    /** What the catalog knows of the model a deployment serves: prices, context window. */
+    public Optional<ModelInfo> info(Deployment deployment) {
+        Optional<ModelInfo> info = catalog.find(deployment.id());
+        return info.isPresent() ? info : catalog.find(deployment.providerModel());
     }
 
     private static Duration seconds(Double seconds, Duration fallback) {

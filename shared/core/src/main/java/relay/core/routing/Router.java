@@ -24,6 +24,7 @@ import java.util.random.RandomGenerator;
 import relay.core.error.ErrorKind;
 import relay.core.error.RelayException;
 import relay.core.gateway.RequestTrace;
+import relay.core.catalog.ModelInfo;
 import relay.core.log.Attempt;
 import relay.core.provider.Deployment;
 import relay.core.provider.ModelRouter;
@@ -67,10 +68,14 @@ public final class Router {
      * @param streamStarted    true once bytes have gone to the client: from then on nothing is retried
      */
     public record Plan(String model, List<String> requestFallbacks, Integer numRetries, Instant deadline,
-                       BooleanSupplier streamStarted) {
+                       BooleanSupplier streamStarted, int promptTokensAtLeast) {
         public Plan {
             requestFallbacks = requestFallbacks == null ? List.of() : List.copyOf(requestFallbacks);
             streamStarted = streamStarted == null ? () -> false : streamStarted;
+        }
+
+        public Plan(String model, List<String> requestFallbacks, Integer numRetries, Instant deadline, BooleanSupplier streamStarted) {
+            this(model, requestFallbacks, numRetries, deadline, streamStarted, 0);
         }
     }
 
@@ -92,6 +97,17 @@ public final class Router {
                     failures.add(new RelayException(ErrorKind.REQUEST_TIMEOUT, "the request's time ran out before "
                             + deployment.id() + " could be tried"));
                     throw allFailed(failures, trace);
+                }
+                Integer window = groups.info(deployment).map(ModelInfo::maxInputTokens).orElse(null);
+                if (window != null && plan.promptTokensAtLeast() > window) {
+                    // known not to fit: skip the call, as if the provider had said so
+                    String why = "the prompt has at least " + plan.promptTokensAtLeast() + " tokens; "
+                            + deployment.id() + " takes " + window;
+                    trace.attempt(new Attempt(deployment.id(), 400, ErrorKind.CONTEXT_WINDOW_EXCEEDED.code(), why, 0));
+                    failures.add(new RelayException(ErrorKind.CONTEXT_WINDOW_EXCEEDED, "Context window exceeded: " + why + "."));
+                    groupFailure = ErrorKind.CONTEXT_WINDOW_EXCEEDED;
+                    if (!targets(groupFailure, group).isEmpty()) break;
+                    continue;
                 }
                 DeploymentState state = state(deployment);
                 if (!state.tryAcquire()) {
