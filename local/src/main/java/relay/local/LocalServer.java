@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import relay.aws.AwsClients;
+import relay.aws.AwsRequestSigner;
 import relay.aws.DynamoDbRequestLogStore;
 import relay.aws.RequestLogTable;
 import relay.core.api.Authenticator;
@@ -130,7 +131,7 @@ public final class LocalServer implements AutoCloseable {
         String host = options.host() != null ? options.host() : auth.masterKey().isPresent() ? "0.0.0.0" : "127.0.0.1";
         RelayApi api = RelayWiring.api(new RelayWiring.Parts(config, keys,
                 new DynamoDbRequestLogStore(client, REQUEST_LOG_TABLE), false,
-                RelayWiring.logRetention(System.getenv()), Clock.systemUTC()));
+                RelayWiring.logRetention(System.getenv()), Clock.systemUTC(), AwsRequestSigner.withDefaultCredentials()));
         ProxyHandler handler = new ProxyHandler(api);
         HttpServer server = HttpServer.create(new InetSocketAddress(host, options.port()), 128);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());

@@ -60,7 +60,10 @@ public final class ProxyHandler implements RequestHandler<APIGatewayV2HTTPEvent,
         var http = event.getRequestContext() == null ? null : event.getRequestContext().getHttp();
         String method = http == null ? "GET" : http.getMethod();
         String path = event.getRawPath() != null ? event.getRawPath() : http == null ? "/" : http.getPath();
-        return toEvent(api.handle(new ApiRequest(requestId, method, path, headers(event), body)));
+        // The Lambda's own time limit, when it is sooner than API Gateway's (the API applies that one)
+        java.time.Instant deadline = context == null ? null
+                : java.time.Instant.now().plusMillis(Math.max(0, context.getRemainingTimeInMillis()));
+        return toEvent(api.handle(new ApiRequest(requestId, method, path, headers(event), body, deadline)));
     }
 
     private static String requestId(APIGatewayV2HTTPEvent event) {

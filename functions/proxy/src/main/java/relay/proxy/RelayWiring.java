@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import relay.aws.AwsClients;
+import relay.aws.AwsRequestSigner;
 import relay.aws.DynamoDbRequestLogStore;
 import relay.aws.SecretsManagerKeyStore;
 import relay.core.api.Authenticator;
@@ -71,7 +72,7 @@ public final class RelayWiring {
                 Clock.systemUTC());
         DynamoDbClient dynamoDb = AwsClients.dynamoDb(region, credentials, uri(env.get("RELAY_DYNAMODB_ENDPOINT")));
         return api(new Parts(loadConfig(env), keys, new DynamoDbRequestLogStore(dynamoDb, table), true,
-                logRetention(env), Clock.systemUTC()));
+                logRetention(env), Clock.systemUTC(), new AwsRequestSigner(credentials)));
     }
 
     public static Duration logRetention(Map<String, String> env) {

@@ -31,6 +31,17 @@ public final class Providers {
         providers.add(new OpenAiProvider(http));
         providers.add(new MockProvider(clock));
         // one line per provider below
+        providers.add(new relay.providers.cohere.CohereProvider(http, clock));
+        providers.add(new relay.providers.replicate.ReplicateProvider(http, clock));
+        providers.add(new relay.providers.huggingface.HuggingFaceProvider(http));
+        providers.add(new relay.providers.azure.AzureProvider(http, clock));
+        providers.add(new relay.providers.openrouter.OpenRouterProvider(http, System.getenv("OR_SITE_URL"), System.getenv("OR_APP_NAME"), clock));
+        relay.providers.compatible.CompatibleHost.ALL.forEach(host -> providers.add(new relay.providers.compatible.CompatibleHostProvider(http, host, clock)));
+        providers.add(new relay.providers.textcompletion.TextCompletionProvider(http, clock));
+        providers.add(new relay.providers.anthropic.AnthropicProvider(http, clock));
+        providers.add(new relay.providers.google.GeminiProvider(http, clock));
+        providers.add(new relay.providers.google.VertexProvider(http, clock));
+        providers.add(new relay.providers.bedrock.BedrockProvider(http, clock, awsSigner));
         return List.copyOf(providers);
     }
 }

@@ -48,6 +48,12 @@ public final class FakeOpenAi implements AutoCloseable {
 
         /** A stream that stops after its first chunk, without [DONE]. */
         record TruncatedStream() implements Reply {}
+
+        /**
+         * A 200 event stream that stops after {@code chunks} content chunks, without [DONE]; with 0 it
+         * ends before its first chunk (a stream that broke before the first byte of an answer).
+         */
+        record BrokenStream(int chunks) implements Reply {}
     }
 
     /** What the server received. */
@@ -137,6 +143,15 @@ public final class FakeOpenAi implements AutoCloseable {
                     return;
                 }
                 case Reply.Slow s -> sleep(s.delay());
+                case Reply.BrokenStream b -> {
+                    StringBuilder sse = new StringBuilder();
+                    String model = JSON.readTree(body).path("model").asText();
+                    for (int i = 0; i < b.chunks(); i++) {
+                        sse.append(event(chunk(model, JSON.createObjectNode().put("content", "part" + i + " ").toString(), null)));
+                    }
+                    send(exchange, 200, "text/event-stream", sse.toString());
+                    return;
+                }
                 case null, default -> { }
             }
             if (path.endsWith("/chat/completions")) {

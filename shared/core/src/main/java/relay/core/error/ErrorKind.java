@@ -15,6 +15,8 @@ public enum ErrorKind {
     REQUEST_TIMEOUT(408, "timeout_error", "timeout"),
     PAYLOAD_TOO_LARGE(413, "invalid_request_error", "request_too_large"),
     UNSUPPORTED_MEDIA_TYPE(415, "invalid_request_error", "unsupported_media_type"),
+    /** A provider's 409: a conflicting request in flight (OpenAI sends it); worth a retry. */
+    CONFLICT(409, "api_error", "conflict"),
     RATE_LIMIT(429, "rate_limit_error", "rate_limit_exceeded"),
     INTERNAL(500, "api_error", "internal_error"),
     PROVIDER_ERROR(502, "api_error", "provider_error"),
@@ -45,9 +47,10 @@ public enum ErrorKind {
             case 403 -> PERMISSION_DENIED;
             case 404 -> NOT_FOUND;
             case 408 -> REQUEST_TIMEOUT;
+            case 409 -> CONFLICT;
             case 413 -> PAYLOAD_TOO_LARGE;
             case 429 -> RATE_LIMIT;
-            case 500, 502 -> PROVIDER_ERROR;
+            case 424, 500, 502 -> PROVIDER_ERROR; // 424: Bedrock's ModelErrorException, the model failed
             case 503, 504, 529 -> PROVIDER_UNAVAILABLE;
             default -> status >= 500 ? PROVIDER_ERROR : INVALID_REQUEST;
         };

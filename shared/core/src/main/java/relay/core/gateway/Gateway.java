@@ -86,11 +86,17 @@ public final class Gateway {
             Completions.chunks(Completions.newId(), clock.instant().getEpochSecond(), request.model(), text, usage).forEach(sink);
             return;
         }
-        var routed = router.run(plan(request.model(), request.body(), trace, started::get, promptTokensAtLeast(request)), trace, (deployment, timeout) -> {
-            trace.deployment(deployment.id()); // named in the log even when the stream breaks midway
-            provider(deployment).streamChat(call(deployment, fit(deployment, request), timeout), sink);
-            return Boolean.TRUE;
-        });
+        Router.Routed<Boolean> routed;
+        try {
+            routed = router.run(plan(request.model(), request.body(), trace, started::get, promptTokensAtLeast(request)), trace, (deployment, timeout) -> {
+                trace.deployment(deployment.id()); // named in the log even when the stream breaks midway
+                provider(deployment).streamChat(call(deployment, fit(deployment, request), timeout), sink);
+                return Boolean.TRUE;
+            });
+        } catch (RuntimeException e) {
+            if (!started.get()) trace.deployment(null); // nothing reached the client: no deployment answered
+            throw e;
+        }
         trace.deployment(routed.deployment().id());
         trace.cost(cost(routed.deployment(), trace.usage()));
     }
@@ -130,8 +136,8 @@ public final class Gateway {
             }
             retries = numRetries.asInt();
         }
-        if (body.path("disable_fallbacks").asBoolean(false)) fallbacks = List.of();
-        return new Router.Plan(model, fallbacks, retries, trace.deadline(), started, promptTokensAtLeast);
+        boolean fallbacksDisabled = body.path("disable_fallbacks").asBoolean(false);
+        return new Router.Plan(model, fallbacks, retries, trace.deadline(), started, promptTokensAtLeast, fallbacksDisabled);
     }
 
     /** The answer's price in USD from the catalog; null when the model or its price is unknown. */

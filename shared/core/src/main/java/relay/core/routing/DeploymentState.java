@@ -46,11 +46,19 @@ final class DeploymentState {
         latencyMillis = Double.isNaN(previous) ? millis : 0.7 * previous + 0.3 * millis;
     }
 
-    /** @param countsAgainst whether the failure is the deployment's (not the request's) fault */
-    void failed(boolean countsAgainst) {
+    /**
+     * @param countsAgainst whether the failure is the deployment's (not the request's) fault
+     * @param timedOut      whether it failed by taking too long: then its time counts as a latency, so
+     *                      latency-based routing does not keep preferring a deployment that never answers
+     */
+    void failed(boolean countsAgainst, long millis, boolean timedOut) {
         inFlight.decrementAndGet();
         if (countsAgainst) cooldown.recordFailure();
         else cooldown.recordSuccess(); // the deployment answered; the request was at fault
+        if (timedOut) {
+            double previous = latencyMillis;
+            latencyMillis = Double.isNaN(previous) ? millis : 0.7 * previous + 0.3 * millis;
+        }
     }
 
     int inFlight() {

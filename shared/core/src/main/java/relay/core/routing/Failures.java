@@ -11,7 +11,7 @@ final class Failures {
     static boolean retryable(Throwable e) {
         if (!(e instanceof RelayException relay)) return false;
         return switch (relay.kind()) {
-            case REQUEST_TIMEOUT, RATE_LIMIT, PROVIDER_ERROR, PROVIDER_UNAVAILABLE -> true;
+            case REQUEST_TIMEOUT, CONFLICT, RATE_LIMIT, PROVIDER_ERROR, PROVIDER_UNAVAILABLE -> true;
             default -> false;
         };
     }

@@ -66,12 +66,18 @@ public final class Router {
      * @param requestFallbacks the request's own {@code fallbacks}, tried before the configured ones
      * @param numRetries       the request's {@code num_retries}, or null for the configured number
      * @param streamStarted    true once bytes have gone to the client: from then on nothing is retried
+     * @param fallbacksDisabled the request's {@code disable_fallbacks}: no fallback of any kind, only the model's own deployments
      */
     public record Plan(String model, List<String> requestFallbacks, Integer numRetries, Instant deadline,
-                       BooleanSupplier streamStarted, int promptTokensAtLeast) {
+                       BooleanSupplier streamStarted, int promptTokensAtLeast, boolean fallbacksDisabled) {
         public Plan {
-            requestFallbacks = requestFallbacks == null ? List.of() : List.copyOf(requestFallbacks);
+            requestFallbacks = requestFallbacks == null || fallbacksDisabled ? List.of() : List.copyOf(requestFallbacks);
             streamStarted = streamStarted == null ? () -> false : streamStarted;
+        }
+
+        public Plan(String model, List<String> requestFallbacks, Integer numRetries, Instant deadline,
+                    BooleanSupplier streamStarted, int promptTokensAtLeast) {
+            this(model, requestFallbacks, numRetries, deadline, streamStarted, promptTokensAtLeast, false);
         }
 
         public Plan(String model, List<String> requestFallbacks, Integer numRetries, Instant deadline, BooleanSupplier streamStarted) {
@@ -94,9 +100,9 @@ public final class Router {
             for (Deployment deployment : balancer.order(deployments, statesOf(deployments))) {
                 Duration remaining = Duration.between(clock.instant(), plan.deadline()).minus(ANSWER_MARGIN);
                 if (remaining.compareTo(MIN_ATTEMPT) < 0) {
-                    failures.add(new RelayException(ErrorKind.REQUEST_TIMEOUT, "the request's time ran out before "
-                            + deployment.id() + " could be tried"));
-                    throw allFailed(failures, trace);
+                    String note = "The request's time ran out before " + deployment.id() + " could be tried.";
+                    failures.add(new RelayException(ErrorKind.REQUEST_TIMEOUT, note));
+                    throw allFailed(failures, trace, note);
                 }
                 Integer window = groups.info(deployment).map(ModelInfo::maxInputTokens).orElse(null);
                 if (window != null && plan.promptTokensAtLeast() > window) {
@@ -130,10 +136,13 @@ public final class Router {
                     }
                 }
             }
-            enqueue(queue, seen, targets(groupFailure, group));
-            if (group.equals(plan.model())) enqueue(queue, seen, plan.requestFallbacks());
-            enqueue(queue, seen, targets(null, group));
-            if (queue.isEmpty()) throw allFailed(failures, trace);
+            if (!plan.fallbacksDisabled()) {
+                // the path for this failure first, then the request's own fallbacks, then the configured ones
+                if (groupFailure != null) enqueue(queue, seen, targets(groupFailure, group));
+                if (group.equals(plan.model())) enqueue(queue, seen, plan.requestFallbacks());
+                enqueue(queue, seen, targets(null, group));
+            }
+            if (queue.isEmpty()) throw allFailed(failures, trace, null);
             group = queue.poll();
             try {
                 deployments = groups.route(group);
@@ -152,7 +161,9 @@ public final class Router {
         Instant attemptDeadline = clock.instant().plus(remaining);
         RetryPolicy<T> retry = RetryPolicy.<T>builder()
                 .handleIf(e -> !plan.streamStarted().getAsBoolean() && Failures.retryable(e))
-                .abortIf((result, e) -> e != null && retryAfter(e).compareTo(Duration.between(clock.instant(), attemptDeadline)) > 0)
+                // no retry of a deployment that is cooling down now, nor one that could not start in time
+                .abortIf((result, e) -> e != null && (state.coolingDown() || Duration.between(clock.instant(), attemptDeadline)
+                        .minus(retryAfter(e)).compareTo(MIN_ATTEMPT) < 0))
                 .withMaxRetries(retries)
                 .withDelayFn(context -> {
                     Duration asked = retryAfter(context.getLastException());
@@ -164,7 +175,9 @@ public final class Router {
             return Failsafe.with(retry).get(context -> {
                 Duration left = Duration.between(clock.instant(), attemptDeadline);
                 if (left.compareTo(MIN_ATTEMPT) < 0) {
-                    throw new RelayException(ErrorKind.REQUEST_TIMEOUT, "no time left for another try of " + deployment.id());
+                    // the backoff ate the time left: the last real failure stands (no call, so no new attempt)
+                    if (context.getLastException() instanceof RelayException last) throw last;
+                    throw new RelayException(ErrorKind.REQUEST_TIMEOUT, "No time was left for another try of " + deployment.id() + ".");
                 }
                 Duration timeout = min(deployment.timeout(), left);
                 return once(deployment, state, trace, timeout, call);
@@ -179,21 +192,36 @@ public final class Router {
                        DeploymentCall<T> call) {
         long start = System.nanoTime();
         state.started();
+        boolean recorded = false;
         try {
             // The provider's HTTP timeout covers the wait for headers; this one also covers a body that stalls.
             T value = Failsafe.with(Timeout.<T>builder(timeout.plusMillis(100)).withInterrupt().build())
                     .get(() -> call.call(deployment, timeout));
             long millis = (System.nanoTime() - start) / 1_000_000;
+            recorded = true;
             state.succeeded(millis);
             trace.attempt(new Attempt(deployment.id(), 200, null, null, millis));
             return value;
         } catch (RuntimeException thrown) {
-            RelayException e = asRelay(thrown, deployment, timeout);
             long millis = (System.nanoTime() - start) / 1_000_000;
-            state.failed(Failures.countsAgainstDeployment(e.kind()));
+            RelayException e;
+            try {
+                e = asRelay(thrown, deployment, timeout);
+            } catch (RuntimeException bug) {
+                recorded = true;
+                state.failed(false, millis, false); // Relay's fault, not the deployment's
+                trace.attempt(new Attempt(deployment.id(), ErrorKind.INTERNAL.status(), ErrorKind.INTERNAL.code(),
+                        "Relay failed while calling " + deployment.id() + ".", millis));
+                throw bug;
+            }
+            recorded = true;
+            state.failed(Failures.countsAgainstDeployment(e.kind()), millis, e.kind() == ErrorKind.REQUEST_TIMEOUT);
             trace.attempt(new Attempt(deployment.id(), e.kind().status(), e.kind().code() == null ? e.kind().type() : e.kind().code(),
                     e.getMessage(), millis));
             throw e;
+        } finally {
+            // an Error (Relay's, not the deployment's): keep the in-flight count and a half-open trial permit right
+            if (!recorded) state.failed(false, (System.nanoTime() - start) / 1_000_000, false);
         }
     }
 
@@ -220,14 +248,15 @@ public final class Router {
     }
 
     /** One error for the client: the most telling failure's kind, and a message listing every failure. */
-    private static RelayException allFailed(List<RelayException> failures, RequestTrace trace) {
+    private static RelayException allFailed(List<RelayException> failures, RequestTrace trace, String note) {
         RelayException telling = failures.stream().max(Comparator.comparingInt(e -> Failures.telling(e.kind()))).orElseThrow();
         if (failures.size() == 1) return telling;
-        StringBuilder message = new StringBuilder("All ").append(trace.attempts().size()).append(" attempts failed: ");
         List<String> parts = trace.attempts().stream().filter(a -> !a.succeeded())
                 .map(a -> a.deployment() + " (" + a.status() + " " + a.errorType() + ": " + a.message() + ")").toList();
-        message.append(String.join("; ", parts));
-        return new RelayException(telling.kind(), message.toString(), telling.param(), telling.headers(), null);
+        String message = parts.size() == 1 && note != null
+                ? failures.get(0).getMessage() + " " + note // one real failure, then the deadline
+                : "All " + parts.size() + " attempts failed: " + String.join("; ", parts) + (note == null ? "" : ". " + note);
+        return new RelayException(telling.kind(), message, telling.param(), telling.headers(), null);
     }
 
     /** Exponential backoff with jitter: base, 2 x base, 4 x base … up to the maximum, each ±20 %. */

@@ -22,11 +22,16 @@ public final class ProviderErrors {
     private static final List<String> CONTEXT_WINDOW_PHRASES = List.of(
             "context_length_exceeded", "maximum context length", "context length", "context window",
             "prompt is too long", "too many tokens", "input is too long", "exceeds the maximum number of tokens",
-            "input token count", "reduce the length of the messages", "string too long", "too long for the model");
+            "input token count", "reduce the length of the messages", "string too long", "too long for the model",
+            "exceed context limit", "too many input tokens",
+            "maximum prompt length", // xAI: "This model's maximum prompt length is 131072 but the request contains …"
+            "`max_new_tokens` must be", "length limit exceeded"); // Hugging Face TGI: "`inputs` tokens + `max_new_tokens` must be <= 4096"
 
     private static final List<String> CONTENT_POLICY_PHRASES = List.of(
             "content_policy_violation", "content_filter", "content management policy", "content policy",
-            "safety system", "responsible ai", "blocked by our safety", "prohibited_content", "output blocked");
+            "safety system", "responsible ai", "blocked by our safety", "prohibited_content", "output blocked",
+            "content filtering policy",
+            "requires moderation", "input was flagged"); // OpenRouter 403: "…requires moderation and your input was flagged"
 
     private ProviderErrors() {}
 

@@ -32,8 +32,13 @@ import relay.providers.http.ServerSentEvents;
  * OpenAI's chat completions and embeddings API. With {@code api_base} it serves any host that speaks
  * the same API. The request body passes through as the client sent it (unknown fields included), with
  * the deployment's model name and without Relay's own fields.
+ *
+ * <p>Hosts that speak OpenAI's API with small differences (Azure's URLs and header, OpenRouter's
+ * headers, compatible hosts' parameter names and response quirks) extend it and override the
+ * protected hooks: {@link #uri}, {@link #headers}, {@link #chatBody}, {@link #embeddingBody},
+ * {@link #toResponse} and {@link #chunkParser}. The HTTP and streaming code stays here, once.
  */
-public final class OpenAiProvider implements Provider {
+public class OpenAiProvider implements Provider {
     public static final String DEFAULT_API_BASE = "https://api.openai.com/v1";
 
     private final ProviderHttp http;
@@ -61,13 +66,14 @@ public final class OpenAiProvider implements Provider {
 
     @Override
     public ChatCompletionResponse chat(ProviderCall<ChatCompletionRequest> call) {
-        ObjectNode body = call.request().providerBody(call.deployment().providerModel());
+        ObjectNode body = chatBody(call);
         body.remove("stream");
         body.remove("stream_options"); // OpenAI rejects it without stream: true
-        String label = ProviderHttp.label(name, call);
-        JsonNode answer = ProviderHttp.readJson(label, http.postJson(label, call, uri(call, "/chat/completions"), headers(call), body));
+        String label = label(call);
+        JsonNode answer = ProviderHttp.readJson(label, post(call, "/chat/completions", body));
+        failOnErrorBody(label, call, answer);
         try {
-            return Json.MAPPER.treeToValue(answer, ChatCompletionResponse.class);
+            return toResponse(call, answer);
         } catch (IOException | RuntimeException e) {
             throw ProviderHttp.malformed(label);
         }
@@ -75,19 +81,38 @@ public final class OpenAiProvider implements Provider {
 
     @Override
     public void streamChat(ProviderCall<ChatCompletionRequest> call, Consumer<ChatCompletionChunk> chunks) {
-        ObjectNode body = call.request().providerBody(call.deployment().providerModel());
+        ObjectNode body = chatBody(call);
         body.put("stream", true);
-        // Always ask for usage so the request log has token counts; the gateway hides it if the client did not ask.
+        includeUsage(body);
+        String label = label(call);
+        readStream(label, call, post(call, "/chat/completions", body), chunkParser(call), chunks);
+    }
+
+    /** Always asks for usage so the request log has token counts; the gateway hides it if the client did not ask. */
+    protected static void includeUsage(ObjectNode body) {
         ObjectNode streamOptions = body.get("stream_options") instanceof ObjectNode clientOptions
                 ? clientOptions : body.putObject("stream_options"); // keep the client's other options
         streamOptions.put("include_usage", true);
-        String label = ProviderHttp.label(name, call);
-        InputStream events = http.postJson(label, call, uri(call, "/chat/completions"), headers(call), body);
+    }
+
+    /** Turns one stream event's JSON into the chunks to pass on (none, one, or more). */
+    @FunctionalInterface
+    protected interface ChunkParser {
+        List<ChatCompletionChunk> parse(JsonNode event) throws IOException;
+    }
+
+    /**
+     * Reads an OpenAI-style event stream up to {@code [DONE]}, passing each event's chunks on in order.
+     * An error event, unreadable JSON, a broken connection or a stream without {@code [DONE]} fail as
+     * the provider's fault, after the chunks that arrived.
+     */
+    protected static void readStream(String label, ProviderCall<?> call, InputStream events, ChunkParser parser,
+                                     Consumer<ChatCompletionChunk> chunks) {
         boolean complete;
         try {
             complete = ServerSentEvents.read(events, event -> {
                 if (event.data().equals("[DONE]")) return false;
-                chunks.accept(parseChunk(label, call, event.data()));
+                parseEvent(label, call, event.data(), parser).forEach(chunks);
                 return true;
             });
         } catch (UncheckedIOException e) {
@@ -96,18 +121,17 @@ public final class OpenAiProvider implements Provider {
         if (!complete) throw new RelayException(ErrorKind.PROVIDER_ERROR, label + " ended its stream before [DONE].");
     }
 
-    private static ChatCompletionChunk parseChunk(String label, ProviderCall<?> call, String data) {
+    private static List<ChatCompletionChunk> parseEvent(String label, ProviderCall<?> call, String data, ChunkParser parser) {
         JsonNode node;
         try {
             node = Json.MAPPER.readTree(data);
         } catch (IOException e) {
             throw ProviderHttp.malformed(label);
         }
-        if (node.has("error")) {
-            throw ProviderErrors.from(label, 500, data.getBytes(StandardCharsets.UTF_8), null, call.apiKey());
-        }
+        if (node == null) throw ProviderHttp.malformed(label);
+        failOnErrorBody(label, call, node);
         try {
-            return Json.MAPPER.treeToValue(node, ChatCompletionChunk.class);
+            return parser.parse(node);
         } catch (IOException | RuntimeException e) {
             throw ProviderHttp.malformed(label);
         }
@@ -115,10 +139,9 @@ public final class OpenAiProvider implements Provider {
 
     @Override
     public EmbeddingResult embed(ProviderCall<EmbeddingRequest> call) {
-        ObjectNode body = call.request().providerBody(call.deployment().providerModel());
-        body.put("encoding_format", "base64"); // a quarter of the bytes of JSON floats
-        String label = ProviderHttp.label(name, call);
-        JsonNode root = ProviderHttp.readJson(label, http.postJson(label, call, uri(call, "/embeddings"), headers(call), body));
+        ObjectNode body = embeddingBody(call);
+        String label = label(call);
+        JsonNode root = ProviderHttp.readJson(label, post(call, "/embeddings", body));
         try {
             JsonNode data = root.path("data");
             float[][] vectors = new float[data.size()][];
@@ -144,19 +167,73 @@ public final class OpenAiProvider implements Provider {
         return v;
     }
 
-    private URI uri(ProviderCall<?> call, String path) {
+    /**
+     * Fails on an error sent with HTTP 200 (in a stream, or as a whole body: OpenRouter does both once a
+     * model has started), with the HTTP status the error's numeric {@code code} names, else 500.
+     */
+    protected static void failOnErrorBody(String label, ProviderCall<?> call, JsonNode node) {
+        JsonNode error = node.get("error");
+        if (error == null || error.isNull()) return;
+        int code = error.path("code").asInt(0);
+        int status = error.path("code").isIntegralNumber() && code >= 400 && code <= 599 ? code : 500;
+        throw ProviderErrors.from(label, status, node.toString().getBytes(StandardCharsets.UTF_8), null, call.apiKey());
+    }
+
+    // ---- hooks for hosts that speak OpenAI's API with differences ----
+
+    /** {@code provider (model)}, the prefix of every message about a call. */
+    protected final String label(ProviderCall<?> call) {
+        return ProviderHttp.label(name, call);
+    }
+
+    /** POSTs {@code body} to {@code path} (such as {@code /chat/completions}) of this call's host. */
+    protected final InputStream post(ProviderCall<?> call, String path, ObjectNode body) {
+        String label = label(call);
+        return http.postJson(label, call, uri(call, path), headers(call), body);
+    }
+
+    /** The URL of {@code path} for this call: {@code api_base} (or the default) followed by the path. */
+    protected URI uri(ProviderCall<?> call, String path) {
+        return validUri(call, ProviderHttp.base(call, defaultApiBase) + path);
+    }
+
+    /** {@code url} as a URI, or a 400 naming the deployment whose {@code api_base} made it invalid. */
+    protected static URI validUri(ProviderCall<?> call, String url) {
         try {
-            return URI.create(ProviderHttp.base(call, defaultApiBase) + path);
+            return URI.create(url);
         } catch (IllegalArgumentException e) {
             throw new RelayException(ErrorKind.INVALID_REQUEST, "The api_base of deployment " + call.deployment().id()
                     + " is not a valid URL.");
         }
     }
 
-    private static Map<String, String> headers(ProviderCall<?> call) {
+    /** The request headers, authentication included. */
+    protected Map<String, String> headers(ProviderCall<?> call) {
         Map<String, String> headers = new HashMap<>();
         headers.put("accept", "application/json");
         if (call.apiKey() != null) headers.put("authorization", "Bearer " + call.apiKey());
         return headers;
+    }
+
+    /** The chat body to send (a fresh copy the caller may change): the client's, with the deployment's model. */
+    protected ObjectNode chatBody(ProviderCall<ChatCompletionRequest> call) {
+        return call.request().providerBody(call.deployment().providerModel());
+    }
+
+    /** The embeddings body to send (a fresh copy the caller may change); vectors come back as base64 or floats. */
+    protected ObjectNode embeddingBody(ProviderCall<EmbeddingRequest> call) {
+        ObjectNode body = call.request().providerBody(call.deployment().providerModel());
+        body.put("encoding_format", "base64"); // a quarter of the bytes of JSON floats
+        return body;
+    }
+
+    /** Reads a chat answer; a failure here is reported as an unreadable response. */
+    protected ChatCompletionResponse toResponse(ProviderCall<ChatCompletionRequest> call, JsonNode answer) throws IOException {
+        return Json.MAPPER.treeToValue(answer, ChatCompletionResponse.class);
+    }
+
+    /** How one stream's events become chunks; called once per stream, so the parser may keep state. */
+    protected ChunkParser chunkParser(ProviderCall<ChatCompletionRequest> call) {
+        return event -> List.of(Json.MAPPER.treeToValue(event, ChatCompletionChunk.class));
     }
 }

@@ -1,0 +1,126 @@
+package relay.core.routing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static relay.core.routing.Upstreams.fail;
+import static relay.core.routing.Upstreams.plan;
+import static relay.core.routing.Upstreams.trace;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import relay.core.error.ErrorKind;
+import relay.core.error.RelayException;
+import relay.core.gateway.RequestTrace;
+import relay.core.log.Attempt;
+
+/** A deployment that fails {@code allowed_fails} times is skipped for {@code cooldown_time}, then tried again. */
+class CooldownTest {
+    static final long COOLDOWN_MILLIS = 300;
+
+    /** a is (almost) always ordered first, so what happens to it is visible. */
+    static final String PAIR = """
+            model_list:
+              - model_name: g
+                litellm_params: {model: fake/a, weight: 1000000}
+              - model_name: g
+                litellm_params: {model: fake/b, weight: 0.000001}
+              - model_name: solo
+                litellm_params: {model: fake/solo}
+            router_settings: {num_retries: 0, allowed_fails: 2, cooldown_time: 0.3}
+            """;
+
+    static void waitOutTheCooldown() throws InterruptedException {
+        Thread.sleep(COOLDOWN_MILLIS + 80);
+    }
+
+    @Test
+    void afterAllowedFails_theDeploymentIsSkipped_thenCalledAgainAfterTheCooldown() throws Exception {
+        Router router = Upstreams.router(PAIR, 1);
+        Upstreams upstreams = new Upstreams().script("fake/a", fail(ErrorKind.PROVIDER_ERROR), fail(ErrorKind.PROVIDER_UNAVAILABLE));
+
+        assertEquals("fake/b", router.run(plan("g"), trace(), upstreams).deployment().id());
+        assertEquals("fake/b", router.run(plan("g"), trace(), upstreams).deployment().id());
+        assertEquals(2, upstreams.calls("fake/a"));
+
+        RequestTrace skipped = trace();
+        assertEquals("fake/b", router.run(plan("g"), skipped, upstreams).deployment().id());
+        assertEquals(2, upstreams.calls("fake/a"), "cooling down: not called");
+        Attempt cooling = skipped.attempts().get(0);
+        assertEquals("fake/a", cooling.deployment());
+        assertEquals("cooling_down", cooling.errorType());
+        assertEquals(429, cooling.status());
+
+        waitOutTheCooldown();
+        RequestTrace back = trace();
+        assertEquals("fake/a", router.run(plan("g"), back, upstreams).deployment().id(), "back after the cool-down");
+        assertEquals(3, upstreams.calls("fake/a"));
+        assertEquals(1, back.attempts().size());
+        assertEquals("fake/a", router.run(plan("g"), trace(), upstreams).deployment().id(), "and stays back");
+    }
+
+    @Test
+    void aloneInItsGroup_aCoolingDeploymentIsA429CoolingDown_untilTheCooldownEnds() throws Exception {
+        Router router = Upstreams.router(PAIR, 1);
+        Upstreams upstreams = new Upstreams().script("fake/solo", fail(ErrorKind.PROVIDER_ERROR), fail(ErrorKind.PROVIDER_ERROR));
+        assertThrows(RelayException.class, () -> router.run(plan("solo"), trace(), upstreams));
+        assertThrows(RelayException.class, () -> router.run(plan("solo"), trace(), upstreams));
+
+        RequestTrace trace = trace();
+        RelayException e = assertThrows(RelayException.class, () -> router.run(plan("solo"), trace, upstreams));
+
+        assertEquals(ErrorKind.RATE_LIMIT, e.kind());
+        assertEquals(429, e.kind().status());
+        assertTrue(e.getMessage().contains("cooling down"), e.getMessage());
+        assertEquals("1", e.headers().get("retry-after"));
+        assertEquals(2, upstreams.calls("fake/solo"));
+        assertEquals(List.of("cooling_down"), trace.attempts().stream().map(Attempt::errorType).toList());
+
+        waitOutTheCooldown();
+        assertEquals("fake/solo", router.run(plan("solo"), trace(), upstreams).deployment().id());
+        assertEquals(3, upstreams.calls("fake/solo"));
+    }
+
+    @Test
+    void aFailedTrialAfterTheCooldown_coolsItDownAgain() throws Exception {
+        Router router = Upstreams.router(PAIR, 1);
+        Upstreams upstreams = new Upstreams().always("fake/solo", fail(ErrorKind.PROVIDER_UNAVAILABLE));
+        assertThrows(RelayException.class, () -> router.run(plan("solo"), trace(), upstreams));
+        assertThrows(RelayException.class, () -> router.run(plan("solo"), trace(), upstreams));
+        waitOutTheCooldown();
+
+        assertThrows(RelayException.class, () -> router.run(plan("solo"), trace(), upstreams));
+        assertEquals(3, upstreams.calls("fake/solo"), "one trial call");
+        RelayException e = assertThrows(RelayException.class, () -> router.run(plan("solo"), trace(), upstreams));
+        assertEquals(ErrorKind.RATE_LIMIT, e.kind(), "cooling down again after the failed trial");
+        assertEquals(3, upstreams.calls("fake/solo"));
+    }
+
+    @Test
+    void requestFaults_doNotCoolADeploymentDown() {
+        Router router = Upstreams.router(PAIR, 1);
+        Upstreams upstreams = new Upstreams().always("fake/solo", fail(ErrorKind.CONTEXT_WINDOW_EXCEEDED));
+
+        for (int i = 0; i < 4; i++) {
+            RelayException e = assertThrows(RelayException.class, () -> router.run(plan("solo"), trace(), upstreams));
+            assertEquals(ErrorKind.CONTEXT_WINDOW_EXCEEDED, e.kind());
+        }
+        assertEquals(4, upstreams.calls("fake/solo"));
+    }
+
+    @Test
+    void retries_stopOnceTheDeploymentCoolsDown() {
+        Router router = Upstreams.router("""
+                model_list:
+                  - model_name: g
+                    litellm_params: {model: fake/a, weight: 1000000}
+                  - model_name: g
+                    litellm_params: {model: fake/b, weight: 0.000001}
+                router_settings: {num_retries: 3, allowed_fails: 2, cooldown_time: 30}
+                """, 1);
+        Upstreams upstreams = new Upstreams().always("fake/a", fail(ErrorKind.PROVIDER_ERROR, java.util.Map.of("retry-after-ms", "10")));
+
+        assertEquals("fake/b", router.run(plan("g"), trace(), upstreams).deployment().id());
+        assertEquals(2, upstreams.calls("fake/a"), "skipped from its allowed_fails-th failure on, retries included");
+    }
+}
