@@ -128,6 +128,52 @@ class LocalServerEndToEndTest {
     }
 
     @Test
+    void theLog_knowsWhoAsked_andKeepsTheBodies_butNeverTheKey() throws Exception {
+        HttpResponseFor<ChatCompletion> raw = client.chat().completions().withRawResponse().create(
+                ChatCompletionCreateParams.builder().model("gpt-4o").addUserMessage("who am I").user("user-42")
+                        .metadata(ChatCompletionCreateParams.Metadata.builder().putAdditionalProperty("team", com.openai.core.JsonValue.from("search")).build())
+                        .build());
+        String requestId = raw.headers().values("x-relay-request-id").get(0);
+
+        RequestLog log = logOf(requestId);
+        var item = server.dynamoDbClient().getItem(b -> b.tableName(LocalServer.REQUEST_LOG_TABLE)
+                .key(Map.of(RequestLogTable.PARTITION_KEY, AttributeValue.fromS(requestId)))).item().toString();
+
+        assertEquals(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(MASTER_KEY.getBytes(java.nio.charset.StandardCharsets.UTF_8))), log.caller().keyHash());
+        assertEquals("master", log.caller().keyAlias());
+        assertEquals("user-42", log.caller().user());
+        assertEquals("search", log.caller().metadata().get("team"));
+        assertEquals("openai", log.provider());
+        assertNotNull(log.providerLatencyMillis());
+        assertTrue(log.bodies().request().contains("who am I"));
+        assertTrue(log.bodies().response().contains("Echo: who am I"));
+        assertFalse(item.contains(MASTER_KEY), "the proxy key is never stored");
+        assertFalse(item.contains(UPSTREAM_KEY), "the provider key is never stored");
+    }
+
+    @Test
+    void spendLogs_listsAKeysRequestsByModel_forTheMasterKeyOnly() throws Exception {
+        HttpResponseFor<ChatCompletion> raw = client.chat().completions().withRawResponse().create(
+                ChatCompletionCreateParams.builder().model("gpt-4o").addUserMessage("spend").build());
+        String requestId = raw.headers().values("x-relay-request-id").get(0);
+        HttpClient http = HttpClient.newHttpClient();
+        URI uri = URI.create(server.url() + "/spend/logs?api_key=" + MASTER_KEY + "&model=gpt-4o&limit=50");
+
+        HttpResponse<String> rows = http.send(HttpRequest.newBuilder(uri).header("authorization", "Bearer " + MASTER_KEY).build(),
+                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertEquals(200, rows.statusCode(), rows.body());
+        var list = relay.core.Json.MAPPER.readTree(rows.body());
+        assertTrue(list.isArray() && !list.isEmpty());
+        assertTrue(rows.body().contains(requestId), "the new request is listed");
+        assertEquals("gpt-4o", list.get(0).get("model").asText());
+        assertFalse(rows.body().contains(MASTER_KEY));
+        assertEquals(401, anonymous.statusCode());
+    }
+
+    @Test
     void streaming_deliversTheChunksInOrder() {
         StringBuilder text = new StringBuilder();
         try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(

@@ -63,7 +63,7 @@ public final class ProxyHandler implements RequestHandler<APIGatewayV2HTTPEvent,
         // The Lambda's own time limit, when it is sooner than API Gateway's (the API applies that one)
         java.time.Instant deadline = context == null ? null
                 : java.time.Instant.now().plusMillis(Math.max(0, context.getRemainingTimeInMillis()));
-        return toEvent(api.handle(new ApiRequest(requestId, method, path, headers(event), body, deadline)));
+        return toEvent(api.handle(new ApiRequest(requestId, method, path, headers(event), query(event), body, deadline)));
     }
 
     private static String requestId(APIGatewayV2HTTPEvent event) {
@@ -76,6 +76,25 @@ public final class ProxyHandler implements RequestHandler<APIGatewayV2HTTPEvent,
         return event.getIsBase64Encoded()
                 ? Base64.getDecoder().decode(event.getBody())
                 : event.getBody().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The query parameters, from API Gateway's parsed map or, failing that, the raw query string. */
+    static Map<String, String> query(APIGatewayV2HTTPEvent event) {
+        if (event.getQueryStringParameters() != null) return event.getQueryStringParameters();
+        Map<String, String> params = new HashMap<>();
+        String raw = event.getRawQueryString();
+        if (raw == null || raw.isEmpty()) return params;
+        for (String pair : raw.split("&")) {
+            int eq = pair.indexOf('=');
+            try {
+                String name = java.net.URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+                String value = eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                params.putIfAbsent(name, value);
+            } catch (IllegalArgumentException malformed) {
+                // a malformed escape: leave that parameter out
+            }
+        }
+        return params;
     }
 
     private static Map<String, String> headers(APIGatewayV2HTTPEvent event) {

@@ -53,7 +53,8 @@ public final class RelayWiring {
         var gateway = new Gateway(router, new Router(router, RouterPolicy.from(parts.config()), parts.clock(), new SplittableRandom()), parts.keys(), parts.clock(),
                 Boolean.TRUE.equals(parts.config().litellmSettings().dropParams()));
         var auth = new Authenticator(parts.keys(), parts.config().generalSettings().masterKey(), parts.masterKeyRequired());
-        return new RelayApi(gateway, router, auth, parts.logs(), parts.clock(), parts.logRetention());
+        return new RelayApi(gateway, router, auth, parts.logs(), parts.clock(), parts.logRetention(),
+                !Boolean.TRUE.equals(parts.config().litellmSettings().turnOffMessageLogging()));
     }
 
     /**

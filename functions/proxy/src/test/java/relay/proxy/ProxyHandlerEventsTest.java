@@ -213,6 +213,23 @@ class ProxyHandlerEventsTest {
     }
 
     @Test
+    void turnOffMessageLogging_keepsBodiesOutOfTheLog() {
+        RelayConfig config = RelayConfig.parse("""
+                litellm_settings:
+                  turn_off_message_logging: true
+                """);
+        var keys = new EnvironmentKeyStore(Map.of("RELAY_MASTER_KEY", MASTER_KEY));
+        var quiet = new ProxyHandler(RelayWiring.api(new RelayWiring.Parts(config, keys, logs::add, true,
+                Duration.ofDays(1), Clock.systemUTC())));
+
+        quiet.handleRequest(Events.load("chat-completions.json"), null);
+        handler.handleRequest(Events.load("chat-completions.json"), null);
+
+        assertNull(logs.get(0).bodies(), "no message text when logging is off");
+        assertTrue(logs.get(1).bodies().request().contains("Say hello in five words."), "bodies by default");
+    }
+
+    @Test
     void refusesToServe_whenNoMasterKeyIsConfigured() {
         var open = new ProxyHandler(RelayWiring.api(new RelayWiring.Parts(RelayConfig.empty(),
                 new EnvironmentKeyStore(Map.of()), logs::add, true, Duration.ofDays(1), Clock.systemUTC())));

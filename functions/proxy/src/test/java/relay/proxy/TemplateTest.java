@@ -40,6 +40,21 @@ class TemplateTest {
             assertEquals(local.attributeDefinitions().get(i).attributeName(), table.at("/AttributeDefinitions/" + i + "/AttributeName").asText());
             assertEquals(local.attributeDefinitions().get(i).attributeTypeAsString(), table.at("/AttributeDefinitions/" + i + "/AttributeType").asText());
         }
+        assertEquals(local.globalSecondaryIndexes().size(), table.get("GlobalSecondaryIndexes").size());
+        for (int i = 0; i < local.globalSecondaryIndexes().size(); i++) {
+            var index = local.globalSecondaryIndexes().get(i);
+            JsonNode declared = table.at("/GlobalSecondaryIndexes/" + i);
+            assertEquals(index.indexName(), declared.get("IndexName").asText());
+            for (int k = 0; k < index.keySchema().size(); k++) {
+                assertEquals(index.keySchema().get(k).attributeName(), declared.at("/KeySchema/" + k + "/AttributeName").asText());
+                assertEquals(index.keySchema().get(k).keyTypeAsString(), declared.at("/KeySchema/" + k + "/KeyType").asText());
+            }
+            assertEquals(index.projection().projectionTypeAsString(), declared.at("/Projection/ProjectionType").asText());
+            List<String> nonKey = new ArrayList<>();
+            declared.at("/Projection/NonKeyAttributes").forEach(a -> nonKey.add(a.asText()));
+            assertEquals(index.projection().nonKeyAttributes(), nonKey);
+        }
+        assertEquals(local.streamSpecification().streamViewTypeAsString(), table.at("/StreamSpecification/StreamViewType").asText());
         assertEquals(RequestLogTable.TTL_ATTRIBUTE, table.at("/TimeToLiveSpecification/AttributeName").asText());
         assertTrue(table.at("/TimeToLiveSpecification/Enabled").asBoolean());
     }

@@ -3,16 +3,23 @@ package relay.aws;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import relay.core.log.Attempt;
 import relay.core.log.Diagnostics;
+import relay.core.log.LogQuery;
 import relay.core.log.RequestLog;
 import relay.core.log.RequestLogStore;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+import software.amazon.awssdk.services.dynamodb.model.ScanRequest;
 
 /**
  * Writes one item per request. When DynamoDB fails, the record goes to the function's own log
@@ -60,23 +67,40 @@ public final class DynamoDbRequestLogStore implements RequestLogStore {
     public static Map<String, AttributeValue> toItem(RequestLog r) {
         Map<String, AttributeValue> item = new HashMap<>();
         item.put(RequestLogTable.PARTITION_KEY, s(r.requestId()));
-        item.put("time", s(r.time().toString()));
+        item.put(RequestLogTable.TIME, s(r.time().toString()));
         item.put("route", s(r.route()));
-        putString(item, "requested_model", r.requestedModel());
+        putString(item, RequestLogTable.KEY_HASH, r.caller().keyHash());
+        putString(item, "key_alias", r.caller().keyAlias());
+        putString(item, "user", r.caller().user());
+        if (!r.caller().metadata().isEmpty()) {
+            Map<String, AttributeValue> metadata = new HashMap<>();
+            r.caller().metadata().forEach((k, v) -> metadata.put(k, s(v)));
+            item.put("metadata", AttributeValue.fromM(metadata));
+        }
+        putString(item, RequestLogTable.MODEL, r.requestedModel());
         putString(item, "deployment", r.deployment());
+        putString(item, "provider", r.provider());
         item.put("status", n(r.status()));
         item.put("latency_ms", n(r.latencyMillis()));
+        if (r.providerLatencyMillis() != null) item.put("provider_latency_ms", n(r.providerLatencyMillis()));
         putNumber(item, "prompt_tokens", r.promptTokens());
         putNumber(item, "completion_tokens", r.completionTokens());
         putNumber(item, "total_tokens", r.totalTokens());
+        if (r.costUsd() != null) item.put("cost_usd", AttributeValue.fromN(r.costUsd().toPlainString()));
         item.put("stream", AttributeValue.fromBool(r.stream()));
+        putString(item, "cache_status", r.cacheStatus());
         putString(item, "error_type", r.errorType());
         putString(item, "error_code", r.errorCode());
-        item.put(RequestLogTable.TTL_ATTRIBUTE, n(r.expiresAt().getEpochSecond()));
-        if (r.costUsd() != null) item.put("cost_usd", AttributeValue.fromN(r.costUsd().toPlainString()));
+        putString(item, "error_message", r.errorMessage());
         if (!r.attempts().isEmpty()) {
             item.put("attempts", AttributeValue.fromL(r.attempts().stream().map(DynamoDbRequestLogStore::attempt).toList()));
         }
+        if (r.bodies() != null) {
+            putString(item, "request_body", r.bodies().request());
+            putString(item, "response_body", r.bodies().response());
+            if (r.bodies().truncated()) item.put("bodies_truncated", AttributeValue.fromBool(true));
+        }
+        item.put(RequestLogTable.TTL_ATTRIBUTE, n(r.expiresAt().getEpochSecond()));
         return item;
     }
 
@@ -96,24 +120,86 @@ public final class DynamoDbRequestLogStore implements RequestLogStore {
                 string(m, "message"), Long.parseLong(m.get("latency_ms").n()));
     }
 
+    /** The record an item holds; also reads index items, which lack the bodies. */
     public static RequestLog fromItem(Map<String, AttributeValue> item) {
+        Map<String, String> metadata = new LinkedHashMap<>();
+        if (item.containsKey("metadata")) item.get("metadata").m().forEach((k, v) -> metadata.put(k, v.s()));
+        RequestLog.Bodies bodies = item.containsKey("request_body") || item.containsKey("response_body")
+                ? new RequestLog.Bodies(string(item, "request_body"), string(item, "response_body"),
+                        item.containsKey("bodies_truncated") && item.get("bodies_truncated").bool())
+                : null;
         return new RequestLog(
                 item.get(RequestLogTable.PARTITION_KEY).s(),
-                Instant.parse(item.get("time").s()),
+                Instant.parse(item.get(RequestLogTable.TIME).s()),
                 item.get("route").s(),
-                string(item, "requested_model"),
+                new RequestLog.Caller(string(item, RequestLogTable.KEY_HASH), string(item, "key_alias"), string(item, "user"), metadata),
+                string(item, RequestLogTable.MODEL),
                 string(item, "deployment"),
+                string(item, "provider"),
                 Integer.parseInt(item.get("status").n()),
                 Long.parseLong(item.get("latency_ms").n()),
+                item.containsKey("provider_latency_ms") ? Long.valueOf(item.get("provider_latency_ms").n()) : null,
                 integer(item, "prompt_tokens"),
                 integer(item, "completion_tokens"),
                 integer(item, "total_tokens"),
+                item.containsKey("cost_usd") ? new BigDecimal(item.get("cost_usd").n()) : null,
                 item.containsKey("stream") && item.get("stream").bool(),
+                string(item, "cache_status"),
                 string(item, "error_type"),
                 string(item, "error_code"),
-                Instant.ofEpochSecond(Long.parseLong(item.get(RequestLogTable.TTL_ATTRIBUTE).n())),
+                string(item, "error_message"),
                 item.containsKey("attempts") ? item.get("attempts").l().stream().map(DynamoDbRequestLogStore::attempt).toList() : List.of(),
-                item.containsKey("cost_usd") ? new java.math.BigDecimal(item.get("cost_usd").n()) : null);
+                bodies,
+                Instant.ofEpochSecond(Long.parseLong(item.get(RequestLogTable.TTL_ATTRIBUTE).n())));
+    }
+
+    /**
+     * By request id one GetItem; by key or model a Query of its index, newest first; otherwise a
+     * Scan (filtered by time), which reads the table: give a key or a model on large tables.
+     */
+    @Override
+    public List<RequestLog> find(LogQuery q) {
+        int limit = Math.max(1, Math.min(q.limit(), LogQuery.MAX_LIMIT));
+        if (q.requestId() != null) {
+            var item = dynamoDb.getItem(b -> b.tableName(tableName)
+                    .key(Map.of(RequestLogTable.PARTITION_KEY, s(q.requestId())))).item();
+            return item == null || item.isEmpty() ? List.of() : List.of(fromItem(item));
+        }
+        String from = (q.from() == null ? Instant.EPOCH : q.from()).toString();
+        String to = (q.to() == null ? Instant.parse("9999-12-31T23:59:59Z") : q.to()).toString();
+        Map<String, String> names = new HashMap<>(Map.of("#t", RequestLogTable.TIME));
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":from", s(from), ":to", s(to)));
+        List<RequestLog> found = new ArrayList<>();
+        if (q.keyHash() != null || q.model() != null) {
+            boolean byKey = q.keyHash() != null;
+            names.put("#p", byKey ? RequestLogTable.KEY_HASH : RequestLogTable.MODEL);
+            values.put(":p", s(byKey ? q.keyHash() : q.model()));
+            String filter = null;
+            if (byKey && q.model() != null) {
+                names.put("#m", RequestLogTable.MODEL);
+                values.put(":m", s(q.model()));
+                filter = "#m = :m";
+            }
+            QueryRequest.Builder query = QueryRequest.builder().tableName(tableName)
+                    .indexName(byKey ? RequestLogTable.BY_KEY_INDEX : RequestLogTable.BY_MODEL_INDEX)
+                    .keyConditionExpression("#p = :p AND #t BETWEEN :from AND :to")
+                    .filterExpression(filter)
+                    .expressionAttributeNames(names).expressionAttributeValues(values)
+                    .scanIndexForward(false);
+            for (var page : dynamoDb.queryPaginator(query.build())) {
+                for (var item : page.items()) {
+                    found.add(fromItem(item));
+                    if (found.size() >= limit) return found;
+                }
+            }
+            return found;
+        }
+        var scan = ScanRequest.builder().tableName(tableName)
+                .filterExpression("#t BETWEEN :from AND :to")
+                .expressionAttributeNames(names).expressionAttributeValues(values).build();
+        for (var page : dynamoDb.scanPaginator(scan)) page.items().forEach(item -> found.add(fromItem(item)));
+        found.sort(Comparator.comparing(RequestLog::time).reversed());
+        return found.size() > limit ? List.copyOf(found.subList(0, limit)) : found;
     }
 
     private static AttributeValue s(String value) {

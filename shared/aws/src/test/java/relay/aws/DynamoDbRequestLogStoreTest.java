@@ -204,6 +204,45 @@ class DynamoDbRequestLogStoreTest {
     }
 
     @Test
+    void aFullRecord_readsBackEqual_callerBodiesCostAndAll() {
+        RequestLog base = success(newId());
+        RequestLog full = new RequestLog(base.requestId(), base.time(), base.route(),
+                new RequestLog.Caller("ab12", "master", "user-7", Map.of("team", "search", "tags", "a,b")),
+                "gpt-4o", "openai/gpt-4o", "openai", 200, 420, 400L, 10, 5, 15, new java.math.BigDecimal("0.000075"),
+                true, "miss", null, null, null, List.of(new relay.core.log.Attempt("openai/gpt-4o", 200, null, null, 400)),
+                new RequestLog.Bodies("{\"model\":\"gpt-4o\"}", "data: [DONE]", false), base.expiresAt());
+
+        store.write(full);
+
+        assertEquals(full, DynamoDbRequestLogStore.fromItem(item(full.requestId())));
+    }
+
+    @Test
+    void find_byKeyOrModel_newestFirst_withinTheRange_withoutBodies() {
+        String key = "key-" + newId();
+        Instant t0 = Instant.parse("2026-03-01T10:00:00Z");
+        for (int i = 0; i < 5; i++) {
+            RequestLog base = success(newId());
+            store.write(new RequestLog(base.requestId(), t0.plusSeconds(60L * i), base.route(),
+                    new RequestLog.Caller(key, "master", null, Map.of()), i % 2 == 0 ? "model-even-" + key : "model-odd-" + key,
+                    "openai/gpt-4o", "openai", 200, 10, 8L, 1, 1, 2, null, false, "off", null, null, null, List.of(),
+                    new RequestLog.Bodies("req", "resp", false), base.expiresAt()));
+        }
+
+        List<RequestLog> byKey = store.find(new relay.core.log.LogQuery(null, key, null, t0.plusSeconds(30), null, 10));
+        List<RequestLog> byModel = store.find(new relay.core.log.LogQuery(null, null, "model-even-" + key, null, null, 2));
+        List<RequestLog> byBoth = store.find(new relay.core.log.LogQuery(null, key, "model-odd-" + key, null, null, 10));
+
+        assertEquals(List.of(t0.plusSeconds(240), t0.plusSeconds(180), t0.plusSeconds(120), t0.plusSeconds(60)),
+                byKey.stream().map(RequestLog::time).toList());
+        assertNull(byKey.get(0).bodies(), "the index carries no bodies");
+        assertEquals(2, byModel.size());
+        assertEquals(t0.plusSeconds(240), byModel.get(0).time());
+        assertEquals(2, byBoth.size());
+        assertEquals(1, store.find(new relay.core.log.LogQuery(byKey.get(0).requestId(), null, null, null, null, 10)).size());
+    }
+
+    @Test
     void everyAttempt_isKeptInOrder() {
         RequestLog base = success(newId());
         RequestLog record = new RequestLog(base.requestId(), base.time(), base.route(), "gpt-4", "groq/llama2", 200, 900,

@@ -56,9 +56,17 @@ public final class RelayApi {
     private final RequestLogStore logs;
     private final Clock clock;
     private final Duration logRetention;
+    private final boolean logMessages;
 
     public RelayApi(Gateway gateway, ModelRouter router, Authenticator authenticator, RequestLogStore logs,
                     Clock clock, Duration logRetention) {
+        this(gateway, router, authenticator, logs, clock, logRetention, true);
+    }
+
+    /** @param logMessages false for {@code litellm_settings.turn_off_message_logging}: no bodies in the request log */
+    public RelayApi(Gateway gateway, ModelRouter router, Authenticator authenticator, RequestLogStore logs,
+                    Clock clock, Duration logRetention, boolean logMessages) {
+        this.logMessages = logMessages;
         this.gateway = gateway;
         this.router = router;
         this.authenticator = authenticator;
@@ -80,7 +88,7 @@ public final class RelayApi {
             ChatCompletionRequest chat = RequestParser.chat(RequestParser.parseObject(
                     (stream ? body.replace("}", ",\"stream\":true}") : body).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
             if (stream) stream(chat, trace, chunk -> chunk); else json(200, gateway.chat(chat, trace), trace);
-            trace.finish(200, null, null, logRetention);
+            trace.finish(200, null, null, null, false, logRetention);
         }
         error(RelayException.invalid("model", "priming"), new RequestTrace("priming", clock.instant(), "GET /"));
     }
@@ -90,31 +98,29 @@ public final class RelayApi {
         RequestTrace trace = new RequestTrace(request.requestId(), clock.instant(), method + " " + request.path());
         Instant latest = clock.instant().plus(DEFAULT_TIME_LIMIT);
         trace.deadline(request.deadline() == null || request.deadline().isAfter(latest) ? latest : request.deadline());
+        trace.caller(Callers.fromHeaders(request.header("authorization")));
         ApiResponse response;
-        String errorType = null;
-        String errorCode = null;
+        ErrorKind failure = null;
+        String failureMessage = null;
         try {
             response = dispatch(method, request, trace);
-            if (trace.streamError() != null) {
-                errorType = trace.streamError().type();
-                errorCode = trace.streamError().code();
-            }
+            failure = trace.streamError();
         } catch (RelayException e) {
             response = error(e, trace);
-            errorType = e.kind().type();
-            errorCode = e.kind().code();
+            failure = e.kind();
+            failureMessage = e.getMessage();
         } catch (RuntimeException e) {
             // A bug, not the client's fault: say so without details, keep the details in our logs.
             Diagnostics.warn("unhandled_error", "request_id", trace.requestId(), "error", e.getClass().getName());
             RelayException internal = new RelayException(ErrorKind.INTERNAL, "Relay failed to handle the request (request id "
                     + trace.requestId() + ").");
             response = error(internal, trace);
-            errorType = internal.kind().type();
-            errorCode = internal.kind().code();
+            failure = internal.kind();
+            failureMessage = internal.getMessage();
         }
         if (trace.logged()) {
             try {
-                logs.write(trace.finish(response.status(), errorType, errorCode, logRetention));
+                logs.write(trace.finish(response.status(), failure, failureMessage, response.body(), logMessages, logRetention));
             } catch (RuntimeException e) {
                 Diagnostics.warn("request_log_failed", "request_id", trace.requestId(), "error", e.getClass().getName());
             }
@@ -123,6 +129,7 @@ public final class RelayApi {
     }
 
     private ApiResponse dispatch(String method, ApiRequest request, RequestTrace trace) {
+        if (normalize(request.path()).equals("/spend/logs")) return spendLogs(method, request, trace);
         Route route = ROUTES.get(normalize(request.path()));
         if (route == null) {
             throw new RelayException(ErrorKind.NOT_FOUND, "Unknown path '" + printable(request.path())
@@ -135,6 +142,10 @@ public final class RelayApi {
         }
         if (route == Route.HEALTH) return health(trace);
         authenticator.check(request.header("authorization"));
+        trace.caller(Callers.authenticated(trace.caller(), authenticator));
+        if (request.body() != null && request.body().length > 0 && request.body().length <= MAX_BODY_BYTES) {
+            trace.requestBody(new String(request.body(), java.nio.charset.StandardCharsets.UTF_8));
+        }
         return switch (route) {
             case MODELS -> json(200, ModelList.of(router.models()), trace);
             case CHAT -> chat(request, trace);
@@ -142,6 +153,17 @@ public final class RelayApi {
             case EMBEDDINGS -> embeddings(request, trace);
             case HEALTH -> throw new IllegalStateException("handled above");
         };
+    }
+
+    /** LiteLLM's {@code GET /spend/logs}: recent records by key, model or time range (master key only). */
+    private ApiResponse spendLogs(String method, ApiRequest request, RequestTrace trace) {
+        trace.notLogged(); // reading the log is not traffic
+        if (!method.equals("GET")) {
+            throw new RelayException(ErrorKind.METHOD_NOT_ALLOWED, "Use GET on /spend/logs.", null, Map.of("allow", "GET"), null);
+        }
+        authenticator.check(request.header("authorization"));
+        var query = SpendLogs.query(request.query());
+        return json(200, logs.find(query).stream().map(SpendLogs::row).toList(), trace);
     }
 
     private ApiResponse health(RequestTrace trace) {
@@ -152,6 +174,7 @@ public final class RelayApi {
 
     private ApiResponse chat(ApiRequest request, RequestTrace trace) {
         ChatCompletionRequest chat = RequestParser.chat(RequestParser.parseObject(body(request)));
+        trace.caller(Callers.withRequest(trace.caller(), chat.body()));
         trace.requestedModel(chat.model());
         if (!chat.stream()) return json(200, gateway.chat(chat, trace), trace);
         return stream(chat, trace, chunk -> chunk);
@@ -160,6 +183,7 @@ public final class RelayApi {
     /** The legacy text API, served by any chat model. */
     private ApiResponse completions(ApiRequest request, RequestTrace trace) {
         ChatCompletionRequest chat = TextCompletions.toChat(RequestParser.parseObject(body(request)));
+        trace.caller(Callers.withRequest(trace.caller(), chat.body()));
         trace.requestedModel(chat.model());
         if (!chat.stream()) return json(200, TextCompletions.fromChat(gateway.chat(chat, trace)), trace);
         return stream(chat, trace, TextCompletions::fromChunk);
@@ -191,6 +215,7 @@ public final class RelayApi {
 
     private ApiResponse embeddings(ApiRequest request, RequestTrace trace) {
         EmbeddingRequest embedding = RequestParser.embedding(RequestParser.parseObject(body(request)));
+        trace.caller(Callers.withRequest(trace.caller(), embedding.body()));
         trace.requestedModel(embedding.model());
         EmbeddingResult result = gateway.embed(embedding, trace);
         List<EmbeddingResponse.Embedding> data = new ArrayList<>(result.vectors().size());
@@ -246,7 +271,7 @@ public final class RelayApi {
         if (trace.deployment() != null || !trace.attempts().isEmpty()) {
             headers.put("x-relay-fallbacks", Integer.toString(trace.failedDeployments()));
         }
-        headers.put("x-relay-cache", "off");
+        headers.put("x-relay-cache", trace.cacheStatus());
         return headers;
     }
 

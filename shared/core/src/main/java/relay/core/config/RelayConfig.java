@@ -70,8 +70,9 @@ public record RelayConfig(
             List<Map<String, List<String>>> fallbacks,
             List<Map<String, List<String>>> contextWindowFallbacks,
             List<Map<String, List<String>>> contentPolicyFallbacks,
-            List<String> defaultFallbacks) {
-        static final LitellmSettings NONE = new LitellmSettings(null, null, null, null, null, null, null);
+            List<String> defaultFallbacks,
+            Boolean turnOffMessageLogging) {
+        static final LitellmSettings NONE = new LitellmSettings(null, null, null, null, null, null, null, null);
     }
 
     public record GeneralSettings(String masterKey) {}

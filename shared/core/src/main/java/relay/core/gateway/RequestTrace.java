@@ -1,26 +1,37 @@
 package relay.core.gateway;
 
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import relay.core.error.ErrorKind;
+import relay.core.log.Attempt;
 import relay.core.log.RequestLog;
 import relay.core.wire.Usage;
 
 /** What one request did, filled in as it goes and turned into its {@link RequestLog} at the end. */
 public final class RequestTrace {
+    /** Bodies longer than this are cut in the log (DynamoDB items hold at most 400 KB). */
+    public static final int MAX_LOGGED_BODY_CHARS = 16 * 1024;
+
     private final String requestId;
     private final Instant start;
     private final long startNanos = System.nanoTime();
     private final String route;
+    private final List<Attempt> attempts = Collections.synchronizedList(new ArrayList<>());
+    private RequestLog.Caller caller = RequestLog.Caller.UNKNOWN;
     private String requestedModel;
     private String deployment;
     private Usage usage;
     private boolean stream;
     private boolean logged = true;
     private ErrorKind streamError;
-    private final java.util.List<relay.core.log.Attempt> attempts = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
-    private java.time.Instant deadline;
-    private java.math.BigDecimal cost;
+    private Instant deadline;
+    private BigDecimal cost;
+    private String cacheStatus = "off";
+    private String requestBody;
 
     public RequestTrace(String requestId, Instant start, String route) {
         this.requestId = requestId;
@@ -34,6 +45,10 @@ public final class RequestTrace {
 
     public Usage usage() { return usage; }
 
+    public void caller(RequestLog.Caller caller) { this.caller = caller; }
+
+    public RequestLog.Caller caller() { return caller; }
+
     public void requestedModel(String model) { this.requestedModel = model; }
 
     public void deployment(String deploymentId) { this.deployment = deploymentId; }
@@ -42,9 +57,16 @@ public final class RequestTrace {
 
     public void stream(boolean stream) { this.stream = stream; }
 
-    public void cost(java.math.BigDecimal cost) { this.cost = cost; }
+    public void cost(BigDecimal cost) { this.cost = cost; }
 
-    public java.math.BigDecimal cost() { return cost; }
+    public BigDecimal cost() { return cost; }
+
+    /** {@code hit-exact}, {@code hit-semantic}, {@code miss} or {@code off}, as {@code x-relay-cache} says. */
+    public void cacheStatus(String status) { this.cacheStatus = status; }
+
+    public String cacheStatus() { return cacheStatus; }
+
+    public void requestBody(String body) { this.requestBody = body; }
 
     public boolean logged() { return logged; }
 
@@ -55,31 +77,63 @@ public final class RequestTrace {
 
     public void notLogged() { this.logged = false; }
 
-    public void attempt(relay.core.log.Attempt attempt) { attempts.add(attempt); }
+    public void attempt(Attempt attempt) { attempts.add(attempt); }
 
-    public java.util.List<relay.core.log.Attempt> attempts() {
+    public List<Attempt> attempts() {
         synchronized (attempts) {
-            return java.util.List.copyOf(attempts);
+            return List.copyOf(attempts);
         }
     }
 
     /** How many deployments failed before the one that answered (or in all, when none did). */
     public int failedDeployments() {
-        return (int) attempts().stream().filter(a -> !a.succeeded()).map(relay.core.log.Attempt::deployment)
+        return (int) attempts().stream().filter(a -> !a.succeeded()).map(Attempt::deployment)
                 .filter(d -> !d.equals(deployment)).distinct().count();
     }
 
     /** When the answer must be out: the Lambda's remaining time and API Gateway's 30 s, whichever ends first. */
-    public java.time.Instant deadline() { return deadline; }
+    public Instant deadline() { return deadline; }
 
-    public void deadline(java.time.Instant deadline) { this.deadline = deadline; }
+    public void deadline(Instant deadline) { this.deadline = deadline; }
 
-    public RequestLog finish(int status, String errorType, String errorCode, Duration retention) {
+    /**
+     * The record of this request.
+     *
+     * @param error        the failure's kind and message, or null on success
+     * @param responseBody what the client received
+     * @param logMessages  false for {@code turn_off_message_logging}: no bodies in the record
+     */
+    public RequestLog finish(int status, ErrorKind error, String errorMessage, String responseBody, boolean logMessages,
+                             Duration retention) {
         long latencyMillis = (System.nanoTime() - startNanos) / 1_000_000;
-        return new RequestLog(requestId, start, route, requestedModel, deployment, status, latencyMillis,
+        List<Attempt> tries = attempts();
+        Long providerLatency = tries.stream().filter(Attempt::succeeded).reduce((a, b) -> b).map(Attempt::latencyMillis).orElse(null);
+        String provider = deployment == null || !deployment.contains("/") ? null : deployment.substring(0, deployment.indexOf('/'));
+        RequestLog.Bodies bodies = null;
+        if (logMessages && (requestBody != null || responseBody != null)) {
+            boolean truncated = length(requestBody) > MAX_LOGGED_BODY_CHARS || length(responseBody) > MAX_LOGGED_BODY_CHARS;
+            bodies = new RequestLog.Bodies(cut(requestBody), cut(responseBody), truncated);
+        }
+        return new RequestLog(requestId, start, route, caller, requestedModel, deployment, provider, status, latencyMillis,
+                providerLatency,
                 usage == null ? null : usage.promptTokens(),
                 usage == null ? null : usage.completionTokens(),
                 usage == null ? null : usage.totalTokens(),
-                stream, errorType, errorCode, start.plus(retention), attempts(), cost);
+                cost, stream, cacheStatus,
+                error == null ? null : error.type(), error == null ? null : error.code(),
+                errorMessage == null ? null : cut(errorMessage, 1024),
+                tries, bodies, start.plus(retention));
+    }
+
+    private static int length(String s) {
+        return s == null ? 0 : s.length();
+    }
+
+    private static String cut(String s) {
+        return cut(s, MAX_LOGGED_BODY_CHARS);
+    }
+
+    private static String cut(String s, int max) {
+        return s == null || s.length() <= max ? s : s.substring(0, max);
     }
 }

@@ -1,52 +1,82 @@
 package relay.core.log;
 
+import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 
 /**
- * The record of one request, success or failure. Holds no key, secret or message text.
+ * The record of one request, success or failure. Holds no key or secret: the caller's key only as
+ * a hash; message text only in {@code bodies}, which {@code turn_off_message_logging} leaves out.
  *
- * @param route          method and path as called, e.g. {@code POST /v1/chat/completions}
- * @param requestedModel the model the client named; null when the request never got that far
- * @param deployment     the {@code provider/model} that answered; null when none did
- * @param errorType      the OpenAI error type of a failure; null on success
- * @param expiresAt      when the record may be deleted (the table's TTL)
- * @param attempts       every try at a deployment, failed ones first, in order
- * @param costUsd        what the answer cost at the catalog's prices; null when unknown
+ * @param route                 method and path as called, e.g. {@code POST /v1/chat/completions}
+ * @param caller                who asked: key hash and alias, the request's {@code user} and {@code metadata}
+ * @param requestedModel        the model (group) the client named; null when the request never got that far
+ * @param deployment            the {@code provider/model} that answered; null when none did
+ * @param provider              the provider of that deployment
+ * @param providerLatencyMillis how long the answering deployment took; null when none answered
+ * @param costUsd               what the answer cost at the catalog's prices; null when unknown
+ * @param cacheStatus           {@code hit-exact}, {@code hit-semantic}, {@code miss} or {@code off}
+ * @param errorType             the OpenAI error type of a failure; null on success
+ * @param errorMessage          the failure's message as the client saw it (keys scrubbed)
+ * @param attempts              every try at a deployment, in order
+ * @param bodies                the request and response bodies, size-capped; null when message logging is off
+ * @param expiresAt             when the record may be deleted (the table's TTL)
  */
 public record RequestLog(
         String requestId,
         Instant time,
         String route,
+        Caller caller,
         String requestedModel,
         String deployment,
+        String provider,
         int status,
         long latencyMillis,
+        Long providerLatencyMillis,
         Integer promptTokens,
         Integer completionTokens,
         Integer totalTokens,
+        BigDecimal costUsd,
         boolean stream,
+        String cacheStatus,
         String errorType,
         String errorCode,
-        Instant expiresAt,
-        java.util.List<Attempt> attempts,
-        java.math.BigDecimal costUsd) {
+        String errorMessage,
+        List<Attempt> attempts,
+        Bodies bodies,
+        Instant expiresAt) {
 
-    public RequestLog {
-        attempts = attempts == null ? java.util.List.of() : java.util.List.copyOf(attempts);
+    /** Who made the request. {@code keyHash} is the SHA-256 of the presented key, never the key. */
+    public record Caller(String keyHash, String keyAlias, String user, Map<String, String> metadata) {
+        public static final Caller UNKNOWN = new Caller(null, null, null, Map.of());
+
+        public Caller {
+            metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
+        }
     }
 
-    /** A record of a request that reached no deployment (or whose attempts are not of interest). */
+    /** The bodies as sent and answered, each cut at a size limit ({@code truncated} says so). */
+    public record Bodies(String request, String response, boolean truncated) {}
+
+    public RequestLog {
+        caller = caller == null ? Caller.UNKNOWN : caller;
+        attempts = attempts == null ? List.of() : List.copyOf(attempts);
+    }
+
+    /** The core facts only: a request that reached no deployment, or tests that need no more. */
     public RequestLog(String requestId, Instant time, String route, String requestedModel, String deployment, int status,
                       long latencyMillis, Integer promptTokens, Integer completionTokens, Integer totalTokens,
                       boolean stream, String errorType, String errorCode, Instant expiresAt) {
         this(requestId, time, route, requestedModel, deployment, status, latencyMillis, promptTokens, completionTokens,
-                totalTokens, stream, errorType, errorCode, expiresAt, java.util.List.of(), null);
+                totalTokens, stream, errorType, errorCode, expiresAt, List.of());
     }
 
     public RequestLog(String requestId, Instant time, String route, String requestedModel, String deployment, int status,
                       long latencyMillis, Integer promptTokens, Integer completionTokens, Integer totalTokens,
-                      boolean stream, String errorType, String errorCode, Instant expiresAt, java.util.List<Attempt> attempts) {
-        this(requestId, time, route, requestedModel, deployment, status, latencyMillis, promptTokens, completionTokens,
-                totalTokens, stream, errorType, errorCode, expiresAt, attempts, null);
+                      boolean stream, String errorType, String errorCode, Instant expiresAt, List<Attempt> attempts) {
+        this(requestId, time, route, Caller.UNKNOWN, requestedModel, deployment, null, status, latencyMillis, null,
+                promptTokens, completionTokens, totalTokens, null, stream, null, errorType, errorCode, null, attempts,
+                null, expiresAt);
     }
 }

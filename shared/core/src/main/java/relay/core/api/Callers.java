@@ -1,0 +1,68 @@
+package relay.core.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import relay.core.log.RequestLog.Caller;
+
+/** Who made a request, for the log: the key only as a hash, plus the request's {@code user} and {@code metadata}. */
+final class Callers {
+    private static final int MAX_METADATA_ENTRIES = 20;
+    private static final int MAX_METADATA_CHARS = 256;
+
+    private Callers() {}
+
+    static Caller fromHeaders(String authorization) {
+        if (authorization == null) return Caller.UNKNOWN;
+        String header = authorization.strip();
+        if (header.length() <= 7 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) return Caller.UNKNOWN;
+        return new Caller(hash(header.substring(7).strip()), null, null, Map.of());
+    }
+
+    /** After a successful check: the master key is the only key, so its alias is {@code master}. */
+    static Caller authenticated(Caller caller, Authenticator authenticator) {
+        if (caller.keyHash() == null || authenticator.masterKey().isEmpty()) return caller;
+        return new Caller(caller.keyHash(), "master", caller.user(), caller.metadata());
+    }
+
+    /** Adds the request's {@code user} and its {@code metadata} (string values; {@code tags} joined by commas). */
+    static Caller withRequest(Caller caller, ObjectNode body) {
+        String user = body.path("user").isTextual() ? cut(body.get("user").asText()) : null;
+        Map<String, String> metadata = new LinkedHashMap<>();
+        JsonNode given = body.path("metadata");
+        if (given.isObject()) {
+            given.fields().forEachRemaining(field -> {
+                if (metadata.size() >= MAX_METADATA_ENTRIES) return;
+                JsonNode v = field.getValue();
+                if (v.isValueNode() && !v.isNull()) {
+                    metadata.put(cut(field.getKey()), cut(v.asText()));
+                } else if (v.isArray()) {
+                    StringBuilder joined = new StringBuilder();
+                    v.forEach(item -> {
+                        if (item.isValueNode()) joined.append(joined.isEmpty() ? "" : ",").append(item.asText());
+                    });
+                    metadata.put(cut(field.getKey()), cut(joined.toString()));
+                }
+            });
+        }
+        return new Caller(caller.keyHash(), caller.keyAlias(), user, metadata);
+    }
+
+    static String hash(String key) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+
+    private static String cut(String s) {
+        return s.length() <= MAX_METADATA_CHARS ? s : s.substring(0, MAX_METADATA_CHARS);
+    }
+}

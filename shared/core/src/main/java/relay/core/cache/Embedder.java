@@ -1,0 +1,21 @@
+package relay.core.cache;
+
+/**
+ * Turns a prompt into a sentence-embedding vector for the semantic cache. Implementations are built
+ * once per process (on Lambda in the init phase, so SnapStart captures them) and are thread-safe.
+ */
+public interface Embedder {
+    /**
+     * The text's embedding: {@link #dimensions()} floats of unit length (L2 norm 1), so the dot product
+     * of two vectors is their cosine similarity. Deterministic: the same text gives the same vector.
+     * Never fails on ordinary text: empty text has a vector, and text longer than the model's window
+     * is truncated.
+     */
+    float[] embed(String text);
+
+    /** The length of every vector {@link #embed} returns. */
+    int dimensions();
+
+    /** The model's name, stored beside each vector so that vectors of different models are never compared. */
+    String name();
+}

@@ -1,0 +1,26 @@
+package relay.core.cache;
+
+import java.util.Optional;
+
+/**
+ * Stores chat answers and finds them again, by exact key and by a similar prompt in the same scope.
+ * Neither method ever throws: a failing store is logged, a lookup then is a miss and a store is skipped,
+ * so the cache can only make a request faster, never fail it.
+ */
+public interface ResponseCache {
+
+    Optional<CacheHit> lookup(CacheLookup query);
+
+    void store(CacheEntry entry);
+
+    /** A cache that holds nothing. */
+    ResponseCache NONE = new ResponseCache() {
+        @Override
+        public Optional<CacheHit> lookup(CacheLookup query) {
+            return Optional.empty();
+        }
+
+        @Override
+        public void store(CacheEntry entry) {}
+    };
+}
