@@ -5,23 +5,19 @@ import java.time.Duration;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.SdkHttpClient;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
- * Builds the AWS clients Relay uses, one of each per process: the light URL-connection HTTP client
- * (fast to start on Lambda) and short timeouts, so a slow AWS call cannot hold a request hostage.
+ * Builds the AWS clients Relay uses, one of each per process: on the JDK's HTTP client (see
+ * {@link JdkSdkHttpClient}) with short timeouts, so a slow AWS call cannot hold a request hostage.
  */
 public final class AwsClients {
     private AwsClients() {}
 
     private static SdkHttpClient http() {
-        return UrlConnectionHttpClient.builder()
-                .connectionTimeout(Duration.ofSeconds(2))
-                .socketTimeout(Duration.ofSeconds(5))
-                .build();
+        return new JdkSdkHttpClient(Duration.ofSeconds(2), Duration.ofSeconds(5));
     }
 
     private static ClientOverrideConfiguration overrides() {
