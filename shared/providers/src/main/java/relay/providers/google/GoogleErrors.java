@@ -1,8 +1,6 @@
 package relay.providers.google;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
@@ -25,17 +23,7 @@ public final class GoogleErrors {
 
     /** The seconds {@code google.rpc.RetryInfo.retryDelay} asks to wait (e.g. "34.4s" -> "35"), or null. */
     public static String retryAfterSeconds(JsonNode errorBody) {
-        JsonNode root = errorBody != null && errorBody.isArray() ? errorBody.path(0) : errorBody;
-        if (root == null) return null;
-        for (JsonNode detail : root.path("error").path("details")) {
-            String type = detail.path("@type").asText("");
-            String delay = detail.path("retryDelay").asText("");
-            if (type.endsWith("google.rpc.RetryInfo") && delay.matches("\\d+(\\.\\d+)?s")) {
-                BigDecimal seconds = new BigDecimal(delay.substring(0, delay.length() - 1));
-                return seconds.setScale(0, RoundingMode.CEILING).max(BigDecimal.ONE).toPlainString();
-            }
-        }
-        return null;
+        return ProviderErrors.retryInfoSeconds(errorBody);
     }
 
     /** Corrects the kind where Google's status misleads: an invalid Gemini API key is a 400 INVALID_ARGUMENT there. */

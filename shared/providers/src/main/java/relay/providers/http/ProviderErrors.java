@@ -72,9 +72,35 @@ public final class ProviderErrors {
             headers.firstValue("retry-after").ifPresent(v -> passOn.put("retry-after", v));
             headers.firstValue("retry-after-ms").ifPresent(v -> passOn.put("retry-after-ms", v));
         }
+        if (!passOn.containsKey("retry-after") && body != null && body.length > 0) {
+            try {
+                String seconds = retryInfoSeconds(Json.MAPPER.readTree(body));
+                if (seconds != null) passOn.put("retry-after", seconds);
+            } catch (IOException notJson) {
+                // no retry hint then
+            }
+        }
         String detail = details.message() == null || details.message().isBlank()
                 ? "HTTP " + status : Redaction.scrub(details.message(), apiKey);
         return new RelayException(kind, providerLabel + " returned " + status + ": " + detail, null, passOn, null);
+    }
+
+    /**
+     * The wait Google asks for in its error body ({@code google.rpc.RetryInfo} {@code retryDelay}, e.g.
+     * {@code "34.4s"}), as whole seconds rounded up; null when there is none.
+     */
+    public static String retryInfoSeconds(JsonNode errorBody) {
+        JsonNode root = errorBody != null && errorBody.isArray() ? errorBody.path(0) : errorBody;
+        if (root == null) return null;
+        for (JsonNode detail : root.path("error").path("details")) {
+            String type = detail.path("@type").asText("");
+            String delay = detail.path("retryDelay").asText("");
+            if (type.endsWith("google.rpc.RetryInfo") && delay.matches("\\d+(\\.\\d+)?s")) {
+                java.math.BigDecimal seconds = new java.math.BigDecimal(delay.substring(0, delay.length() - 1));
+                return seconds.setScale(0, java.math.RoundingMode.CEILING).max(java.math.BigDecimal.ONE).toPlainString();
+            }
+        }
+        return null;
     }
 
     public static ErrorKind classify(int status, Details details) {
