@@ -6,14 +6,22 @@
 # ($LAMBDA_TASK_ROOT/config.yaml, where RELAY_CONFIG_PATH points).
 
 PROXY_JAR := functions/proxy/target/relay-proxy.jar
+FORWARDER_JAR := functions/log-forwarder/target/relay-log-forwarder.jar
 
-.PHONY: build-ProxyFunction test serve deploy
+.PHONY: build-ProxyFunction build-LogForwarderFunction test serve deploy
 
 build-ProxyFunction:
 	@test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set: run this target through 'sam build'." >&2; exit 1; }
 	./dev mvn -q -pl functions/proxy -am package -DskipTests
 	mkdir -p "$(ARTIFACTS_DIR)"
 	cd "$(ARTIFACTS_DIR)" && unzip -q -o "$(CURDIR)/$(PROXY_JAR)"
+	cp config.yaml "$(ARTIFACTS_DIR)/config.yaml"
+
+build-LogForwarderFunction:
+	@test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set: run this target through 'sam build'." >&2; exit 1; }
+	./dev mvn -q -pl functions/log-forwarder -am package -DskipTests
+	mkdir -p "$(ARTIFACTS_DIR)"
+	cd "$(ARTIFACTS_DIR)" && unzip -q -o "$(CURDIR)/$(FORWARDER_JAR)"
 	cp config.yaml "$(ARTIFACTS_DIR)/config.yaml"
 
 test:

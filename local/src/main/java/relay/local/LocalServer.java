@@ -88,6 +88,9 @@ public final class LocalServer implements AutoCloseable {
         System.out.println("  config: " + (configFile == null ? "none (provider/model names only)" : configFile.toAbsolutePath()));
         System.out.println("  request log: embedded DynamoDB at " + server.dynamoDbEndpoint() + ", table " + REQUEST_LOG_TABLE
                 + (options.dataDir() == null ? " (in memory)" : " (kept in " + options.dataDir().toAbsolutePath() + ")"));
+        // the same forwarder the log-forwarder function runs, on the embedded table's stream
+        Runtime.getRuntime().addShutdownHook(new Thread(
+                LocalLogForwarder.start(server.dynamoDbEndpoint(), REQUEST_LOG_TABLE, configFile, keys)::close));
         if (new Authenticator(keys, config.generalSettings().masterKey(), false).masterKey().isEmpty()) {
             System.out.println("  no master key (RELAY_MASTER_KEY): open to this machine only");
         }

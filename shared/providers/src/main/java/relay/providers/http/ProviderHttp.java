@@ -64,7 +64,11 @@ public final class ProviderHttp {
         try {
             response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
         } catch (HttpConnectTimeoutException e) {
-            throw unreachable(label, call, e);
+            // The JDK reports the call's own timeout this way too when it runs out while connecting.
+            boolean callTimedOut = http.connectTimeout().map(connect -> call.timeout().compareTo(connect) < 0).orElse(true);
+            if (!callTimedOut) throw unreachable(label, call, e);
+            throw new RelayException(ErrorKind.REQUEST_TIMEOUT, label + " did not answer within "
+                    + call.timeout().toMillis() + " ms.", null, Map.of(), e);
         } catch (HttpTimeoutException e) {
             throw new RelayException(ErrorKind.REQUEST_TIMEOUT, label + " did not answer within "
                     + call.timeout().toMillis() + " ms.", null, Map.of(), e);

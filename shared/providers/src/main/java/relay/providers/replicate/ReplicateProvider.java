@@ -160,8 +160,16 @@ public final class ReplicateProvider implements Provider {
             }
             sleep(label, interval);
             interval = interval.multipliedBy(2).compareTo(maxPoll) > 0 ? maxPoll : interval.multipliedBy(2);
-            prediction = ProviderHttp.readJson(label, http.get(label, within(call, deadline, call.timeout()), get,
-                    headers(call, "application/json")));
+            try {
+                prediction = ProviderHttp.readJson(label, http.get(label, within(call, deadline, call.timeout()), get,
+                        headers(call, "application/json")));
+            } catch (RelayException e) {
+                if (e.kind() != ErrorKind.REQUEST_TIMEOUT) throw e;
+                // the poll ran into the call's deadline: say so with the call's timeout, not the poll's remainder
+                cancel(label, call, prediction);
+                throw new RelayException(ErrorKind.REQUEST_TIMEOUT, label + " did not finish its prediction within "
+                        + call.timeout().toMillis() + " ms; Relay canceled it.");
+            }
             if (!prediction.path("status").isTextual()) throw ProviderHttp.malformed(label);
         }
         if (!"succeeded".equals(prediction.path("status").asText())) throw ReplicateResponses.failure(label, prediction, call.apiKey());
