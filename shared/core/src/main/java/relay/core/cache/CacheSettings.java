@@ -55,10 +55,16 @@ public record CacheSettings(
     /** The settings from {@code litellm_settings} (the YAML mapping as read; null = no settings). */
     public static CacheSettings from(Map<String, Object> litellmSettings) {
         if (litellmSettings == null) return OFF;
-        Object cache = litellmSettings.get("cache");
+        return from(litellmSettings.get("cache"), litellmSettings.get("cache_params"));
+    }
+
+    /**
+     * The settings from the two values of {@code litellm_settings}: {@code cache} (a boolean, or null)
+     * and {@code cache_params} (a mapping, or null).
+     */
+    public static CacheSettings from(Object cache, Object paramsValue) {
         if (cache == null || Boolean.FALSE.equals(cache)) return OFF;
         if (!(cache instanceof Boolean)) throw new ConfigException("litellm_settings.cache must be true or false");
-        Object paramsValue = litellmSettings.get("cache_params");
         if (paramsValue != null && !(paramsValue instanceof Map<?, ?>)) {
             throw new ConfigException("litellm_settings.cache_params must be a mapping");
         }

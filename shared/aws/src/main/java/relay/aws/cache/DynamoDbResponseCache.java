@@ -1,0 +1,465 @@
+package relay.aws.cache;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
+import relay.core.Json;
+import relay.core.cache.CacheEntry;
+import relay.core.cache.CacheHit;
+import relay.core.cache.CacheLookup;
+import relay.core.cache.LshIndex;
+import relay.core.cache.ResponseCache;
+import relay.core.cache.SemanticPolicy;
+import relay.core.cache.VectorCodec;
+import relay.core.log.Diagnostics;
+import relay.core.wire.ChatCompletionResponse;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+import software.amazon.awssdk.services.dynamodb.model.ReturnConsumedCapacity;
+
+/**
+ * The response cache in one DynamoDB table ({@link ResponseCacheTable}).
+ *
+ * <p><b>Exact</b>: one item per answer, {@code pk = "x#" + exactKey}, {@code sk = "x"}, read with one
+ * GetItem. It holds the answer ({@code response}, JSON text, or {@code response_gz}, gzipped JSON, when
+ * over {@value #COMPRESS_OVER_BYTES} bytes), the prompt text of a semantic entry ({@code prompt}, for the
+ * judge), {@code model}, {@code stored_at} (epoch ms) and {@code expires_at} (epoch s, the table's TTL).
+ *
+ * <p><b>Semantic</b>: per LSH band one small item, {@code pk = "s#" + scope + "#" + band + "#" + bucket},
+ * {@code sk = storedAtMillis(13 digits) + "#" + exactKey}, holding the prompt's vector ({@code v}, binary
+ * int8, see {@link VectorCodec}) and {@code expires_at}. A lookup runs the query vector's band Queries in
+ * parallel on virtual threads (newest first, at most {@code maxItemsPerBand} each; with {@code s-maxage}
+ * the age bound is part of the key condition), re-ranks what they return by exact cosine, and fetches
+ * the entries of the best candidates (GetItem) for the {@link SemanticPolicy} to judge. The answer and
+ * the prompt live only in the entry, so a band item stays under 1 KB (one write unit) and a Query reads
+ * vectors, not answers.
+ *
+ * <p>Entries whose {@code expires_at} has passed are ignored even before DynamoDB deletes them. An
+ * answer too large for a 400 KB item is not stored. Nothing here throws: a failing table is logged, a
+ * lookup is a miss and a store is skipped, and then the table is left alone for
+ * {@code pauseAfterFailure}, so an outage adds no timeout to every request. Uses only GetItem, PutItem
+ * and Query.
+ */
+public final class DynamoDbResponseCache implements ResponseCache {
+    static final int COMPRESS_OVER_BYTES = 4 * 1024;
+    /** DynamoDB's item limit, 400 KB, less room for the key and the other attributes. */
+    static final int MAX_ITEM_BYTES = 400 * 1024 - 1024;
+    static final String ENTRY_PREFIX = "x#";
+    static final String BAND_PREFIX = "s#";
+    static final String ENTRY_SORT_KEY = "x";
+
+    private static final ExecutorService VIRTUAL_THREADS = Executors.newVirtualThreadPerTaskExecutor();
+
+    private final DynamoDbClient dynamoDb;
+    private final String tableName;
+    private final SemanticPolicy policy;
+    private final Clock clock;
+    private final int bands;
+    private final int bitsPerBand;
+    private final long seed;
+    private final int maxItemsPerBand;
+    private final Duration lookupTimeout;
+    private final Duration storeTimeout;
+    private final Duration pauseAfterFailure;
+    private final Map<Integer, LshIndex> indexes = new ConcurrentHashMap<>();
+    private volatile Instant pausedUntil = Instant.MIN;
+
+    /**
+     * What a lookup did, for benchmarks and tests: the Query calls, the items they and the GetItems
+     * returned, the candidates at or above the policy's minimum cosine, the GetItem calls, and the read
+     * capacity units DynamoDB reported (eventually consistent: half a unit per 4 KB a call).
+     */
+    public record LookupResult(Optional<CacheHit> hit, int queries, int itemsRead, int candidates, int entriesRead,
+                               double readUnits) {
+        static LookupResult miss() {
+            return new LookupResult(Optional.empty(), 0, 0, 0, 0, 0);
+        }
+    }
+
+    private DynamoDbResponseCache(Builder b) {
+        this.dynamoDb = b.dynamoDb;
+        this.tableName = b.tableName;
+        this.policy = b.policy;
+        this.clock = b.clock;
+        this.bands = b.bands;
+        this.bitsPerBand = b.bitsPerBand;
+        this.seed = b.seed;
+        this.maxItemsPerBand = b.maxItemsPerBand;
+        this.lookupTimeout = b.lookupTimeout;
+        this.storeTimeout = b.storeTimeout;
+        this.pauseAfterFailure = b.pauseAfterFailure;
+    }
+
+    public static Builder builder(DynamoDbClient dynamoDb, String tableName) {
+        return new Builder(dynamoDb, tableName);
+    }
+
+    /** The LSH index this cache uses for vectors of {@code dimensions}. */
+    public LshIndex index(int dimensions) {
+        return indexes.computeIfAbsent(dimensions, d -> new LshIndex(d, bands, bitsPerBand, seed));
+    }
+
+    @Override
+    public Optional<CacheHit> lookup(CacheLookup query) {
+        return lookupWithStats(query).hit();
+    }
+
+    /** {@link #lookup}, with counts of the calls made and the items read. */
+    public LookupResult lookupWithStats(CacheLookup query) {
+        Instant now = clock.instant();
+        if (now.isBefore(pausedUntil)) return LookupResult.miss();
+        long deadline = System.nanoTime() + lookupTimeout.toNanos();
+        int itemsRead = 0;
+        int entriesRead = 0;
+        double[] units = new double[1];
+        try {
+            if (query.exact()) {
+                Map<String, AttributeValue> item = getEntry(query.key().exact(), deadline, units);
+                entriesRead++;
+                if (item != null) {
+                    itemsRead++;
+                    Entry entry = Entry.of(item);
+                    if (entry.usable(now, query.maxAge())) {
+                        return new LookupResult(Optional.of(new CacheHit(CacheHit.Kind.EXACT, entry.response(), 1,
+                                entry.storedAt())), 0, itemsRead, 0, entriesRead, units[0]);
+                    }
+                }
+            }
+            if (!query.semantic()) return new LookupResult(Optional.empty(), 0, itemsRead, 0, entriesRead, units[0]);
+
+            LshIndex index = index(query.vector().length);
+            String since = query.maxAge() == null ? null : sortKeyTime(now.minus(query.maxAge()).toEpochMilli());
+            List<Future<QueryResponse>> bandQueries = new ArrayList<>();
+            for (String bucket : index.buckets(query.vector())) {
+                String pk = BAND_PREFIX + query.key().scope() + "#" + bucket;
+                bandQueries.add(VIRTUAL_THREADS.submit(() -> queryBand(pk, since, deadline)));
+            }
+            Map<String, Candidate> candidates = new HashMap<>();
+            int answered = 0;
+            for (Future<QueryResponse> f : bandQueries) {
+                QueryResponse response = await(f, deadline);
+                if (response == null) continue; // this band did not answer in time: use the others
+                answered++;
+                itemsRead += response.count();
+                if (response.consumedCapacity() != null && response.consumedCapacity().capacityUnits() != null) {
+                    units[0] += response.consumedCapacity().capacityUnits();
+                }
+                for (Map<String, AttributeValue> item : response.items()) {
+                    Candidate c = Candidate.of(item, query.vector());
+                    if (c == null || !c.usable(now, query.maxAge()) || !(c.cosine >= policy.minCosine())) continue;
+                    candidates.merge(c.exactKey, c, (a, b) -> a.storedAtMillis >= b.storedAtMillis ? a : b);
+                }
+            }
+            if (answered < bandQueries.size()) {
+                Diagnostics.warn("response_cache_bands_timed_out", "table", tableName,
+                        "answered", answered, "bands", bandQueries.size());
+            }
+            List<Candidate> ranked = new ArrayList<>(candidates.values());
+            ranked.sort(Comparator.comparingDouble((Candidate c) -> c.cosine).reversed());
+            for (Candidate c : ranked.subList(0, Math.min(policy.maxJudged(), ranked.size()))) {
+                Map<String, AttributeValue> item = getEntry(c.exactKey, deadline, units);
+                entriesRead++;
+                if (item == null) continue;
+                itemsRead++;
+                Entry entry = Entry.of(item);
+                if (!entry.usable(now, query.maxAge()) || entry.prompt() == null) continue;
+                double score = policy.score(query.key().semanticText(), entry.prompt(), c.cosine);
+                if (policy.accepts(score)) {
+                    return new LookupResult(Optional.of(new CacheHit(CacheHit.Kind.SEMANTIC, entry.response(), c.cosine,
+                            entry.storedAt())), bandQueries.size(), itemsRead, ranked.size(), entriesRead, units[0]);
+                }
+            }
+            return new LookupResult(Optional.empty(), bandQueries.size(), itemsRead, ranked.size(), entriesRead, units[0]);
+        } catch (RuntimeException e) {
+            failed("response_cache_lookup_failed", e);
+            return LookupResult.miss();
+        }
+    }
+
+    @Override
+    public void store(CacheEntry entry) {
+        Instant now = clock.instant();
+        if (now.isBefore(pausedUntil)) return;
+        try {
+            List<Map<String, AttributeValue>> items = items(entry, now);
+            if (items.isEmpty()) return;
+            long deadline = System.nanoTime() + storeTimeout.toNanos();
+            List<Future<?>> puts = new ArrayList<>();
+            for (Map<String, AttributeValue> item : items) {
+                puts.add(VIRTUAL_THREADS.submit(() -> dynamoDb.putItem(PutItemRequest.builder()
+                        .tableName(tableName)
+                        .item(item)
+                        .overrideConfiguration(o -> o.apiCallTimeout(remaining(deadline)))
+                        .build())));
+            }
+            for (Future<?> put : puts) {
+                if (await(put, deadline) == null) throw new IllegalStateException(new TimeoutException("store timed out"));
+            }
+        } catch (RuntimeException e) {
+            failed("response_cache_store_failed", e);
+        }
+    }
+
+    /**
+     * The items {@link #store} writes for {@code entry} stored at {@code now}: the entry item and, for a
+     * semantic entry, one item per band; empty when the answer cannot fit an item. Public for bulk
+     * loading with BatchWriteItem (benchmarks, migrations).
+     */
+    public List<Map<String, AttributeValue>> items(CacheEntry entry, Instant now) {
+        long storedAt = now.toEpochMilli();
+        Instant expires = now.plus(entry.ttl());
+        long expiresAt = expires.getEpochSecond() + (expires.getNano() > 0 ? 1 : 0);
+        byte[] json = Json.writeBytes(entry.response());
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put(ResponseCacheTable.PARTITION_KEY, AttributeValue.fromS(ENTRY_PREFIX + entry.key().exact()));
+        item.put(ResponseCacheTable.SORT_KEY, AttributeValue.fromS(ENTRY_SORT_KEY));
+        int size = 256 + entry.key().exact().length();
+        if (json.length > COMPRESS_OVER_BYTES) {
+            byte[] gz = gzip(json);
+            item.put("response_gz", AttributeValue.fromB(SdkBytes.fromByteArrayUnsafe(gz)));
+            size += gz.length;
+        } else {
+            item.put("response", AttributeValue.fromS(new String(json, StandardCharsets.UTF_8)));
+            size += json.length;
+        }
+        if (entry.response().model() != null) {
+            item.put("model", AttributeValue.fromS(entry.response().model()));
+            size += entry.response().model().length();
+        }
+        item.put("stored_at", AttributeValue.fromN(Long.toString(storedAt)));
+        item.put(ResponseCacheTable.TTL_ATTRIBUTE, AttributeValue.fromN(Long.toString(expiresAt)));
+        if (size > MAX_ITEM_BYTES) {
+            Diagnostics.info("response_cache_entry_too_large", "table", tableName, "bytes", size);
+            return List.of();
+        }
+        List<Map<String, AttributeValue>> items = new ArrayList<>();
+        items.add(item);
+        if (!entry.semantic()) return items;
+        byte[] prompt = entry.key().semanticText().getBytes(StandardCharsets.UTF_8);
+        if (size + prompt.length > MAX_ITEM_BYTES) {
+            Diagnostics.info("response_cache_prompt_too_large", "table", tableName, "bytes", size + prompt.length);
+            return items; // exact only
+        }
+        item.put("prompt", AttributeValue.fromS(entry.key().semanticText()));
+        AttributeValue vector = AttributeValue.fromB(SdkBytes.fromByteArrayUnsafe(VectorCodec.int8(entry.vector())));
+        String sk = sortKeyTime(storedAt) + "#" + entry.key().exact();
+        AttributeValue expiry = AttributeValue.fromN(Long.toString(expiresAt));
+        for (String bucket : index(entry.vector().length).buckets(entry.vector())) {
+            items.add(Map.of(
+                    ResponseCacheTable.PARTITION_KEY, AttributeValue.fromS(BAND_PREFIX + entry.key().scope() + "#" + bucket),
+                    ResponseCacheTable.SORT_KEY, AttributeValue.fromS(sk),
+                    "v", vector,
+                    ResponseCacheTable.TTL_ATTRIBUTE, expiry));
+        }
+        return items;
+    }
+
+    private Map<String, AttributeValue> getEntry(String exactKey, long deadline, double[] units) {
+        var response = dynamoDb.getItem(GetItemRequest.builder()
+                .tableName(tableName)
+                .key(Map.of(ResponseCacheTable.PARTITION_KEY, AttributeValue.fromS(ENTRY_PREFIX + exactKey),
+                        ResponseCacheTable.SORT_KEY, AttributeValue.fromS(ENTRY_SORT_KEY)))
+                .returnConsumedCapacity(ReturnConsumedCapacity.TOTAL)
+                .overrideConfiguration(o -> o.apiCallTimeout(remaining(deadline)))
+                .build());
+        if (response.consumedCapacity() != null && response.consumedCapacity().capacityUnits() != null) {
+            units[0] += response.consumedCapacity().capacityUnits();
+        }
+        return response.hasItem() && !response.item().isEmpty() ? response.item() : null;
+    }
+
+    private QueryResponse queryBand(String pk, String since, long deadline) {
+        Map<String, AttributeValue> values = new HashMap<>();
+        values.put(":pk", AttributeValue.fromS(pk));
+        String condition = "pk = :pk";
+        if (since != null) {
+            condition += " AND sk >= :since";
+            values.put(":since", AttributeValue.fromS(since));
+        }
+        return dynamoDb.query(QueryRequest.builder()
+                .tableName(tableName)
+                .keyConditionExpression(condition)
+                .expressionAttributeValues(values)
+                .scanIndexForward(false) // newest first
+                .limit(maxItemsPerBand)
+                .returnConsumedCapacity(ReturnConsumedCapacity.TOTAL)
+                .overrideConfiguration(o -> o.apiCallTimeout(remaining(deadline)))
+                .build());
+    }
+
+    /** The task's value; null when the deadline passed first (the task is cancelled). Failures are rethrown. */
+    private static <T> T await(Future<T> future, long deadline) {
+        try {
+            return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    private static Duration remaining(long deadline) {
+        return Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime()));
+    }
+
+    private void failed(String event, RuntimeException e) {
+        pausedUntil = clock.instant().plus(pauseAfterFailure);
+        String message = e.getMessage() == null ? "" : e.getMessage();
+        if (message.length() > 300) message = message.substring(0, 300);
+        Diagnostics.warn(event, "table", tableName, "reason", e.getClass().getSimpleName(), "message", message,
+                "paused_seconds", pauseAfterFailure.toSeconds());
+    }
+
+    static String sortKeyTime(long epochMillis) {
+        String digits = Long.toString(Math.max(0, epochMillis));
+        return "0".repeat(Math.max(0, 13 - digits.length())) + digits;
+    }
+
+    private static byte[] gzip(byte[] data) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(data.length / 4 + 64);
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            gz.write(data);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] gunzip(byte[] data) {
+        try (GZIPInputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(data))) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** An entry item as read. */
+    private record Entry(ChatCompletionResponse response, String prompt, Instant storedAt, long expiresAt) {
+        static Entry of(Map<String, AttributeValue> item) {
+            byte[] json;
+            if (item.containsKey("response_gz")) json = gunzip(item.get("response_gz").b().asByteArrayUnsafe());
+            else json = item.get("response").s().getBytes(StandardCharsets.UTF_8);
+            ChatCompletionResponse response;
+            try {
+                response = Json.MAPPER.readValue(json, ChatCompletionResponse.class);
+            } catch (IOException e) {
+                throw new UncheckedIOException("unreadable cached response", e);
+            }
+            AttributeValue prompt = item.get("prompt");
+            return new Entry(withoutNullNodes(response), prompt == null ? null : prompt.s(),
+                    Instant.ofEpochMilli(Long.parseLong(item.get("stored_at").n())),
+                    Long.parseLong(item.get(ResponseCacheTable.TTL_ATTRIBUTE).n()));
+        }
+
+        boolean usable(Instant now, Duration maxAge) {
+            return now.getEpochSecond() < expiresAt && (maxAge == null || !storedAt.isBefore(now.minus(maxAge)));
+        }
+
+        /** {@code "logprobs": null} reads back as a JSON null node; make it null again, as it was stored. */
+        private static ChatCompletionResponse withoutNullNodes(ChatCompletionResponse r) {
+            if (r.choices() == null) return r;
+            List<ChatCompletionResponse.Choice> choices = r.choices().stream()
+                    .map(c -> c.logprobs() != null && c.logprobs().isNull()
+                            ? new ChatCompletionResponse.Choice(c.index(), c.message(), c.finishReason(), null) : c)
+                    .toList();
+            return new ChatCompletionResponse(r.id(), r.object(), r.created(), r.model(), choices, r.usage(), r.systemFingerprint());
+        }
+    }
+
+    /** A band item as read, with its cosine to the query vector. */
+    private record Candidate(String exactKey, long storedAtMillis, long expiresAt, double cosine) {
+        static Candidate of(Map<String, AttributeValue> item, float[] query) {
+            String sk = item.get(ResponseCacheTable.SORT_KEY).s();
+            int hash = sk.indexOf('#');
+            AttributeValue v = item.get("v");
+            AttributeValue expires = item.get(ResponseCacheTable.TTL_ATTRIBUTE);
+            if (hash < 0 || v == null || v.b() == null || expires == null) return null;
+            float[] vector;
+            try {
+                vector = VectorCodec.decode(v.b().asByteArrayUnsafe());
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
+            return new Candidate(sk.substring(hash + 1), Long.parseLong(sk.substring(0, hash)),
+                    Long.parseLong(expires.n()), VectorCodec.cosine(query, vector));
+        }
+
+        boolean usable(Instant now, Duration maxAge) {
+            return now.getEpochSecond() < expiresAt
+                    && (maxAge == null || storedAtMillis >= now.minus(maxAge).toEpochMilli());
+        }
+    }
+
+    /** Defaults: cosine policy at 0.9, 16 bands × 11 bits, 128 items per band, lookups 1 s, stores 2 s, 10 s pause. */
+    public static final class Builder {
+        private final DynamoDbClient dynamoDb;
+        private final String tableName;
+        private SemanticPolicy policy = SemanticPolicy.cosine(0.9);
+        private Clock clock = Clock.systemUTC();
+        private int bands = LshIndex.DEFAULT_BANDS;
+        private int bitsPerBand = LshIndex.DEFAULT_BITS_PER_BAND;
+        private long seed = LshIndex.DEFAULT_SEED;
+        private int maxItemsPerBand = 128;
+        private Duration lookupTimeout = Duration.ofSeconds(1);
+        private Duration storeTimeout = Duration.ofSeconds(2);
+        private Duration pauseAfterFailure = Duration.ofSeconds(10);
+
+        private Builder(DynamoDbClient dynamoDb, String tableName) {
+            this.dynamoDb = dynamoDb;
+            this.tableName = tableName;
+        }
+
+        public Builder policy(SemanticPolicy policy) { this.policy = policy; return this; }
+
+        public Builder clock(Clock clock) { this.clock = clock; return this; }
+
+        public Builder lsh(int bands, int bitsPerBand, long seed) {
+            this.bands = bands;
+            this.bitsPerBand = bitsPerBand;
+            this.seed = seed;
+            return this;
+        }
+
+        public Builder maxItemsPerBand(int maxItemsPerBand) { this.maxItemsPerBand = maxItemsPerBand; return this; }
+
+        public Builder lookupTimeout(Duration timeout) { this.lookupTimeout = timeout; return this; }
+
+        public Builder storeTimeout(Duration timeout) { this.storeTimeout = timeout; return this; }
+
+        public Builder pauseAfterFailure(Duration pause) { this.pauseAfterFailure = pause; return this; }
+
+        public DynamoDbResponseCache build() {
+            new LshIndex(1, bands, bitsPerBand, seed); // validates the parameters now rather than at first use
+            return new DynamoDbResponseCache(this);
+        }
+    }
+}

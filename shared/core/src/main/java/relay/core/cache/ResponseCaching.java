@@ -1,0 +1,110 @@
+package relay.core.cache;
+
+import java.util.Optional;
+import relay.core.log.Diagnostics;
+import relay.core.wire.ChatCompletionRequest;
+import relay.core.wire.ChatCompletionResponse;
+
+/**
+ * The cache's part of one chat request, in the order the gateway needs it: read the request's
+ * controls and keys ({@link #begin}, a 400 for bad controls), {@link Context#lookup()}, and after a
+ * miss {@link Context#store} the answer. The prompt is embedded at most once per request, only when
+ * the semantic cache is on and the request can use it; a failing embedder makes the request
+ * exact-only, never fails it.
+ */
+public final class ResponseCaching {
+    private final CacheSettings settings;
+    private final ResponseCache cache;
+    private final Embedder embedder;
+
+    /** @param embedder null when the cache is exact-only */
+    public ResponseCaching(CacheSettings settings, ResponseCache cache, Embedder embedder) {
+        this.settings = settings;
+        this.cache = cache;
+        this.embedder = settings.semantic() ? embedder : null;
+    }
+
+    public static ResponseCaching off() {
+        return new ResponseCaching(CacheSettings.OFF, ResponseCache.NONE, null);
+    }
+
+    public CacheSettings settings() {
+        return settings;
+    }
+
+    /** Reads the request's {@code cache} controls (RelayException INVALID_REQUEST naming {@code cache.<field>}) and keys. */
+    public Context begin(ChatCompletionRequest request) {
+        CacheControls controls = CacheControls.from(request.body().get("cache"));
+        boolean active = settings.enabled() && request.mockResponse() == null;
+        CacheKey key = active
+                ? CacheKey.of(request, controls.namespace(settings), embedder == null ? null : embedder.name())
+                : null;
+        return new Context(controls, key, active);
+    }
+
+    /** One request's cache state. Not thread-safe: one request, one thread. */
+    public final class Context {
+        private final CacheControls controls;
+        private final CacheKey key;
+        private final boolean active;
+        private float[] vector;
+        private boolean embedded;
+        private CacheStatus status = CacheStatus.OFF;
+
+        private Context(CacheControls controls, CacheKey key, boolean active) {
+            this.controls = controls;
+            this.key = key;
+            this.active = active;
+        }
+
+        /** The hit, if any; afterwards {@link #status()} says hit-exact, hit-semantic, miss or off. */
+        public Optional<CacheHit> lookup() {
+            if (!active || !controls.lookupAllowed(settings)) return Optional.empty();
+            // The exact key first and alone: a hit there costs no embedding.
+            Optional<CacheHit> hit = cache.lookup(CacheLookup.exact(key, controls.sMaxAge()));
+            if (hit.isEmpty() && embedder != null && key.semantic() && vector() != null) {
+                hit = cache.lookup(CacheLookup.similar(key, vector, controls.sMaxAge()));
+            }
+            status = hit.map(CacheHit::status).orElse(CacheStatus.MISS);
+            return hit;
+        }
+
+        /** Stores the answer unless the request said {@code no-store}; never throws. */
+        public void store(ChatCompletionResponse response) {
+            if (!active || !controls.storeAllowed(settings) || response == null
+                    || response.choices() == null || response.choices().isEmpty()) {
+                return;
+            }
+            cache.store(new CacheEntry(key, vector(), response, controls.ttl(settings)));
+        }
+
+        /** The value of the {@code x-relay-cache} header. */
+        public CacheStatus status() {
+            return status;
+        }
+
+        /** The request's keys; null when the cache is off for it. */
+        public CacheKey key() {
+            return key;
+        }
+
+        public CacheControls controls() {
+            return controls;
+        }
+
+        private float[] vector() {
+            if (!embedded) {
+                embedded = true;
+                if (embedder != null && key.semantic()) {
+                    try {
+                        vector = embedder.embed(key.semanticText());
+                    } catch (RuntimeException e) {
+                        Diagnostics.warn("response_cache_embed_failed", "embedder", embedder.name(),
+                                "reason", e.getClass().getSimpleName());
+                    }
+                }
+            }
+            return vector;
+        }
+    }
+}
