@@ -26,6 +26,7 @@ import relay.aws.AwsClients;
 import relay.aws.AwsRequestSigner;
 import relay.aws.DynamoDbRequestLogStore;
 import relay.aws.RequestLogTable;
+import relay.aws.cache.ResponseCacheTable;
 import relay.core.api.Authenticator;
 import relay.core.api.RelayApi;
 import relay.core.config.ConfigException;
@@ -134,7 +135,8 @@ public final class LocalServer implements AutoCloseable {
         String host = options.host() != null ? options.host() : auth.masterKey().isPresent() ? "0.0.0.0" : "127.0.0.1";
         RelayApi api = RelayWiring.api(new RelayWiring.Parts(config, keys,
                 new DynamoDbRequestLogStore(client, REQUEST_LOG_TABLE), false,
-                RelayWiring.logRetention(System.getenv()), Clock.systemUTC(), AwsRequestSigner.withDefaultCredentials()));
+                RelayWiring.logRetention(System.getenv()), Clock.systemUTC(), AwsRequestSigner.withDefaultCredentials(),
+                RelayWiring.CacheTable.dynamoDb(client, ResponseCacheTable.LOCAL_NAME)));
         ProxyHandler handler = new ProxyHandler(api);
         HttpServer server = HttpServer.create(new InetSocketAddress(host, options.port()), 128);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
@@ -150,6 +152,7 @@ public final class LocalServer implements AutoCloseable {
         } catch (ResourceInUseException alreadyThere) {
             // a --data-dir from an earlier run
         }
+        ResponseCacheTable.createIfMissing(client, ResponseCacheTable.LOCAL_NAME);
     }
 
     private static void serve(ProxyHandler handler, HttpExchange exchange) throws IOException {

@@ -10,6 +10,18 @@ import relay.aws.AwsClients;
 import relay.aws.AwsRequestSigner;
 import relay.aws.DynamoDbRequestLogStore;
 import relay.aws.SecretsManagerKeyStore;
+import relay.aws.cache.DynamoDbResponseCache;
+import relay.aws.cache.ResponseCacheTable;
+import relay.core.cache.CacheSettings;
+import relay.core.cache.Embedder;
+import relay.core.cache.ResponseCache;
+import relay.core.cache.ResponseCaching;
+import relay.core.cache.SemanticPolicy;
+import relay.core.gateway.ModelEmbedder;
+import relay.core.log.Diagnostics;
+import relay.embeddings.OnnxEmbedder;
+import relay.embeddings.SemanticCachePolicy;
+import java.util.function.Function;
 import relay.core.api.Authenticator;
 import relay.core.api.RelayApi;
 import relay.core.config.ConfigException;
@@ -32,17 +44,37 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 public final class RelayWiring {
     /** How long a provider call may take when config sets no timeout; inside API Gateway's 30 s. */
     public static final Duration DEFAULT_PROVIDER_TIMEOUT = Duration.ofSeconds(25);
+    /** The cosine a model group's embeddings must reach when {@code similarity_threshold} is not set. */
+    static final double MODEL_EMBEDDING_THRESHOLD = 0.9;
 
     private RelayWiring() {}
 
     /** The parts that differ between Lambda, the local server and tests. */
     public record Parts(RelayConfig config, KeyStore keys, RequestLogStore logs, boolean masterKeyRequired,
-                        Duration logRetention, Clock clock, RequestSigner awsSigner) {
+                        Duration logRetention, Clock clock, RequestSigner awsSigner, CacheTable cacheTable) {
 
-        /** Without AWS request signing (no Bedrock): tests and tools. */
+        /** Without a response cache table (a configured cache always misses). */
+        public Parts(RelayConfig config, KeyStore keys, RequestLogStore logs, boolean masterKeyRequired,
+                     Duration logRetention, Clock clock, RequestSigner awsSigner) {
+            this(config, keys, logs, masterKeyRequired, logRetention, clock, awsSigner, CacheTable.NONE);
+        }
+
+        /** Without AWS request signing (no Bedrock) and without a cache table: tests and tools. */
         public Parts(RelayConfig config, KeyStore keys, RequestLogStore logs, boolean masterKeyRequired,
                      Duration logRetention, Clock clock) {
             this(config, keys, logs, masterKeyRequired, logRetention, clock, RequestSigner.NONE);
+        }
+    }
+
+    /** Where cached answers live, given the rule for semantic hits. */
+    @FunctionalInterface
+    public interface CacheTable {
+        CacheTable NONE = policy -> ResponseCache.NONE;
+
+        ResponseCache open(SemanticPolicy policy);
+
+        static CacheTable dynamoDb(DynamoDbClient dynamoDb, String tableName) {
+            return policy -> DynamoDbResponseCache.builder(dynamoDb, tableName).policy(policy).build();
         }
     }
 
@@ -50,8 +82,12 @@ public final class RelayWiring {
         var http = Providers.httpClient();
         var router = new ModelRouter(parts.config(), Providers.all(http, parts.clock(), parts.awsSigner()), DEFAULT_PROVIDER_TIMEOUT,
                 ModelCatalog.load());
-        var gateway = new Gateway(router, new Router(router, RouterPolicy.from(parts.config()), parts.clock(), new SplittableRandom()), parts.keys(), parts.clock(),
-                Boolean.TRUE.equals(parts.config().litellmSettings().dropParams()));
+        var routing = new Router(router, RouterPolicy.from(parts.config()), parts.clock(), new SplittableRandom());
+        boolean dropParams = Boolean.TRUE.equals(parts.config().litellmSettings().dropParams());
+        var uncached = new Gateway(router, routing, parts.keys(), parts.clock(), dropParams);
+        var caching = responseCaching(parts.config().litellmSettings().cacheSettings(), parts.cacheTable(),
+                model -> new ModelEmbedder(uncached, model, parts.clock()));
+        var gateway = new Gateway(router, routing, parts.keys(), parts.clock(), dropParams, caching);
         var auth = new Authenticator(parts.keys(), parts.config().generalSettings().masterKey(), parts.masterKeyRequired());
         return new RelayApi(gateway, router, auth, parts.logs(), parts.clock(), parts.logRetention(),
                 !Boolean.TRUE.equals(parts.config().litellmSettings().turnOffMessageLogging()));
@@ -60,7 +96,7 @@ public final class RelayWiring {
     /**
      * The Lambda function's wiring, from its environment: {@code RELAY_SECRET_ARN},
      * {@code RELAY_REQUEST_LOG_TABLE}, {@code RELAY_LOG_TTL_DAYS}, {@code RELAY_CONFIG_PATH},
-     * {@code RELAY_SECRET_REFRESH_SECONDS}. No AWS call happens here: clients connect on first use.
+     * {@code RELAY_SECRET_REFRESH_SECONDS}, {@code RELAY_RESPONSE_CACHE_TABLE}. No AWS call happens here: clients connect on first use.
      */
     public static RelayApi fromLambdaEnvironment(Map<String, String> env) {
         Region region = Region.of(env.getOrDefault("AWS_REGION", "us-east-1"));
@@ -72,8 +108,34 @@ public final class RelayWiring {
                 secretArn, Duration.ofSeconds(Long.parseLong(env.getOrDefault("RELAY_SECRET_REFRESH_SECONDS", "300"))),
                 Clock.systemUTC());
         DynamoDbClient dynamoDb = AwsClients.dynamoDb(region, credentials, uri(env.get("RELAY_DYNAMODB_ENDPOINT")));
+        String cacheTable = env.get(ResponseCacheTable.ENVIRONMENT_VARIABLE);
         return api(new Parts(loadConfig(env), keys, new DynamoDbRequestLogStore(dynamoDb, table), true,
-                logRetention(env), Clock.systemUTC(), new AwsRequestSigner(credentials)));
+                logRetention(env), Clock.systemUTC(), new AwsRequestSigner(credentials),
+                cacheTable == null || cacheTable.isBlank() ? CacheTable.NONE : CacheTable.dynamoDb(dynamoDb, cacheTable)));
+    }
+
+    /**
+     * The response cache as configured: exact only, or semantic with the in-process embedder (loaded
+     * here, in the init phase, so SnapStart captures it) or a model group's embeddings. An embedder
+     * that cannot load leaves the exact cache working.
+     */
+    static ResponseCaching responseCaching(CacheSettings settings, CacheTable table, Function<String, Embedder> modelEmbedder) {
+        if (!settings.enabled()) return ResponseCaching.off();
+        if (!settings.semantic()) return new ResponseCaching(settings, table.open(SemanticPolicy.cosine(1)), null);
+        if (settings.embeddingModel() != null) {
+            double threshold = settings.similarityThreshold() == null ? MODEL_EMBEDDING_THRESHOLD : settings.similarityThreshold();
+            return new ResponseCaching(settings, table.open(SemanticPolicy.cosine(threshold)), modelEmbedder.apply(settings.embeddingModel()));
+        }
+        Embedder embedder;
+        try {
+            embedder = OnnxEmbedder.loadDefault();
+        } catch (RuntimeException | LinkageError e) {
+            Diagnostics.warn("response_cache_embedder_unavailable", "reason", e.getClass().getSimpleName(),
+                    "effect", "exact cache only");
+            return new ResponseCaching(settings, table.open(SemanticPolicy.cosine(1)), null);
+        }
+        embedder.embed("Relay warms up its embedder."); // the first embedding is slow; let the init phase pay for it
+        return new ResponseCaching(settings, table.open(SemanticCachePolicy.forThreshold(settings.similarityThreshold())), embedder);
     }
 
     public static Duration logRetention(Map<String, String> env) {

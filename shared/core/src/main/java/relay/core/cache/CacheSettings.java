@@ -14,7 +14,7 @@ import relay.core.config.ConfigException;
  *   cache: true
  *   cache_params:
  *     type: dynamodb-semantic      # dynamodb = exact only; dynamodb-semantic = exact, then semantic
- *     similarity_threshold: 0.9    # semantic only; in (0, 1]
+ *     similarity_threshold: 0.945  # semantic only; in (0, 1]; unset = the embedder's tuned default
  *     ttl: 3600                    # seconds an entry lives (a request's cache.ttl overrides it)
  *     embedding_model: null        # null: the in-process embedder; else a model group to embed with
  *     namespace: team-a            # optional prefix of every key
@@ -27,6 +27,7 @@ import relay.core.config.ConfigException;
  * {@code dynamodb-semantic}. LiteLLM's {@code redis_semantic_cache_embedding_model} (and the qdrant one)
  * is read as {@code embedding_model}.
  *
+ * @param similarityThreshold null: the semantic judge's own tuned default
  * @param type the configured type as written (for the start-up message)
  * @param embeddingModel null for the in-process {@link Embedder}
  * @param namespace null for none
@@ -35,7 +36,7 @@ import relay.core.config.ConfigException;
 public record CacheSettings(
         boolean enabled,
         boolean semantic,
-        double similarityThreshold,
+        Double similarityThreshold,
         Duration ttl,
         String embeddingModel,
         String namespace,
@@ -43,9 +44,8 @@ public record CacheSettings(
         String type) {
 
     public static final Duration DEFAULT_TTL = Duration.ofHours(1);
-    public static final double DEFAULT_SIMILARITY_THRESHOLD = 0.9;
     public static final CacheSettings OFF =
-            new CacheSettings(false, false, DEFAULT_SIMILARITY_THRESHOLD, DEFAULT_TTL, null, null, false, null);
+            new CacheSettings(false, false, null, DEFAULT_TTL, null, null, false, null);
 
     private static final Set<String> EXACT_TYPES = Set.of("dynamodb", "local", "redis", "s3", "gcs", "azure-blob", "disk");
     private static final Set<String> SEMANTIC_TYPES = Set.of("dynamodb-semantic", "redis-semantic", "qdrant-semantic",
@@ -77,7 +77,7 @@ public record CacheSettings(
         else if (EXACT_TYPES.contains(normalized)) semantic = false;
         else throw new ConfigException(WHERE + "type '" + type + "' is not supported: use dynamodb or dynamodb-semantic");
 
-        double threshold = DEFAULT_SIMILARITY_THRESHOLD;
+        Double threshold = null;
         Object t = params.get("similarity_threshold");
         if (t != null) {
             if (!(t instanceof Number n) || !(n.doubleValue() > 0 && n.doubleValue() <= 1)) {

@@ -71,8 +71,15 @@ public record RelayConfig(
             List<Map<String, List<String>>> contextWindowFallbacks,
             List<Map<String, List<String>>> contentPolicyFallbacks,
             List<String> defaultFallbacks,
-            Boolean turnOffMessageLogging) {
-        static final LitellmSettings NONE = new LitellmSettings(null, null, null, null, null, null, null, null);
+            Boolean turnOffMessageLogging,
+            Object cache,
+            Object cacheParams) {
+        static final LitellmSettings NONE = new LitellmSettings(null, null, null, null, null, null, null, null, null, null);
+
+        /** The response cache: {@code cache} and {@code cache_params}. */
+        public relay.core.cache.CacheSettings cacheSettings() {
+            return relay.core.cache.CacheSettings.from(cache, cacheParams);
+        }
     }
 
     public record GeneralSettings(String masterKey) {}
@@ -114,6 +121,7 @@ public record RelayConfig(
     }
 
     private void validate() {
+        litellmSettings.cacheSettings(); // a wrong cache setting fails at load, not on the first request
         for (int i = 0; i < modelList.size(); i++) {
             ModelEntry entry = modelList.get(i);
             String where = "model_list[" + i + "]";

@@ -9,6 +9,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import relay.core.cache.CacheHit;
+import relay.core.cache.Replay;
+import relay.core.cache.ResponseCaching;
 import relay.core.error.ErrorKind;
 import relay.core.error.RelayException;
 import relay.core.keys.KeyStore;
@@ -33,14 +36,24 @@ public final class Gateway {
     private final KeyStore keys;
     private final Clock clock;
     private final boolean dropParams;
+    private final ResponseCaching caching;
 
-    /** @param dropParams {@code litellm_settings.drop_params}: drop parameters a provider cannot take instead of failing */
+    /** Without a response cache. */
     public Gateway(ModelRouter models, Router router, KeyStore keys, Clock clock, boolean dropParams) {
+        this(models, router, keys, clock, dropParams, ResponseCaching.off());
+    }
+
+    /**
+     * @param dropParams {@code litellm_settings.drop_params}: drop parameters a provider cannot take instead of failing
+     * @param caching    the response cache ({@code litellm_settings.cache}); {@link ResponseCaching#off()} for none
+     */
+    public Gateway(ModelRouter models, Router router, KeyStore keys, Clock clock, boolean dropParams, ResponseCaching caching) {
         this.models = models;
         this.router = router;
         this.keys = keys;
         this.clock = clock;
         this.dropParams = dropParams;
+        this.caching = caching;
     }
 
     public ChatCompletionResponse chat(ChatCompletionRequest request, RequestTrace trace) {
@@ -52,12 +65,24 @@ public final class Gateway {
             trace.usage(usage);
             return Completions.response(Completions.newId(), clock.instant().getEpochSecond(), request.model(), text, usage);
         }
+        ResponseCaching.Context cache = caching.begin(request);
+        Optional<CacheHit> hit = cache.lookup();
+        trace.cacheStatus(cache.status().header());
+        if (hit.isPresent()) return answerFromCache(hit.get(), trace);
         var routed = router.run(plan(request.model(), request.body(), trace, () -> false, promptTokensAtLeast(request)), trace,
                 (deployment, timeout) -> provider(deployment).chat(call(deployment, fit(deployment, request), timeout)));
         trace.deployment(routed.deployment().id());
         trace.usage(routed.value().usage());
         trace.cost(cost(routed.deployment(), routed.value().usage()));
+        cache.store(routed.value());
         return routed.value();
+    }
+
+    /** A cached answer under a new id: no deployment answered and nothing was spent; the usage is the stored answer's. */
+    private ChatCompletionResponse answerFromCache(CacheHit hit, RequestTrace trace) {
+        trace.usage(hit.response().usage());
+        trace.cost(java.math.BigDecimal.ZERO);
+        return Replay.response(hit.response(), Completions.newId(), clock.instant().getEpochSecond());
     }
 
     /**
@@ -71,7 +96,10 @@ public final class Gateway {
         trace.stream(true);
         boolean clientWantsUsage = request.body().path("stream_options").path("include_usage").asBoolean(false);
         AtomicBoolean started = new AtomicBoolean();
+        ResponseCaching.Context cache = request.mockResponse() == null ? caching.begin(request) : null;
+        List<ChatCompletionChunk> answer = cache != null && cache.key() != null ? new ArrayList<>() : null;
         Consumer<ChatCompletionChunk> sink = chunk -> {
+            if (answer != null) answer.add(chunk);
             if (chunk.usage() != null) trace.usage(chunk.usage());
             boolean usageOnly = chunk.choices() == null || chunk.choices().isEmpty();
             if (usageOnly && !clientWantsUsage) return;
@@ -86,10 +114,17 @@ public final class Gateway {
             Completions.chunks(Completions.newId(), clock.instant().getEpochSecond(), request.model(), text, usage).forEach(sink);
             return;
         }
+        Optional<CacheHit> hit = cache.lookup();
+        trace.cacheStatus(cache.status().header());
+        if (hit.isPresent()) {
+            Replay.chunks(answerFromCache(hit.get(), trace)).forEach(sink);
+            return;
+        }
         Router.Routed<Boolean> routed;
         try {
             routed = router.run(plan(request.model(), request.body(), trace, started::get, promptTokensAtLeast(request)), trace, (deployment, timeout) -> {
                 trace.deployment(deployment.id()); // named in the log even when the stream breaks midway
+                if (answer != null) answer.clear(); // only the deployment that answers is stored
                 provider(deployment).streamChat(call(deployment, fit(deployment, request), timeout), sink);
                 return Boolean.TRUE;
             });
@@ -99,6 +134,7 @@ public final class Gateway {
         }
         trace.deployment(routed.deployment().id());
         trace.cost(cost(routed.deployment(), trace.usage()));
+        if (answer != null && !answer.isEmpty()) cache.store(Replay.assemble(answer));
     }
 
     public EmbeddingResult embed(EmbeddingRequest request, RequestTrace trace) {

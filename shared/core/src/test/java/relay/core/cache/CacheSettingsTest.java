@@ -39,7 +39,7 @@ class CacheSettingsTest {
         assertTrue(s.enabled());
         assertFalse(s.semantic());
         assertEquals(Duration.ofSeconds(3600), s.ttl());
-        assertEquals(0.9, s.similarityThreshold());
+        assertNull(s.similarityThreshold(), "null: the semantic judge's tuned default");
         assertNull(s.embeddingModel(), "null: the in-process embedder");
         assertFalse(s.defaultOff());
     }

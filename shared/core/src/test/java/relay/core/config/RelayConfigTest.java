@@ -1,6 +1,7 @@
 package relay.core.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -104,6 +105,27 @@ class RelayConfigTest {
         assertNull(config.routerSettings().timeout());
         assertNull(config.litellmSettings().dropParams());
         assertNull(config.generalSettings().masterKey());
+    }
+
+    @Test
+    void parse_readsTheResponseCache_andRejectsAWrongOneAtLoad() {
+        var cache = RelayConfig.parse("""
+                litellm_settings:
+                  cache: true
+                  cache_params: {type: redis-semantic, similarity_threshold: 0.92, ttl: 60}
+                """).litellmSettings().cacheSettings();
+        assertTrue(cache.enabled());
+        assertTrue(cache.semantic(), "LiteLLM's redis-semantic is served by DynamoDB");
+        assertEquals(0.92, cache.similarityThreshold());
+        assertEquals(java.time.Duration.ofMinutes(1), cache.ttl());
+        assertFalse(RelayConfig.parse("model_list: []").litellmSettings().cacheSettings().enabled());
+
+        ConfigException e = assertThrows(ConfigException.class, () -> RelayConfig.parse("""
+                litellm_settings:
+                  cache: true
+                  cache_params: {type: memcached}
+                """));
+        assertTrue(e.getMessage().contains("litellm_settings.cache_params.type"), e.getMessage());
     }
 
     @Test

@@ -1,0 +1,61 @@
+package relay.core.gateway;
+
+import java.time.Clock;
+import java.util.List;
+import relay.core.Json;
+import relay.core.cache.Embedder;
+import relay.core.wire.EmbeddingRequest;
+
+/**
+ * The semantic cache's embedder when {@code cache_params.embedding_model} names a model group: each
+ * prompt goes through the gateway (routing, retries, fallbacks and keys as for any request) to that
+ * group's embedding deployments. The vectors are scaled to unit length, as the cache compares them by dot product.
+ */
+public final class ModelEmbedder implements Embedder {
+    /** An embedding for the cache must not hold up the request it serves for long. */
+    static final java.time.Duration TIME_LIMIT = java.time.Duration.ofSeconds(5);
+
+    private final Gateway gateway;
+    private final String modelGroup;
+    private final Clock clock;
+    private volatile int dimensions;
+
+    /** @param gateway a gateway without a response cache (the cache's own lookups must not recurse) */
+    public ModelEmbedder(Gateway gateway, String modelGroup, Clock clock) {
+        this.gateway = gateway;
+        this.modelGroup = modelGroup;
+        this.clock = clock;
+    }
+
+    @Override
+    public float[] embed(String text) {
+        var request = new EmbeddingRequest(modelGroup, List.of(text), false, EmbeddingRequest.EncodingFormat.FLOAT, null, null,
+                Json.object().put("model", modelGroup).put("input", text));
+        var trace = new RequestTrace("cache-embedding", clock.instant(), "/embeddings");
+        trace.deadline(clock.instant().plus(TIME_LIMIT));
+        float[] vector = gateway.embed(request, trace).vectors().get(0);
+        dimensions = vector.length;
+        return unit(vector);
+    }
+
+    /** 0 until the first vector: the model's size is known only from its answers. */
+    @Override
+    public int dimensions() {
+        return dimensions;
+    }
+
+    @Override
+    public String name() {
+        return "model:" + modelGroup;
+    }
+
+    static float[] unit(float[] vector) {
+        double norm = 0;
+        for (float v : vector) norm += (double) v * v;
+        if (norm == 0) return vector.clone();
+        float[] unit = new float[vector.length];
+        double scale = 1 / Math.sqrt(norm);
+        for (int i = 0; i < vector.length; i++) unit[i] = (float) (vector[i] * scale);
+        return unit;
+    }
+}

@@ -1,0 +1,32 @@
+package relay.embeddings;
+
+import relay.core.cache.SemanticPolicy;
+import relay.embeddings.SimilarityJudge.Text;
+
+/** The semantic cache's hit rule for the in-process embedder: which nearest cached prompt may answer a new one. */
+public final class SemanticCachePolicy {
+    /** Candidates below this cosine are not judged; the vector index finds candidates from about 0.85 up. */
+    static final double MIN_COSINE = 0.85;
+    /** How many of the nearest candidates the judge sees. */
+    static final int JUDGED = 5;
+
+    private SemanticCachePolicy() {}
+
+    /**
+     * The policy for {@code cache_params.similarity_threshold}: null takes the tuned default
+     * ({@link SimilarityJudge#DEFAULT_SETTINGS}); a number replaces its cosine threshold and keeps its checks.
+     */
+    public static SemanticPolicy forThreshold(Double similarityThreshold) {
+        SimilarityJudge judge = similarityThreshold == null
+                ? SimilarityJudge.DEFAULT
+                : new SimilarityJudge(SimilarityJudge.DEFAULT_SETTINGS.withThreshold(similarityThreshold));
+        double threshold = judge.settings().threshold();
+        return SemanticPolicy.judged(threshold, Math.min(MIN_COSINE, threshold), JUDGED,
+                (prompt, cached, cosine) -> judge.rankingScore(Text.of(cached), Text.of(prompt), cosine));
+    }
+
+    /** The threshold {@link #forThreshold} uses for null. */
+    public static double defaultThreshold() {
+        return SimilarityJudge.DEFAULT_SETTINGS.threshold();
+    }
+}
