@@ -54,8 +54,11 @@ class ResponseCacheEndToEndTest {
                 """);
     }
 
-    static LocalServer startServer(String litellmSettings) throws IOException {
+    static LocalServer startServer(String moreConfig) throws IOException {
+        // Model list last: the test's own YAML may add entries to it, then its own sections.
         RelayConfig config = RelayConfig.parse("""
+                general_settings:
+                  master_key: os.environ/RELAY_MASTER_KEY
                 model_list:
                   - model_name: gpt-4o
                     litellm_params:
@@ -67,9 +70,7 @@ class ResponseCacheEndToEndTest {
                       model: openai/text-embedding-3-small
                       api_base: %1$s
                       api_key: os.environ/OPENAI_API_KEY
-                general_settings:
-                  master_key: os.environ/RELAY_MASTER_KEY
-                """.formatted(upstream.baseUrl()) + litellmSettings);
+                """.formatted(upstream.baseUrl()) + moreConfig);
         var keys = new EnvironmentKeyStore(Map.of("RELAY_MASTER_KEY", MASTER_KEY, "OPENAI_API_KEY", "sk-upstream-cache"));
         return LocalServer.start(new LocalServer.Options(null, 0, null, "127.0.0.1"), config, keys);
     }
@@ -270,6 +271,37 @@ class ResponseCacheEndToEndTest {
             assertEquals("miss", second.header("x-relay-cache"));
             assertEquals(2, chatCalls());
             assertEquals(200, logOf(broken, second).status());
+        }
+    }
+
+    @Test
+    void afterAFallback_theAnswerThatReachedTheClientIsStored_andABrokenStreamIsNot() throws Exception {
+        try (FakeOpenAi primary = FakeOpenAi.start(); LocalServer withFallback = startServer("""
+                  - model_name: flaky
+                    litellm_params: {model: openai/flaky, api_base: "%s", api_key: sk-flaky}
+                router_settings:
+                  num_retries: 0
+                  fallbacks: [{"flaky": ["gpt-4o"]}]
+                litellm_settings:
+                  cache: true
+                  cache_params: {type: dynamodb}
+                """.formatted(primary.baseUrl()))) {
+            // The primary's stream breaks before its first chunk: the fallback answers the client.
+            primary.enqueue(new FakeOpenAi.Reply.BrokenStream(0));
+            String question = "Which planet is the largest?";
+            Answer streamed = chat(withFallback, body(question, ", \"stream\": true").replace("\"gpt-4o\"", "\"flaky\""));
+            assertEquals("1", streamed.header("x-relay-fallbacks"));
+            Answer cached = chat(withFallback, body(question, "").replace("\"gpt-4o\"", "\"flaky\""));
+            assertEquals("hit-exact", cached.header("x-relay-cache"));
+            assertEquals(streamed.streamedContent(), cached.content());
+
+            // A stream that breaks after its first chunk reaches the client broken, and is not stored.
+            primary.enqueue(new FakeOpenAi.Reply.BrokenStream(1));
+            String other = "Which planet is the smallest?";
+            chat(withFallback, body(other, ", \"stream\": true").replace("\"gpt-4o\"", "\"flaky\""));
+            Answer afterBroken = chat(withFallback, body(other, "").replace("\"gpt-4o\"", "\"flaky\""));
+            assertEquals("miss", afterBroken.header("x-relay-cache"));
+            assertEquals("Echo: " + other, afterBroken.content());
         }
     }
 
