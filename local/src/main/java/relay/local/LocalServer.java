@@ -89,6 +89,9 @@ public final class LocalServer implements AutoCloseable {
         System.out.println("  config: " + (configFile == null ? "none (provider/model names only)" : configFile.toAbsolutePath()));
         System.out.println("  request log: embedded DynamoDB at " + server.dynamoDbEndpoint() + ", table " + REQUEST_LOG_TABLE
                 + (options.dataDir() == null ? " (in memory)" : " (kept in " + options.dataDir().toAbsolutePath() + ")"));
+        var cache = config.litellmSettings().cacheSettings();
+        System.out.println("  response cache: " + (!cache.enabled() ? "off (litellm_settings.cache)"
+                : (cache.semantic() ? "exact and semantic" : "exact") + ", table " + ResponseCacheTable.LOCAL_NAME));
         // the same forwarder the log-forwarder function runs, on the embedded table's stream
         Runtime.getRuntime().addShutdownHook(new Thread(
                 LocalLogForwarder.start(server.dynamoDbEndpoint(), REQUEST_LOG_TABLE, configFile, keys)::close));
