@@ -77,8 +77,9 @@ class LambdaWiringTest {
                   - model_name: mock-gpt
                     litellm_params: {model: mock/mock-gpt}
                 """);
+        int callsBeforeInit = secrets.calls();
         ProxyHandler handler = new ProxyHandler(RelayWiring.fromLambdaEnvironment(env(taskRoot)));
-        int callsAfterInit = secrets.calls();
+        int callsAfterInit = secrets.calls() - callsBeforeInit;
 
         APIGatewayV2HTTPResponse response = handler.handleRequest(Events.load("chat-completions.json"), null);
 
@@ -90,6 +91,31 @@ class LambdaWiringTest {
         assertEquals("mock/mock-gpt", log.deployment());
         assertEquals(200, log.status());
         assertEquals(401, handler.handleRequest(Events.load("wrong-key.json"), null).getStatusCode());
+    }
+
+    @Test
+    void theResponseCache_usesTheTableTheEnvironmentNames(@TempDir Path taskRoot) throws Exception {
+        String cacheTable = "relay-response-cache-wiring";
+        relay.aws.cache.ResponseCacheTable.createIfMissing(reader, cacheTable);
+        Files.writeString(taskRoot.resolve("config.yaml"), """
+                model_list:
+                  - model_name: mock-gpt
+                    litellm_params: {model: mock/mock-gpt}
+                litellm_settings:
+                  cache: true
+                  cache_params: {type: dynamodb}
+                """);
+        Map<String, String> env = env(taskRoot);
+        env.put("RELAY_RESPONSE_CACHE_TABLE", cacheTable);
+        ProxyHandler handler = new ProxyHandler(RelayWiring.fromLambdaEnvironment(env));
+
+        APIGatewayV2HTTPResponse first = handler.handleRequest(Events.load("chat-completions.json"), null);
+        APIGatewayV2HTTPResponse second = handler.handleRequest(Events.load("chat-completions.json"), null);
+
+        assertEquals(200, second.getStatusCode(), second.getBody());
+        assertEquals("miss", first.getHeaders().get("x-relay-cache"));
+        assertEquals("hit-exact", second.getHeaders().get("x-relay-cache"));
+        assertEquals(1, reader.scan(b -> b.tableName(cacheTable)).count(), "one exact entry");
     }
 
     @Test
