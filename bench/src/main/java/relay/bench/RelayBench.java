@@ -33,6 +33,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.ToDoubleFunction;
 import relay.aws.AwsClients;
 import relay.aws.RequestLogTable;
+import relay.aws.cache.ResponseCacheTable;
 import relay.core.config.RelayConfig;
 import relay.core.keys.EnvironmentKeyStore;
 import relay.dynamodb.embedded.EmbeddedDynamoDb;
@@ -213,9 +214,15 @@ public final class RelayBench {
                 }
             }
             if (options.coldStart()) {
-                Map<String, Object> cold = coldStart(repoRoot, proxyJar, config, fake, options.coldRuns(), work);
+                Map<String, Object> cold = coldStart(repoRoot, proxyJar, config, fake, options.coldRuns(), work, false);
                 results.put("cold_start", cold);
                 report.coldStart(cold, options);
+                // The same with the semantic response cache on: what loading the embedder in init costs.
+                Path cacheConfig = work.resolve("config-semantic-cache.yaml");
+                Files.writeString(cacheConfig, config(fake.baseUrl()) + SEMANTIC_CACHE_SETTINGS);
+                Map<String, Object> coldCached = coldStart(repoRoot, proxyJar, cacheConfig, fake, options.coldRuns(), work, true);
+                results.put("cold_start_semantic_cache", coldCached);
+                report.coldStartWithCache(cold, coldCached);
             }
         } finally {
             deleteQuietly(work);
@@ -401,8 +408,14 @@ public final class RelayBench {
         }
     }
 
-    static Map<String, Object> coldStart(Path repoRoot, Path proxyJar, Path config, FakeOpenAi fake, int runs, Path work)
-            throws IOException, InterruptedException {
+    static final String SEMANTIC_CACHE_SETTINGS = """
+            litellm_settings:
+              cache: true
+              cache_params: {type: dynamodb-semantic}
+            """;
+
+    static Map<String, Object> coldStart(Path repoRoot, Path proxyJar, Path config, FakeOpenAi fake, int runs, Path work,
+                                         boolean semanticCache) throws IOException, InterruptedException {
         System.out.printf(Locale.ROOT, "... cold start: %d fresh JVMs, each running the handler's init and first invoke%n", runs);
         List<Map<String, Object>> samples = new ArrayList<>();
         List<String> command;
@@ -416,11 +429,13 @@ public final class RelayBench {
             dynamo.createTable(RequestLogTable.createRequest(LOG_TABLE));
             dynamo.updateTimeToLive(RequestLogTable.timeToLiveRequest(LOG_TABLE));
             secrets.put(SECRET_NAME, JSON.writeValueAsString(Map.of("RELAY_MASTER_KEY", MASTER_KEY, "OPENAI_API_KEY", OPENAI_KEY)));
+            if (semanticCache) ResponseCacheTable.createIfMissing(dynamo, ResponseCacheTable.LOCAL_NAME);
 
             Map<String, String> env = new LinkedHashMap<>();
             env.put("RELAY_SECRET_ARN", secrets.arn(SECRET_NAME));
             env.put("RELAY_REQUEST_LOG_TABLE", LOG_TABLE);
             env.put("RELAY_CONFIG_PATH", config.toAbsolutePath().toString());
+            if (semanticCache) env.put(ResponseCacheTable.ENVIRONMENT_VARIABLE, ResponseCacheTable.LOCAL_NAME);
             env.put("RELAY_DYNAMODB_ENDPOINT", dynamoDb.endpoint().toString());
             env.put("RELAY_SECRETSMANAGER_ENDPOINT", secrets.endpoint().toString());
             env.put("AWS_REGION", "us-east-1");
@@ -433,6 +448,10 @@ public final class RelayBench {
                     "-cp", PROXY_JAR + File.pathSeparator + BENCH_JAR,
                     ColdStart.class.getName(), MASTER_KEY, MODEL);
             for (int run = 1; run <= runs; run++) {
+                if (semanticCache && run > 1) { // an empty cache each run: every first event is a miss, as in the plain runs
+                    dynamo.deleteTable(b -> b.tableName(ResponseCacheTable.LOCAL_NAME));
+                    ResponseCacheTable.createIfMissing(dynamo, ResponseCacheTable.LOCAL_NAME);
+                }
                 samples.add(coldRun(command, env, repoRoot, run));
             }
             logItems = dynamo.scan(b -> b.tableName(LOG_TABLE)).items().size();
@@ -748,6 +767,18 @@ public final class RelayBench {
             print("   Each run's total, in order (ms): %s", runs);
             print("   Deployable artifact %s: %,d bytes (%.1f MB, %.1f MiB)", jar.get("path"), jar.get("bytes"),
                     jar.get("megabytes"), jar.get("mebibytes"));
+            print("");
+        }
+
+        void coldStartWithCache(Map<String, Object> plain, Map<String, Object> cached) {
+            double initPlain = (double) plain.get("median_init_ms");
+            double initCached = (double) cached.get("median_init_ms");
+            double totalPlain = (double) plain.get("median_jvm_start_to_first_event_ms");
+            double totalCached = (double) cached.get("median_jvm_start_to_first_event_ms");
+            print("   With the semantic response cache on (the embedder loads and warms up in init), same runs' medians:");
+            print("   %-58s %8.1f ms (%.2fx, +%.0f ms)", "init", initCached, initCached / initPlain, initCached - initPlain);
+            print("   %-58s %8.1f ms (%.2fx, +%.0f ms)", "total: JVM start -> first event handled", totalCached,
+                    totalCached / totalPlain, totalCached - totalPlain);
             print("");
         }
 
