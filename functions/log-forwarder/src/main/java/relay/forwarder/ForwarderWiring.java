@@ -17,8 +17,8 @@ import relay.sinks.Sinks;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
+import relay.aws.JdkSdkHttpClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
@@ -76,15 +76,12 @@ public final class ForwarderWiring {
                 d.backoff(), d.concurrency());
     }
 
-    /** The SQS client: the light URL-connection HTTP client and short timeouts, like Relay's other AWS clients. */
+    /** The SQS client: on the JDK's HTTP client with short timeouts, like Relay's other AWS clients. */
     public static SqsClient sqs(Region region, AwsCredentialsProvider credentials, URI endpoint) {
         var builder = SqsClient.builder()
                 .region(region)
                 .credentialsProvider(credentials)
-                .httpClient(UrlConnectionHttpClient.builder()
-                        .connectionTimeout(Duration.ofSeconds(2))
-                        .socketTimeout(Duration.ofSeconds(5))
-                        .build())
+                .httpClient(new JdkSdkHttpClient(Duration.ofSeconds(2), Duration.ofSeconds(5)))
                 .overrideConfiguration(ClientOverrideConfiguration.builder()
                         .apiCallTimeout(Duration.ofSeconds(10))
                         .apiCallAttemptTimeout(Duration.ofSeconds(3))
