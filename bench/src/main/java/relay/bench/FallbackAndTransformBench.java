@@ -70,11 +70,11 @@ public final class FallbackAndTransformBench {
                     direct2[i] = time(http, server, "llama2");
                 }
                 System.out.println("Fallback (through the local server, microseconds; p50 / p99):");
-                System.out.printf("  fallback model direct:            %8.0f / %8.0f%n", p(direct, 50), p(direct, 99));
-                System.out.printf("  primary 500 -> fallback answer:   %8.0f / %8.0f   ratio p50 %.2fx%n", p(failFast, 50), p(failFast, 99),
-                        p(failFast, 50) / p(direct, 50));
+                System.out.printf("  fallback model direct:            %8.0f / %8.0f%n", RelayBench.percentileOf(direct, 50), RelayBench.percentileOf(direct, 99));
+                System.out.printf("  primary 500 -> fallback answer:   %8.0f / %8.0f   ratio p50 %.2fx%n", RelayBench.percentileOf(failFast, 50), RelayBench.percentileOf(failFast, 99),
+                        RelayBench.percentileOf(failFast, 50) / RelayBench.percentileOf(direct, 50));
                 System.out.printf("  primary times out (0.5 s) -> fallback, %d runs: p50 %.0f us vs direct %.0f us (timeout + %.0f us)%n",
-                        m, p(timedOut, 50), p(direct2, 50), p(timedOut, 50) - 500_000);
+                        m, RelayBench.percentileOf(timedOut, 50), RelayBench.percentileOf(direct2, 50), RelayBench.percentileOf(timedOut, 50) - 500_000);
             }
         }
     }
@@ -89,11 +89,6 @@ public final class FallbackAndTransformBench {
         return us;
     }
 
-    static double p(long[] values, int percentile) {
-        long[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(percentile / 100.0 * sorted.length) - 1)];
-    }
 
     static void transforms() throws Exception {
         StringBuilder messages = new StringBuilder("{\"role\":\"system\",\"content\":\"You are a careful assistant.\"}");

@@ -313,8 +313,15 @@ public final class RelayBench {
         return out;
     }
 
+    /** Nearest-rank percentile of values in any order. */
+    public static double percentileOf(long[] values, double p) {
+        long[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return percentile(sorted, p);
+    }
+
     /** Nearest-rank percentile of sorted values. */
-    static long percentile(long[] sorted, double p) {
+    public static long percentile(long[] sorted, double p) {
         int rank = (int) Math.ceil(p / 100.0 * sorted.length);
         return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
     }

@@ -4,8 +4,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.util.Arrays;
 import java.util.Map;
+import relay.bench.RelayBench;
 import relay.core.config.RelayConfig;
 import relay.core.keys.EnvironmentKeyStore;
 import relay.local.LocalServer;
@@ -82,7 +82,7 @@ public final class CacheEndToEndBench {
     }
 
     static void row(String name, long[] values, long[] baseline) {
-        System.out.printf("  %-26s %8.0f / %8.0f   %.2fx%n", name, p(values, 50), p(values, 99), p(values, 50) / p(baseline, 50));
+        System.out.printf("  %-26s %8.0f / %8.0f   %.2fx%n", name, RelayBench.percentileOf(values, 50), RelayBench.percentileOf(values, 99), RelayBench.percentileOf(values, 50) / RelayBench.percentileOf(baseline, 50));
     }
 
     static LocalServer.Options options() {
@@ -115,9 +115,4 @@ public final class CacheEndToEndBench {
         return us;
     }
 
-    static double p(long[] values, int percentile) {
-        long[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(percentile / 100.0 * sorted.length) - 1)];
-    }
 }

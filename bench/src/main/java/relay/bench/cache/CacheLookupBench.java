@@ -37,7 +37,6 @@ import relay.dynamodb.embedded.EmbeddedDynamoDb;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -96,7 +95,7 @@ public final class CacheLookupBench {
              DynamoDbClient client = AwsClients.dynamoDb(Region.US_EAST_1, credentials, db.endpoint());
              DynamoDbClient loader = DynamoDbClient.builder().region(Region.US_EAST_1).credentialsProvider(credentials)
                      .endpointOverride(db.endpoint())
-                     .httpClient(UrlConnectionHttpClient.builder().socketTimeout(Duration.ofSeconds(60)).build())
+                     .httpClient(new relay.aws.JdkSdkHttpClient(Duration.ofSeconds(2), Duration.ofSeconds(60)))
                      .overrideConfiguration(ClientOverrideConfiguration.builder().apiCallTimeout(Duration.ofSeconds(120)).build())
                      .build()) {
             for (int size : sizes) {
