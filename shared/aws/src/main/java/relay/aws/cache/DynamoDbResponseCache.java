@@ -35,6 +35,8 @@ import relay.core.wire.ChatCompletionResponse;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.BatchGetItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
@@ -61,8 +63,8 @@ import software.amazon.awssdk.services.dynamodb.model.ReturnConsumedCapacity;
  * <p>Entries whose {@code expires_at} has passed are ignored even before DynamoDB deletes them. An
  * answer too large for a 400 KB item is not stored. Nothing here throws: a failing table is logged, a
  * lookup is a miss and a store is skipped, and then the table is left alone for
- * {@code pauseAfterFailure}, so an outage adds no timeout to every request. Uses only GetItem, PutItem
- * and Query.
+ * {@code pauseAfterFailure}, so an outage adds no timeout to every request. Uses only GetItem,
+ * BatchGetItem, PutItem and Query.
  */
 public final class DynamoDbResponseCache implements ResponseCache {
     static final int COMPRESS_OVER_BYTES = 4 * 1024;
@@ -180,9 +182,12 @@ public final class DynamoDbResponseCache implements ResponseCache {
             }
             List<Candidate> ranked = new ArrayList<>(candidates.values());
             ranked.sort(Comparator.comparingDouble((Candidate c) -> c.cosine).reversed());
-            for (Candidate c : ranked.subList(0, Math.min(policy.maxJudged(), ranked.size()))) {
-                Map<String, AttributeValue> item = getEntry(c.exactKey, deadline, units);
-                entriesRead++;
+            List<Candidate> judged = ranked.subList(0, Math.min(policy.maxJudged(), ranked.size()));
+            // All judged entries in one round trip: a miss that judges five candidates waits once, not five times.
+            Map<String, Map<String, AttributeValue>> entries = getEntries(judged, deadline, units);
+            entriesRead += judged.size();
+            for (Candidate c : judged) {
+                Map<String, AttributeValue> item = entries.get(c.exactKey);
                 if (item == null) continue;
                 itemsRead++;
                 Entry entry = Entry.of(item);
@@ -281,8 +286,7 @@ public final class DynamoDbResponseCache implements ResponseCache {
     private Map<String, AttributeValue> getEntry(String exactKey, long deadline, double[] units) {
         var response = dynamoDb.getItem(GetItemRequest.builder()
                 .tableName(tableName)
-                .key(Map.of(ResponseCacheTable.PARTITION_KEY, AttributeValue.fromS(ENTRY_PREFIX + exactKey),
-                        ResponseCacheTable.SORT_KEY, AttributeValue.fromS(ENTRY_SORT_KEY)))
+                .key(entryKey(exactKey))
                 .returnConsumedCapacity(ReturnConsumedCapacity.TOTAL)
                 .overrideConfiguration(o -> o.apiCallTimeout(remaining(deadline)))
                 .build());
@@ -290,6 +294,45 @@ public final class DynamoDbResponseCache implements ResponseCache {
             units[0] += response.consumedCapacity().capacityUnits();
         }
         return response.hasItem() && !response.item().isEmpty() ? response.item() : null;
+    }
+
+    /** The entries of {@code candidates} by exact key (absent: not found): one GetItem for one, else one BatchGetItem. */
+    private Map<String, Map<String, AttributeValue>> getEntries(List<Candidate> candidates, long deadline, double[] units) {
+        Map<String, Map<String, AttributeValue>> entries = new HashMap<>();
+        if (candidates.size() == 1) {
+            Map<String, AttributeValue> item = getEntry(candidates.get(0).exactKey, deadline, units);
+            if (item != null) entries.put(candidates.get(0).exactKey, item);
+            return entries;
+        }
+        List<Map<String, AttributeValue>> keys = new ArrayList<>();
+        for (Candidate c : candidates) keys.add(entryKey(c.exactKey));
+        // DynamoDB may leave keys unprocessed under load: ask again for those while time is left.
+        while (!keys.isEmpty() && remaining(deadline).compareTo(Duration.ofMillis(1)) > 0) {
+            var response = dynamoDb.batchGetItem(BatchGetItemRequest.builder()
+                    .requestItems(Map.of(tableName, KeysAndAttributes.builder().keys(keys).build()))
+                    .returnConsumedCapacity(ReturnConsumedCapacity.TOTAL)
+                    .overrideConfiguration(o -> o.apiCallTimeout(remaining(deadline)))
+                    .build());
+            if (response.hasConsumedCapacity()) {
+                for (var consumed : response.consumedCapacity()) {
+                    if (consumed.capacityUnits() != null) units[0] += consumed.capacityUnits();
+                }
+            }
+            for (Map<String, AttributeValue> item : response.responses().getOrDefault(tableName, List.of())) {
+                AttributeValue pk = item.get(ResponseCacheTable.PARTITION_KEY);
+                if (pk != null && pk.s() != null && pk.s().startsWith(ENTRY_PREFIX)) {
+                    entries.put(pk.s().substring(ENTRY_PREFIX.length()), item);
+                }
+            }
+            KeysAndAttributes unprocessed = response.hasUnprocessedKeys() ? response.unprocessedKeys().get(tableName) : null;
+            keys = unprocessed == null || !unprocessed.hasKeys() ? List.of() : unprocessed.keys();
+        }
+        return entries;
+    }
+
+    private static Map<String, AttributeValue> entryKey(String exactKey) {
+        return Map.of(ResponseCacheTable.PARTITION_KEY, AttributeValue.fromS(ENTRY_PREFIX + exactKey),
+                ResponseCacheTable.SORT_KEY, AttributeValue.fromS(ENTRY_SORT_KEY));
     }
 
     private QueryResponse queryBand(String pk, String since, long deadline) {
