@@ -28,6 +28,7 @@ import relay.testing.FakeOpenAi;
  */
 public final class FallbackAndTransformBench {
     public static void main(String[] args) throws Exception {
+        relay.dynamodb.embedded.EmbeddedDynamoDb.sendSegmentsAtOnce(); // before the first loopback server starts
         transforms();
         fallbacks();
         System.exit(0);

@@ -141,6 +141,7 @@ public final class RelayBench {
     private RelayBench() {}
 
     public static void main(String[] args) throws Exception {
+        relay.dynamodb.embedded.EmbeddedDynamoDb.sendSegmentsAtOnce(); // before the first loopback server starts
         Options options;
         try {
             options = Options.parse(args);

@@ -23,6 +23,7 @@ public final class CacheEndToEndBench {
     private CacheEndToEndBench() {}
 
     public static void main(String[] args) throws Exception {
+        relay.dynamodb.embedded.EmbeddedDynamoDb.sendSegmentsAtOnce(); // before the first loopback server starts
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
         try (FakeOpenAi upstream = FakeOpenAi.start();
              LocalServer plain = LocalServer.start(options(), config(upstream, ""), keys());
@@ -70,14 +71,16 @@ public final class CacheEndToEndBench {
         System.exit(0);
     }
 
-    private static final String[] WORDS = ("river market planet engine garden winter bridge castle doctor forest "
-            + "island ladder mirror novel orange pencil rocket silver tunnel violin wallet yellow zebra anchor basket "
-            + "candle desert feather guitar harbor jungle kitchen lemon magnet needle ocean pepper quartz saddle").split(" ");
+    private static final String[] SYLLABLES = ("ka lo mi ne ru ta si po be da fu gi ho ji ke la mo nu pa re so tu "
+            + "va we xi yo za bri cla dro fle gru pla sto tri").split(" ");
 
-    /** A question of random words: unlike anything stored (a typical miss). */
+    /** A question of made-up words: unlike anything stored (a typical miss). */
     static String randomQuestion(java.util.SplittableRandom random) {
         StringBuilder q = new StringBuilder("Why does the");
-        for (int w = 0; w < 6; w++) q.append(' ').append(WORDS[random.nextInt(WORDS.length)]);
+        for (int w = 0; w < 5; w++) {
+            q.append(' ');
+            for (int syllable = 0; syllable < 3; syllable++) q.append(SYLLABLES[random.nextInt(SYLLABLES.length)]);
+        }
         return q.append('?').toString();
     }
 

@@ -73,6 +73,7 @@ public final class CacheLookupBench {
     private CacheLookupBench() {}
 
     public static void main(String[] args) throws Exception {
+        relay.dynamodb.embedded.EmbeddedDynamoDb.sendSegmentsAtOnce(); // before the first loopback server starts
         // The embedded server is the JDK's HttpServer: without TCP_NODELAY, Nagle's algorithm and delayed
         // ACKs add ~40 ms to mid-sized answers on loopback, an artefact no real DynamoDB endpoint has.
         System.setProperty("sun.net.httpserver.nodelay", "true");
