@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.JsonValue;
 import com.openai.core.http.HttpResponseFor;
 import com.openai.core.http.StreamResponse;
@@ -28,8 +27,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import relay.core.config.RelayConfig;
-import relay.core.keys.EnvironmentKeyStore;
 import relay.testing.FakeAnthropic;
 
 /**
@@ -37,7 +34,7 @@ import relay.testing.FakeAnthropic;
  * speaking Anthropic's Messages API: the client never sees that the model behind it is not OpenAI's.
  */
 class AnthropicEndToEndTest {
-    static final String MASTER_KEY = "sk-relay-e2e-master";
+    static final String MASTER_KEY = TestRelay.MASTER_KEY;
     static final String ANTHROPIC_KEY = "sk-ant-e2e-0123456789";
 
     static FakeAnthropic upstream;
@@ -47,7 +44,7 @@ class AnthropicEndToEndTest {
     @BeforeAll
     static void start() throws Exception {
         upstream = FakeAnthropic.start();
-        RelayConfig config = RelayConfig.parse("""
+        server = TestRelay.start("""
                 model_list:
                   - model_name: claude
                     litellm_params:
@@ -55,12 +52,8 @@ class AnthropicEndToEndTest {
                       api_base: %s
                 router_settings:
                   num_retries: 0
-                general_settings:
-                  master_key: os.environ/RELAY_MASTER_KEY
-                """.formatted(upstream.baseUrl()));
-        var keys = new EnvironmentKeyStore(Map.of("RELAY_MASTER_KEY", MASTER_KEY, "ANTHROPIC_API_KEY", ANTHROPIC_KEY));
-        server = LocalServer.start(new LocalServer.Options(null, 0, null, "127.0.0.1"), config, keys);
-        client = OpenAIOkHttpClient.builder().baseUrl(server.url() + "/v1").apiKey(MASTER_KEY).maxRetries(0).build();
+                """.formatted(upstream.baseUrl()), Map.of("ANTHROPIC_API_KEY", ANTHROPIC_KEY));
+        client = TestRelay.sdk(server);
     }
 
     @AfterAll

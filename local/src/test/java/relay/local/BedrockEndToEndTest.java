@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.JsonValue;
 import com.openai.core.http.HttpResponseFor;
 import com.openai.core.http.StreamResponse;
@@ -32,8 +31,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import relay.core.config.RelayConfig;
-import relay.core.keys.EnvironmentKeyStore;
 import relay.testing.FakeBedrock;
 
 /**
@@ -43,7 +40,7 @@ import relay.testing.FakeBedrock;
  * signing is covered by BedrockProviderTest and AwsRequestSignerTest.
  */
 class BedrockEndToEndTest {
-    static final String MASTER_KEY = "sk-relay-e2e-master";
+    static final String MASTER_KEY = TestRelay.MASTER_KEY;
     static final String BEDROCK_KEY = "ABSKQmVkcm9ja0FQSUtleS1lMmUtMDEyMzQ1Njc4OQ==";
     static final String ENCODED_MODEL = "anthropic.claude-3-5-sonnet-20240620-v1%3A0";
 
@@ -54,7 +51,7 @@ class BedrockEndToEndTest {
     @BeforeAll
     static void start() throws Exception {
         upstream = FakeBedrock.start();
-        RelayConfig config = RelayConfig.parse("""
+        server = TestRelay.start("""
                 model_list:
                   - model_name: claude
                     litellm_params:
@@ -69,12 +66,8 @@ class BedrockEndToEndTest {
                       api_key: os.environ/AWS_BEARER_TOKEN_BEDROCK
                 router_settings:
                   num_retries: 0
-                general_settings:
-                  master_key: os.environ/RELAY_MASTER_KEY
-                """.formatted(upstream.baseUrl()));
-        var keys = new EnvironmentKeyStore(Map.of("RELAY_MASTER_KEY", MASTER_KEY, "AWS_BEARER_TOKEN_BEDROCK", BEDROCK_KEY));
-        server = LocalServer.start(new LocalServer.Options(null, 0, null, "127.0.0.1"), config, keys);
-        client = OpenAIOkHttpClient.builder().baseUrl(server.url() + "/v1").apiKey(MASTER_KEY).maxRetries(0).build();
+                """.formatted(upstream.baseUrl()), Map.of("AWS_BEARER_TOKEN_BEDROCK", BEDROCK_KEY));
+        client = TestRelay.sdk(server);
     }
 
     @AfterAll

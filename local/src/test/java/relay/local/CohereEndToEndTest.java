@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.JsonValue;
 import com.openai.core.http.HttpResponseFor;
 import com.openai.core.http.StreamResponse;
@@ -30,8 +29,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import relay.core.config.RelayConfig;
-import relay.core.keys.EnvironmentKeyStore;
 import relay.testing.FakeCohere;
 import relay.testing.FakeOpenAi;
 
@@ -40,7 +37,7 @@ import relay.testing.FakeOpenAi;
  * speaking Cohere's v2 API: chat, streaming, a tool round trip, embeddings and errors, in OpenAI's shapes.
  */
 class CohereEndToEndTest {
-    static final String MASTER_KEY = "sk-relay-e2e-master";
+    static final String MASTER_KEY = TestRelay.MASTER_KEY;
     static final String COHERE_KEY = "co-e2e-0123456789";
 
     static FakeCohere upstream;
@@ -50,7 +47,7 @@ class CohereEndToEndTest {
     @BeforeAll
     static void start() throws Exception {
         upstream = FakeCohere.start();
-        RelayConfig config = RelayConfig.parse("""
+        server = TestRelay.start("""
                 model_list:
                   - model_name: command
                     litellm_params:
@@ -62,12 +59,8 @@ class CohereEndToEndTest {
                       api_base: %1$s
                 router_settings:
                   num_retries: 0
-                general_settings:
-                  master_key: os.environ/RELAY_MASTER_KEY
-                """.formatted(upstream.baseUrl()));
-        var keys = new EnvironmentKeyStore(Map.of("RELAY_MASTER_KEY", MASTER_KEY, "COHERE_API_KEY", COHERE_KEY));
-        server = LocalServer.start(new LocalServer.Options(null, 0, null, "127.0.0.1"), config, keys);
-        client = OpenAIOkHttpClient.builder().baseUrl(server.url() + "/v1").apiKey(MASTER_KEY).maxRetries(0).build();
+                """.formatted(upstream.baseUrl()), Map.of("COHERE_API_KEY", COHERE_KEY));
+        client = TestRelay.sdk(server);
     }
 
     @AfterAll

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.JsonValue;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.PermissionDeniedException;
@@ -31,8 +30,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import relay.core.config.RelayConfig;
-import relay.core.keys.EnvironmentKeyStore;
 import relay.testing.FakeGoogle;
 
 /**
@@ -40,7 +37,7 @@ import relay.testing.FakeGoogle;
  * server speaking the Gemini API, Vertex AI and Google's token endpoint.
  */
 class GoogleEndToEndTest {
-    static final String MASTER_KEY = "sk-relay-e2e-master";
+    static final String MASTER_KEY = TestRelay.MASTER_KEY;
     static final String GEMINI_KEY = "AIzaSyD-e2e-key-0123456789abcdefghijk";
     static final String EMAIL = "relay-e2e@e2e-proj.iam.gserviceaccount.com";
 
@@ -56,7 +53,7 @@ class GoogleEndToEndTest {
         generator.initialize(1024); // a throwaway key; the size does not matter to the flow, and smaller is faster to make
         KeyPair keys = generator.generateKeyPair();
         google.trust(EMAIL, keys.getPublic());
-        RelayConfig config = RelayConfig.parse("""
+        server = TestRelay.start("""
                 model_list:
                   - model_name: gemini-flash
                     litellm_params:
@@ -82,13 +79,9 @@ class GoogleEndToEndTest {
                       api_base: %1$s
                       vertex_project: e2e-proj
                       vertex_location: europe-west1
-                general_settings:
-                  master_key: os.environ/RELAY_MASTER_KEY
-                """.formatted(google.baseUrl()));
-        var env = new EnvironmentKeyStore(Map.of("RELAY_MASTER_KEY", MASTER_KEY, "GEMINI_API_KEY", GEMINI_KEY,
+                """.formatted(google.baseUrl()), Map.of("GEMINI_API_KEY", GEMINI_KEY,
                 "VERTEX_SERVICE_ACCOUNT_JSON", google.serviceAccountJson(EMAIL, "e2e-proj", keys)));
-        server = LocalServer.start(new LocalServer.Options(null, 0, null, "127.0.0.1"), config, env);
-        client = OpenAIOkHttpClient.builder().baseUrl(server.url() + "/v1").apiKey(MASTER_KEY).maxRetries(0).build();
+        client = TestRelay.sdk(server);
     }
 
     @AfterAll

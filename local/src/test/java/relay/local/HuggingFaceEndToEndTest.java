@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.JsonValue;
 import com.openai.core.http.HttpResponseFor;
 import com.openai.core.http.StreamResponse;
@@ -29,8 +28,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import relay.core.config.RelayConfig;
-import relay.core.keys.EnvironmentKeyStore;
 import relay.testing.FakeHuggingFace;
 import relay.testing.FakeOpenAi;
 
@@ -39,7 +36,7 @@ import relay.testing.FakeOpenAi;
  * standing in for a TGI endpoint (OpenAI-compatible chat) and a TEI server (feature extraction).
  */
 class HuggingFaceEndToEndTest {
-    static final String MASTER_KEY = "sk-relay-e2e-master";
+    static final String MASTER_KEY = TestRelay.MASTER_KEY;
     static final String HF_KEY = "hf_e2e_0123456789";
 
     static FakeHuggingFace upstream;
@@ -49,7 +46,7 @@ class HuggingFaceEndToEndTest {
     @BeforeAll
     static void start() throws Exception {
         upstream = FakeHuggingFace.start();
-        RelayConfig config = RelayConfig.parse("""
+        server = TestRelay.start("""
                 model_list:
                   - model_name: llama
                     litellm_params:
@@ -61,12 +58,8 @@ class HuggingFaceEndToEndTest {
                       api_base: %1$s/embed
                 router_settings:
                   num_retries: 0
-                general_settings:
-                  master_key: os.environ/RELAY_MASTER_KEY
-                """.formatted(upstream.rootUrl()));
-        var keys = new EnvironmentKeyStore(Map.of("RELAY_MASTER_KEY", MASTER_KEY, "HUGGINGFACE_API_KEY", HF_KEY));
-        server = LocalServer.start(new LocalServer.Options(null, 0, null, "127.0.0.1"), config, keys);
-        client = OpenAIOkHttpClient.builder().baseUrl(server.url() + "/v1").apiKey(MASTER_KEY).maxRetries(0).build();
+                """.formatted(upstream.rootUrl()), Map.of("HUGGINGFACE_API_KEY", HF_KEY));
+        client = TestRelay.sdk(server);
     }
 
     @AfterAll

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.HttpResponseFor;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.BadRequestException;
@@ -30,14 +29,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import relay.aws.DynamoDbRequestLogStore;
 import relay.aws.RequestLogTable;
-import relay.core.config.RelayConfig;
-import relay.core.keys.EnvironmentKeyStore;
 import relay.core.log.RequestLog;
 import relay.testing.FakeOpenAi;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
 
 /**
  * The whole path on a laptop: the official OpenAI Java SDK -> the local server (HTTP -> API Gateway
@@ -45,7 +40,7 @@ import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
  * from the embedded DynamoDB after each call.
  */
 class LocalServerEndToEndTest {
-    static final String MASTER_KEY = "sk-relay-e2e-master";
+    static final String MASTER_KEY = TestRelay.MASTER_KEY;
     static final String UPSTREAM_KEY = "sk-upstream-e2e-0123456789";
 
     static FakeOpenAi upstream;
@@ -55,7 +50,7 @@ class LocalServerEndToEndTest {
     @BeforeAll
     static void start() throws Exception {
         upstream = FakeOpenAi.start();
-        RelayConfig config = RelayConfig.parse("""
+        server = TestRelay.start("""
                 model_list:
                   - model_name: gpt-4o
                     litellm_params:
@@ -69,16 +64,12 @@ class LocalServerEndToEndTest {
                       api_key: os.environ/OPENAI_API_KEY
                 router_settings:
                   allowed_fails: 1000   # cool-downs have their own tests; here they would couple tests
-                general_settings:
-                  master_key: os.environ/RELAY_MASTER_KEY
-                """.formatted(upstream.baseUrl()));
-        var keys = new EnvironmentKeyStore(Map.of("RELAY_MASTER_KEY", MASTER_KEY, "OPENAI_API_KEY", UPSTREAM_KEY));
-        server = LocalServer.start(new LocalServer.Options(null, 0, null, "127.0.0.1"), config, keys);
+                """.formatted(upstream.baseUrl()), Map.of("OPENAI_API_KEY", UPSTREAM_KEY));
         client = sdk(MASTER_KEY);
     }
 
     static OpenAIClient sdk(String key) {
-        return OpenAIOkHttpClient.builder().baseUrl(server.url() + "/v1").apiKey(key).maxRetries(0).build();
+        return TestRelay.sdk(server, key);
     }
 
     @AfterAll
@@ -93,13 +84,7 @@ class LocalServerEndToEndTest {
     }
 
     RequestLog logOf(String requestId) {
-        var item = server.dynamoDbClient().getItem(GetItemRequest.builder()
-                .tableName(LocalServer.REQUEST_LOG_TABLE)
-                .key(Map.of(RequestLogTable.PARTITION_KEY, AttributeValue.fromS(requestId)))
-                .consistentRead(true)
-                .build()).item();
-        assertFalse(item.isEmpty(), "no log record for " + requestId);
-        return DynamoDbRequestLogStore.fromItem(item);
+        return TestRelay.log(server, requestId);
     }
 
     @Test

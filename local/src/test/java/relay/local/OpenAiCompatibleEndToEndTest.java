@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.JsonValue;
 import com.openai.core.http.HttpResponseFor;
 import com.openai.core.http.StreamResponse;
@@ -30,8 +29,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import relay.core.config.RelayConfig;
-import relay.core.keys.EnvironmentKeyStore;
 import relay.testing.FakeOpenAiCompatible;
 import relay.testing.FakeOpenAiCompatible.Reply;
 
@@ -40,7 +37,7 @@ import relay.testing.FakeOpenAiCompatible.Reply;
  * (Groq, Mistral) and legacy text-completion adapters -> a loopback server speaking each one's API.
  */
 class OpenAiCompatibleEndToEndTest {
-    static final String MASTER_KEY = "sk-relay-e2e-master";
+    static final String MASTER_KEY = TestRelay.MASTER_KEY;
     static final Map<String, String> KEYS = Map.of("AZURE_API_KEY", "azure-e2e-key-0123456789",
             "OPENROUTER_API_KEY", "sk-or-e2e-0123456789", "GROQ_API_KEY", "gsk_e2e0123456789",
             "MISTRAL_API_KEY", "mistral-e2e-0123456789", "OPENAI_API_KEY", "sk-openai-e2e-0123456789");
@@ -52,7 +49,7 @@ class OpenAiCompatibleEndToEndTest {
     @BeforeAll
     static void start() throws Exception {
         upstream = FakeOpenAiCompatible.start();
-        RelayConfig config = RelayConfig.parse("""
+        server = TestRelay.start("""
                 model_list:
                   - model_name: azure-gpt
                     litellm_params: {model: azure/gpt4o-prod, api_base: "%1$s", api_version: 2024-06-01}
@@ -71,13 +68,8 @@ class OpenAiCompatibleEndToEndTest {
                 router_settings:
                   num_retries: 0
                   allowed_fails: 100
-                general_settings:
-                  master_key: os.environ/RELAY_MASTER_KEY
-                """.formatted(upstream.origin()));
-        Map<String, String> keys = new java.util.HashMap<>(KEYS);
-        keys.put("RELAY_MASTER_KEY", MASTER_KEY);
-        server = LocalServer.start(new LocalServer.Options(null, 0, null, "127.0.0.1"), config, new EnvironmentKeyStore(keys));
-        client = OpenAIOkHttpClient.builder().baseUrl(server.url() + "/v1").apiKey(MASTER_KEY).maxRetries(0).build();
+                """.formatted(upstream.origin()), KEYS);
+        client = TestRelay.sdk(server);
     }
 
     @AfterAll

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.JsonValue;
 import com.openai.core.http.HttpResponseFor;
 import com.openai.core.http.StreamResponse;
@@ -25,8 +24,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import relay.core.config.RelayConfig;
-import relay.core.keys.EnvironmentKeyStore;
 import relay.testing.FakeReplicate;
 
 /**
@@ -34,7 +31,7 @@ import relay.testing.FakeReplicate;
  * speaking Replicate's predictions API: a Llama 3 chat, its stream, and the failures a client can see.
  */
 class ReplicateEndToEndTest {
-    static final String MASTER_KEY = "sk-relay-e2e-master";
+    static final String MASTER_KEY = TestRelay.MASTER_KEY;
     static final String REPLICATE_KEY = "r8_e2e_0123456789";
     static final String ANSWER = String.join("", FakeReplicate.DEFAULT_ANSWER);
 
@@ -45,7 +42,7 @@ class ReplicateEndToEndTest {
     @BeforeAll
     static void start() throws Exception {
         upstream = FakeReplicate.start();
-        RelayConfig config = RelayConfig.parse("""
+        server = TestRelay.start("""
                 model_list:
                   - model_name: llama
                     litellm_params:
@@ -53,12 +50,8 @@ class ReplicateEndToEndTest {
                       api_base: %s
                 router_settings:
                   num_retries: 0
-                general_settings:
-                  master_key: os.environ/RELAY_MASTER_KEY
-                """.formatted(upstream.baseUrl()));
-        var keys = new EnvironmentKeyStore(Map.of("RELAY_MASTER_KEY", MASTER_KEY, "REPLICATE_API_KEY", REPLICATE_KEY));
-        server = LocalServer.start(new LocalServer.Options(null, 0, null, "127.0.0.1"), config, keys);
-        client = OpenAIOkHttpClient.builder().baseUrl(server.url() + "/v1").apiKey(MASTER_KEY).maxRetries(0).build();
+                """.formatted(upstream.baseUrl()), Map.of("REPLICATE_API_KEY", REPLICATE_KEY));
+        client = TestRelay.sdk(server);
     }
 
     @AfterAll

@@ -20,14 +20,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import relay.aws.DynamoDbRequestLogStore;
-import relay.aws.RequestLogTable;
 import relay.aws.cache.ResponseCacheTable;
-import relay.core.config.RelayConfig;
-import relay.core.keys.EnvironmentKeyStore;
 import relay.core.log.RequestLog;
 import relay.testing.FakeOpenAi;
-import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
  * The response cache through the local server: a real loopback OpenAI server behind it, the cache
@@ -35,7 +30,7 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * entries other tests store cannot answer them.
  */
 class ResponseCacheEndToEndTest {
-    static final String MASTER_KEY = "sk-relay-cache-master";
+    static final String MASTER_KEY = TestRelay.MASTER_KEY;
     static final ObjectMapper JSON = new ObjectMapper();
     static final HttpClient HTTP = HttpClient.newHttpClient();
 
@@ -55,10 +50,8 @@ class ResponseCacheEndToEndTest {
     }
 
     static LocalServer startServer(String moreConfig) throws IOException {
-        // Model list last: the test's own YAML may add entries to it, then its own sections.
-        RelayConfig config = RelayConfig.parse("""
-                general_settings:
-                  master_key: os.environ/RELAY_MASTER_KEY
+        // Model list first: the test's own YAML may add entries to it, then its own sections.
+        return TestRelay.start("""
                 model_list:
                   - model_name: gpt-4o
                     litellm_params:
@@ -70,9 +63,7 @@ class ResponseCacheEndToEndTest {
                       model: openai/text-embedding-3-small
                       api_base: %1$s
                       api_key: os.environ/OPENAI_API_KEY
-                """.formatted(upstream.baseUrl()) + moreConfig);
-        var keys = new EnvironmentKeyStore(Map.of("RELAY_MASTER_KEY", MASTER_KEY, "OPENAI_API_KEY", "sk-upstream-cache"));
-        return LocalServer.start(new LocalServer.Options(null, 0, null, "127.0.0.1"), config, keys);
+                """.formatted(upstream.baseUrl()) + moreConfig, Map.of("OPENAI_API_KEY", "sk-upstream-cache"));
     }
 
     @AfterAll
@@ -138,10 +129,7 @@ class ResponseCacheEndToEndTest {
     }
 
     static RequestLog logOf(LocalServer target, Answer answer) {
-        var item = target.dynamoDbClient().getItem(b -> b.tableName(LocalServer.REQUEST_LOG_TABLE).consistentRead(true)
-                .key(Map.of(RequestLogTable.PARTITION_KEY, AttributeValue.fromS(answer.header("x-relay-request-id"))))).item();
-        assertFalse(item.isEmpty(), "no log record");
-        return DynamoDbRequestLogStore.fromItem(item);
+        return TestRelay.log(target, answer.header("x-relay-request-id"));
     }
 
     @Test

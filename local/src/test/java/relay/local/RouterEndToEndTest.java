@@ -23,16 +23,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import relay.aws.DynamoDbRequestLogStore;
-import relay.aws.RequestLogTable;
-import relay.core.config.RelayConfig;
-import relay.core.keys.EnvironmentKeyStore;
 import relay.core.log.Attempt;
 import relay.core.log.RequestLog;
 import relay.testing.FakeOpenAi;
 import relay.testing.FakeOpenAi.Reply;
-import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
 
 /**
  * The router over real HTTP: client -> local server -> one loopback OpenAI server per deployment,
@@ -40,7 +34,7 @@ import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
  * upstream got, what the client saw (status, error, x-relay-fallbacks) and what the log keeps.
  */
 class RouterEndToEndTest {
-    static final String MASTER_KEY = "sk-relay-router-master";
+    static final String MASTER_KEY = TestRelay.MASTER_KEY;
     static final ObjectMapper JSON = new ObjectMapper();
 
     static FakeOpenAi primary;        // gpt-4 (timeout 0.5 s)
@@ -62,7 +56,7 @@ class RouterEndToEndTest {
         solo = FakeOpenAi.start();
         claude = FakeOpenAi.start();
         all = List.of(primary, fallback, bigContext, safe, solo, claude);
-        RelayConfig config = RelayConfig.parse("""
+        server = TestRelay.start("""
                 model_list:
                   - model_name: gpt-4
                     litellm_params: {model: openai/gpt-4, api_base: "%s", api_key: os.environ/OPENAI_API_KEY, timeout: 0.5}
@@ -82,12 +76,8 @@ class RouterEndToEndTest {
                   fallbacks: [{gpt-4: [llama2]}]
                   context_window_fallbacks: [{gpt-4: [gpt-4-32k]}]
                   content_policy_fallbacks: [{gpt-4: [safe]}]
-                general_settings:
-                  master_key: os.environ/RELAY_MASTER_KEY
                 """.formatted(primary.baseUrl(), fallback.baseUrl(), bigContext.baseUrl(), safe.baseUrl(), solo.baseUrl(),
-                claude.baseUrl()));
-        var keys = new EnvironmentKeyStore(Map.of("RELAY_MASTER_KEY", MASTER_KEY, "OPENAI_API_KEY", "sk-upstream-router-0123456789"));
-        server = LocalServer.start(new LocalServer.Options(null, 0, null, "127.0.0.1"), config, keys);
+                claude.baseUrl()), Map.of("OPENAI_API_KEY", "sk-upstream-router-0123456789"));
     }
 
     @AfterAll
@@ -175,14 +165,7 @@ class RouterEndToEndTest {
     }
 
     static RequestLog logOf(Answer answer) {
-        String requestId = answer.header("x-relay-request-id");
-        var item = server.dynamoDbClient().getItem(GetItemRequest.builder()
-                .tableName(LocalServer.REQUEST_LOG_TABLE)
-                .key(Map.of(RequestLogTable.PARTITION_KEY, AttributeValue.fromS(requestId)))
-                .consistentRead(true)
-                .build()).item();
-        assertFalse(item.isEmpty(), "no log record for " + requestId);
-        return DynamoDbRequestLogStore.fromItem(item);
+        return TestRelay.log(server, answer.header("x-relay-request-id"));
     }
 
     /** The attempts as "deployment status error", e.g. "openai/gpt-4 502 provider_error", "openai/llama2 200 -". */
