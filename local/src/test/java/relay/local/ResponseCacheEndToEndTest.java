@@ -210,6 +210,7 @@ class ResponseCacheEndToEndTest {
         Answer noCache = chat(server, body(question, ", \"cache\": {\"no-cache\": true}"));
         assertEquals("off", noCache.header("x-relay-cache"), "no-cache skips the lookup");
         assertEquals(2, chatCalls());
+        assertFalse(upstream.lastRequest().json().has("cache"), "the cache controls are Relay's, not the provider's");
 
         String unstored = "What is the deepest lake on Earth?";
         Answer noStore = chat(server, body(unstored, ", \"cache\": {\"no-store\": true}"));
