@@ -119,7 +119,8 @@ class GoogleEndToEndTest {
         }
 
         assertEquals("Echo: one two three", text.toString());
-        assertEquals("/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse", google.lastRequest().path());
+        assertEquals("/v1beta/models/gemini-2.5-flash:streamGenerateContent", google.lastRequest().path());
+        assertEquals("alt=sse", google.lastRequest().query());
     }
 
     @Test

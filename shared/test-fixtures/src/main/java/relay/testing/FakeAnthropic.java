@@ -1,24 +1,13 @@
 package relay.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
 
 /**
  * A real HTTP server that speaks Anthropic's Messages API ({@code POST /v1/messages}, plain and
@@ -26,13 +15,11 @@ import java.util.concurrent.Executors;
  * errors. By default it answers {@code "Echo: <last user turn>"}, where a tool result's content
  * counts as the user turn's text.
  */
-public final class FakeAnthropic implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
+public final class FakeAnthropic extends FakeProviderServer<FakeAnthropic.Reply> {
     /** One scripted reply, used once, in the order enqueued; when none is queued the echo answer is sent. */
     public sealed interface Reply {
         /** A status with a body (an Anthropic error body for failures) and optional headers. */
-        record Status(int status, String body, Map<String, String> headers) implements Reply {}
+        record Status(int status, String body, Map<String, String> headers) implements Reply, Canned {}
 
         /** A 200 with this message body, whether or not the request asked to stream. */
         record Message(String body) implements Reply {}
@@ -41,58 +28,10 @@ public final class FakeAnthropic implements AutoCloseable {
         record Events(List<String> events) implements Reply {}
     }
 
-    /** What the server received. */
-    public record Recorded(String method, String path, Map<String, String> headers, String body) {
-        public JsonNode json() {
-            try {
-                return JSON.readTree(body);
-            } catch (IOException e) {
-                throw new IllegalStateException("not JSON: " + body, e);
-            }
-        }
-    }
-
-    private final HttpServer server;
-    private final List<Recorded> requests = new CopyOnWriteArrayList<>();
-    private final ConcurrentLinkedQueue<Reply> script = new ConcurrentLinkedQueue<>();
-
-    private FakeAnthropic(HttpServer server) {
-        this.server = server;
-    }
+    private FakeAnthropic() {}
 
     public static FakeAnthropic start() {
-        try {
-            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
-            FakeAnthropic fake = new FakeAnthropic(server);
-            server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-            server.createContext("/", fake::handle);
-            server.start();
-            return fake;
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot start the fake Anthropic server", e);
-        }
-    }
-
-    /** The base URL as Anthropic's SDKs name it: the host, without {@code /v1}. */
-    public String baseUrl() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
-    }
-
-    public List<Recorded> requests() {
-        return List.copyOf(requests);
-    }
-
-    public Recorded lastRequest() {
-        return requests.get(requests.size() - 1);
-    }
-
-    public void enqueue(Reply... replies) {
-        script.addAll(List.of(replies));
-    }
-
-    public void reset() {
-        requests.clear();
-        script.clear();
+        return new FakeAnthropic();
     }
 
     /** Anthropic's error body: {@code {"type":"error","error":{"type","message"},"request_id"}}. */
@@ -103,42 +42,30 @@ public final class FakeAnthropic implements AutoCloseable {
         return body.toString();
     }
 
-    private void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            Map<String, String> headers = new HashMap<>();
-            exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), String.join(",", v)));
-            String path = exchange.getRequestURI().getPath();
-            requests.add(new Recorded(exchange.getRequestMethod(), path, headers, body));
-            Reply reply = script.poll();
-            switch (reply) {
-                case Reply.Status s -> {
-                    s.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
-                    send(exchange, s.status(), "application/json", s.body());
-                    return;
-                }
-                case Reply.Message m -> {
-                    send(exchange, 200, "application/json", m.body());
-                    return;
-                }
-                case Reply.Events e -> {
-                    send(exchange, 200, "text/event-stream", sse(e.events()));
-                    return;
-                }
-                case null -> { }
-            }
-            if (!path.equals("/v1/messages") || !exchange.getRequestMethod().equals("POST")) {
-                send(exchange, 404, "application/json", errorBody("not_found_error", "Not found: " + path));
-                return;
-            }
-            JsonNode request = JSON.readTree(body);
-            String model = request.path("model").asText();
-            String text = "Echo: " + lastUserText(request);
-            if (request.path("stream").asBoolean(false)) {
-                send(exchange, 200, "text/event-stream", sse(echoEvents(model, text)));
-            } else {
-                send(exchange, 200, "application/json", message(model, text).toString());
-            }
+    @Override
+    protected void respond(HttpExchange exchange, Recorded received) throws IOException {
+        Reply reply = nextReply();
+        if (sendCanned(exchange, reply)) return;
+        if (reply instanceof Reply.Message m) {
+            send(exchange, 200, "application/json", m.body());
+            return;
+        }
+        if (reply instanceof Reply.Events e) {
+            send(exchange, 200, "text/event-stream", sse(e.events()));
+            return;
+        }
+        String path = received.path();
+        if (!path.equals("/v1/messages") || !received.method().equals("POST")) {
+            send(exchange, 404, "application/json", errorBody("not_found_error", "Not found: " + path));
+            return;
+        }
+        JsonNode request = JSON.readTree(received.body());
+        String model = request.path("model").asText();
+        String text = "Echo: " + lastUserText(request);
+        if (request.path("stream").asBoolean(false)) {
+            send(exchange, 200, "text/event-stream", sse(echoEvents(model, text)));
+        } else {
+            send(exchange, 200, "application/json", message(model, text).toString());
         }
     }
 
@@ -209,19 +136,5 @@ public final class FakeAnthropic implements AutoCloseable {
         List<String> parts = new ArrayList<>();
         for (JsonNode block : (ArrayNode) content) parts.add(block.path("text").asText());
         return String.join(" ", parts);
-    }
-
-    private static void send(HttpExchange exchange, int status, String contentType, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("content-type", contentType);
-        exchange.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
-        }
-    }
-
-    @Override
-    public void close() {
-        server.stop(0);
     }
 }

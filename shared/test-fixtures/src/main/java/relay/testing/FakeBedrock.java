@@ -1,29 +1,20 @@
 package relay.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
 import java.util.zip.CRC32;
 
 /**
@@ -31,9 +22,7 @@ import java.util.zip.CRC32;
  * frames with correct CRCs) and InvokeModel (Titan and Cohere embeddings) on loopback, records what it
  * received, and fails on cue as Bedrock does. A chat answer is {@code "Echo: <last user turn's text>"}.
  */
-public final class FakeBedrock implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
+public final class FakeBedrock extends FakeProviderServer<FakeBedrock.Reply> {
     /** One scripted reply, used once, in the order enqueued; when none is queued the normal answer is sent. */
     public sealed interface Reply {
         /** An HTTP error as Bedrock sends it: status, {@code x-amzn-ErrorType} and {@code {"message"}}. */
@@ -55,105 +44,55 @@ public final class FakeBedrock implements AutoCloseable {
         record Corrupt() implements Reply {}
     }
 
-    /** What the server received; {@code path} is the raw (still percent-encoded) path. */
-    public record Recorded(String method, String path, Map<String, String> headers, String body) {
-        public JsonNode json() {
-            try {
-                return JSON.readTree(body);
-            } catch (IOException e) {
-                throw new IllegalStateException("not JSON: " + body, e);
-            }
-        }
-    }
-
-    private final HttpServer server;
-    private final List<Recorded> requests = new CopyOnWriteArrayList<>();
-    private final ConcurrentLinkedQueue<Reply> script = new ConcurrentLinkedQueue<>();
-
-    private FakeBedrock(HttpServer server) {
-        this.server = server;
+    private FakeBedrock() {
+        super("", PathForm.AS_SENT); // model IDs travel percent-encoded (":" as %3A), and the tests check them so
     }
 
     public static FakeBedrock start() {
-        try {
-            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
-            FakeBedrock fake = new FakeBedrock(server);
-            server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-            server.createContext("/", fake::handle);
-            server.start();
-            return fake;
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot start the fake Bedrock server", e);
+        return new FakeBedrock();
+    }
+
+    @Override
+    protected void respond(HttpExchange exchange, Recorded received) throws IOException {
+        String body = received.body();
+        String path = received.path();
+        Reply reply = nextReply();
+        switch (reply) {
+            case Reply.Error e -> {
+                exchange.getResponseHeaders().set("x-amzn-ErrorType", e.errorType() + ":http://internal.amazon.com/coral/com.amazon.bedrock/");
+                send(exchange, e.status(), "application/json", JSON.createObjectNode().put("message", e.message()).toString());
+                return;
+            }
+            case Reply.Body b -> {
+                send(exchange, 200, "application/json", b.json());
+                return;
+            }
+            case Reply.Events e -> {
+                sendStream(exchange, e.events().stream().map(FakeBedrock::eventFrame).toList());
+                return;
+            }
+            case null, default -> { }
         }
-    }
-
-    /** The endpoint, as an {@code api_base} names it (Bedrock's paths start with /model/). */
-    public String baseUrl() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
-    }
-
-    public List<Recorded> requests() {
-        return List.copyOf(requests);
-    }
-
-    public Recorded lastRequest() {
-        return requests.get(requests.size() - 1);
-    }
-
-    public void enqueue(Reply... replies) {
-        script.addAll(List.of(replies));
-    }
-
-    public void reset() {
-        requests.clear();
-        script.clear();
-    }
-
-    private void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            Map<String, String> headers = new HashMap<>();
-            exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), String.join(",", v)));
-            String path = exchange.getRequestURI().getRawPath();
-            requests.add(new Recorded(exchange.getRequestMethod(), path, headers, body));
-            Reply reply = script.poll();
+        JsonNode request = body.isEmpty() ? JSON.createObjectNode() : JSON.readTree(body);
+        if (path.endsWith("/converse")) {
+            send(exchange, 200, "application/json", converse(request).toString());
+        } else if (path.endsWith("/converse-stream")) {
+            List<byte[]> frames = new ArrayList<>(stream(request).stream().map(FakeBedrock::eventFrame).toList());
             switch (reply) {
-                case Reply.Error e -> {
-                    exchange.getResponseHeaders().set("x-amzn-ErrorType", e.errorType() + ":http://internal.amazon.com/coral/com.amazon.bedrock/");
-                    send(exchange, e.status(), "application/json", JSON.createObjectNode().put("message", e.message()).toString().getBytes(StandardCharsets.UTF_8));
-                    return;
+                case Reply.StreamException x -> {
+                    frames = new ArrayList<>(frames.subList(0, x.after()));
+                    frames.add(exceptionFrame(x.exceptionType(), x.message()));
                 }
-                case Reply.Body b -> {
-                    send(exchange, 200, "application/json", b.json().getBytes(StandardCharsets.UTF_8));
-                    return;
-                }
-                case Reply.Events e -> {
-                    sendStream(exchange, e.events().stream().map(FakeBedrock::eventFrame).toList());
-                    return;
-                }
+                case Reply.Truncated t -> frames = frames.subList(0, 2);
+                case Reply.Corrupt c -> frames.get(1)[frames.get(1).length - 6] ^= 0x20;
                 case null, default -> { }
             }
-            JsonNode request = body.isEmpty() ? JSON.createObjectNode() : JSON.readTree(body);
-            if (path.endsWith("/converse")) {
-                send(exchange, 200, "application/json", converse(request).toString().getBytes(StandardCharsets.UTF_8));
-            } else if (path.endsWith("/converse-stream")) {
-                List<byte[]> frames = new ArrayList<>(stream(request).stream().map(FakeBedrock::eventFrame).toList());
-                switch (reply) {
-                    case Reply.StreamException x -> {
-                        frames = new ArrayList<>(frames.subList(0, x.after()));
-                        frames.add(exceptionFrame(x.exceptionType(), x.message()));
-                    }
-                    case Reply.Truncated t -> frames = frames.subList(0, 2);
-                    case Reply.Corrupt c -> frames.get(1)[frames.get(1).length - 6] ^= 0x20;
-                    case null, default -> { }
-                }
-                sendStream(exchange, frames);
-            } else if (path.endsWith("/invoke")) {
-                send(exchange, 200, "application/json", embed(path, request).toString().getBytes(StandardCharsets.UTF_8));
-            } else {
-                exchange.getResponseHeaders().set("x-amzn-ErrorType", "UnknownOperationException");
-                send(exchange, 404, "application/json", "{\"message\":\"Unknown operation\"}".getBytes(StandardCharsets.UTF_8));
-            }
+            sendStream(exchange, frames);
+        } else if (path.endsWith("/invoke")) {
+            send(exchange, 200, "application/json", embed(path, request).toString());
+        } else {
+            exchange.getResponseHeaders().set("x-amzn-ErrorType", "UnknownOperationException");
+            send(exchange, 404, "application/json", "{\"message\":\"Unknown operation\"}");
         }
     }
 
@@ -292,18 +231,5 @@ public final class FakeBedrock implements AutoCloseable {
                 out.flush();
             }
         }
-    }
-
-    private static void send(HttpExchange exchange, int status, String contentType, byte[] body) throws IOException {
-        exchange.getResponseHeaders().set("content-type", contentType);
-        exchange.sendResponseHeaders(status, body.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(body);
-        }
-    }
-
-    @Override
-    public void close() {
-        server.stop(0);
     }
 }

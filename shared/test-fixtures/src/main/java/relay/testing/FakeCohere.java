@@ -1,24 +1,12 @@
 package relay.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
 
 /**
  * A loopback server that speaks Cohere's v2 API ({@code /v2/chat}, streamed as typed SSE events, and
@@ -26,13 +14,11 @@ import java.util.concurrent.Executors;
  * message>"}; with tools and a user turn last it calls the first tool with {@code {"city":"Paris"}};
  * after a tool result it answers {@code "Tool said: <result>"}.
  */
-public final class FakeCohere implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
+public final class FakeCohere extends FakeProviderServer<FakeCohere.Reply> {
     /** One scripted reply, used once, in order; when none is queued the normal answer is sent. */
     public sealed interface Reply {
         /** A status with a body (Cohere's errors are {@code {"message": "..."}}). */
-        record Status(int status, String body) implements Reply {}
+        record Status(int status, String body) implements Reply, Canned {}
 
         /** A 200 whose body is not JSON. */
         record Malformed() implements Reply {}
@@ -41,87 +27,28 @@ public final class FakeCohere implements AutoCloseable {
         record TruncatedStream() implements Reply {}
     }
 
-    /** What the server received. */
-    public record Recorded(String method, String path, Map<String, String> headers, String body) {
-        public JsonNode json() {
-            try {
-                return JSON.readTree(body);
-            } catch (IOException e) {
-                throw new IllegalStateException("not JSON: " + body, e);
-            }
-        }
-    }
-
-    private final HttpServer server;
-    private final List<Recorded> requests = new CopyOnWriteArrayList<>();
-    private final ConcurrentLinkedQueue<Reply> script = new ConcurrentLinkedQueue<>();
-
-    private FakeCohere(HttpServer server) {
-        this.server = server;
-    }
+    private FakeCohere() {}
 
     public static FakeCohere start() {
-        try {
-            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
-            FakeCohere fake = new FakeCohere(server);
-            server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-            server.createContext("/", fake::handle);
-            server.start();
-            return fake;
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot start the fake Cohere server", e);
-        }
-    }
-
-    /** The API base as Relay's config names it: the host, without {@code /v2}. */
-    public String baseUrl() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
-    }
-
-    public List<Recorded> requests() {
-        return List.copyOf(requests);
-    }
-
-    public Recorded lastRequest() {
-        return requests.get(requests.size() - 1);
-    }
-
-    public void enqueue(Reply... replies) {
-        script.addAll(List.of(replies));
-    }
-
-    public void reset() {
-        requests.clear();
-        script.clear();
+        return new FakeCohere();
     }
 
     public static String errorBody(String message) {
         return JSON.createObjectNode().put("id", "err-fake").put("message", message).toString();
     }
 
-    private void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            Map<String, String> headers = new HashMap<>();
-            exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), String.join(",", v)));
-            String path = exchange.getRequestURI().getPath();
-            requests.add(new Recorded(exchange.getRequestMethod(), path, headers, body));
-            Reply reply = script.poll();
-            if (reply instanceof Reply.Status s) {
-                send(exchange, s.status(), "application/json", s.body());
-                return;
-            }
-            if (reply instanceof Reply.Malformed) {
-                send(exchange, 200, "application/json", "{\"id\": \"x\", \"message\": {");
-                return;
-            }
-            if (path.equals("/v2/chat")) {
-                chat(exchange, JSON.readTree(body), reply instanceof Reply.TruncatedStream);
-            } else if (path.equals("/v2/embed")) {
-                embed(exchange, JSON.readTree(body));
-            } else {
-                send(exchange, 404, "application/json", errorBody("Unknown path " + path));
-            }
+    @Override
+    protected void respond(HttpExchange exchange, Recorded received) throws IOException {
+        Reply reply = nextReply();
+        if (sendCanned(exchange, reply)) return;
+        if (reply instanceof Reply.Malformed) {
+            send(exchange, 200, "application/json", "{\"id\": \"x\", \"message\": {");
+            return;
+        }
+        switch (received.path()) {
+            case "/v2/chat" -> chat(exchange, JSON.readTree(received.body()), reply instanceof Reply.TruncatedStream);
+            case "/v2/embed" -> embed(exchange, JSON.readTree(received.body()));
+            default -> send(exchange, 404, "application/json", errorBody("Unknown path " + received.path()));
         }
     }
 
@@ -211,19 +138,5 @@ public final class FakeCohere implements AutoCloseable {
 
     private static String event(String name, String json) {
         return "event: " + name + "\ndata: " + json + "\n\n";
-    }
-
-    private static void send(HttpExchange exchange, int status, String contentType, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("content-type", contentType);
-        exchange.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
-        }
-    }
-
-    @Override
-    public void close() {
-        server.stop(0);
     }
 }

@@ -1,15 +1,10 @@
 package relay.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -21,13 +16,10 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -41,14 +33,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Default answers: {@code "Echo: <last user text>"}; with tools declared and a user turn last, a call of
  * the first function with {@code {"query": <that text>}}; after a function response, {@code "Tool said: <response>"}.
  */
-public final class FakeGoogle implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
+public final class FakeGoogle extends FakeProviderServer<FakeGoogle.Reply> {
     public static final String SCOPE = "https://www.googleapis.com/auth/cloud-platform";
 
     /** One scripted reply, used once, in the order enqueued; when none is queued the normal answer is sent. */
     public sealed interface Reply {
         /** A status with a body (Google's error body for failures). */
-        record Status(int status, String body) implements Reply {}
+        record Status(int status, String body) implements Reply, Canned {}
 
         /** A 200 event stream of these events (each a JSON object), then the end of the body. */
         record Events(List<String> events) implements Reply {}
@@ -57,20 +48,6 @@ public final class FakeGoogle implements AutoCloseable {
         record Body(String json) implements Reply {}
     }
 
-    /** What the server received; {@code path} includes the query. */
-    public record Recorded(String method, String path, Map<String, String> headers, String body) {
-        public JsonNode json() {
-            try {
-                return JSON.readTree(body);
-            } catch (IOException e) {
-                throw new IllegalStateException("not JSON: " + body, e);
-            }
-        }
-    }
-
-    private final HttpServer server;
-    private final List<Recorded> requests = new CopyOnWriteArrayList<>();
-    private final ConcurrentLinkedQueue<Reply> script = new ConcurrentLinkedQueue<>();
     private final Map<String, PublicKey> trusted = new ConcurrentHashMap<>();
     private final Set<String> issuedTokens = ConcurrentHashMap.newKeySet();
     private final List<JsonNode> assertions = new CopyOnWriteArrayList<>();
@@ -78,26 +55,12 @@ public final class FakeGoogle implements AutoCloseable {
     private volatile long tokenLifetimeSeconds = 3599;
     private volatile String apiKey;
 
-    private FakeGoogle(HttpServer server) {
-        this.server = server;
+    private FakeGoogle() {
+        super("", PathForm.AS_SENT); // the tests check how the client built and escaped the URL
     }
 
     public static FakeGoogle start() {
-        try {
-            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
-            FakeGoogle fake = new FakeGoogle(server);
-            server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-            server.createContext("/", fake::handle);
-            server.start();
-            return fake;
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot start the fake Google server", e);
-        }
-    }
-
-    /** The server's root, e.g. {@code http://127.0.0.1:PORT}: an api_base for both APIs. */
-    public String baseUrl() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
+        return new FakeGoogle();
     }
 
     /** The OAuth token endpoint, to put as {@code token_uri} in a service-account key file. */
@@ -145,24 +108,13 @@ public final class FakeGoogle implements AutoCloseable {
         return json.toString();
     }
 
-    public List<Recorded> requests() {
-        return List.copyOf(requests);
-    }
-
-    public Recorded lastRequest() {
-        return requests.get(requests.size() - 1);
-    }
-
     /** The last request that was not to the token endpoint. */
     public Recorded lastApiRequest() {
+        List<Recorded> requests = requests();
         for (int i = requests.size() - 1; i >= 0; i--) {
             if (!requests.get(i).path().startsWith("/token")) return requests.get(i);
         }
         throw new IllegalStateException("no API request yet");
-    }
-
-    public void enqueue(Reply... replies) {
-        script.addAll(List.of(replies));
     }
 
     /** Revokes every access token issued so far: they are refused from now on. */
@@ -170,9 +122,9 @@ public final class FakeGoogle implements AutoCloseable {
         issuedTokens.clear();
     }
 
+    @Override
     public void reset() {
-        requests.clear();
-        script.clear();
+        super.reset();
         assertions.clear();
     }
 
@@ -183,30 +135,21 @@ public final class FakeGoogle implements AutoCloseable {
         return body.toString();
     }
 
-    private void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            Map<String, String> headers = new HashMap<>();
-            exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), String.join(",", v)));
-            String path = exchange.getRequestURI().getRawPath();
-            String query = exchange.getRequestURI().getRawQuery();
-            requests.add(new Recorded(exchange.getRequestMethod(), query == null ? path : path + "?" + query, headers, body));
-            if (path.equals("/token")) {
-                token(exchange, body);
-                return;
-            }
-            Reply.Status denied = path.startsWith("/v1/projects/") ? checkBearer(headers) : checkApiKey(headers);
-            if (denied != null) {
-                send(exchange, denied.status(), "application/json", denied.body());
-                return;
-            }
-            Reply reply = script.poll();
-            switch (reply) {
-                case Reply.Status s -> send(exchange, s.status(), "application/json", s.body());
-                case Reply.Body b -> send(exchange, 200, "application/json", b.json());
-                case Reply.Events e -> send(exchange, 200, "text/event-stream", sse(e.events()));
-                case null -> answer(exchange, path, JSON.readTree(body));
-            }
+    @Override
+    protected void respond(HttpExchange exchange, Recorded received) throws IOException {
+        String path = received.path();
+        if (path.equals("/token")) {
+            token(exchange, received.body());
+            return;
+        }
+        // A refused key or token is answered before the script is consulted, so it uses up no reply.
+        Reply.Status denied = path.startsWith("/v1/projects/") ? checkBearer(received.headers()) : checkApiKey(received.headers());
+        if (sendCanned(exchange, denied)) return;
+        switch (nextReply()) {
+            case Reply.Status s -> sendCanned(exchange, s);
+            case Reply.Body b -> send(exchange, 200, "application/json", b.json());
+            case Reply.Events e -> send(exchange, 200, "text/event-stream", sse(e.events()));
+            case null -> answer(exchange, path, JSON.readTree(received.body()));
         }
     }
 
@@ -378,19 +321,5 @@ public final class FakeGoogle implements AutoCloseable {
         StringBuilder sse = new StringBuilder();
         for (String event : events) sse.append("data: ").append(event).append("\r\n\r\n");
         return sse.toString();
-    }
-
-    private static void send(HttpExchange exchange, int status, String contentType, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("content-type", contentType);
-        exchange.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
-        }
-    }
-
-    @Override
-    public void close() {
-        server.stop(0);
     }
 }

@@ -1,23 +1,11 @@
 package relay.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
 
 /**
  * A loopback server that speaks Hugging Face's APIs: the router's (and TGI's) OpenAI-compatible
@@ -27,93 +15,41 @@ import java.util.concurrent.Executors;
  * {@code {"city":"Paris"}}; after a tool result it answers {@code "Tool said: <result>"}. Hugging Face's
  * errors are {@code {"error": "..."}}.
  */
-public final class FakeHuggingFace implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
+public final class FakeHuggingFace extends FakeProviderServer<FakeHuggingFace.Reply> {
     public sealed interface Reply {
         /** The next request gets this status and body. */
-        record Status(int status, String body) implements Reply {}
+        record Status(int status, String body) implements Reply, Canned {}
 
         /** The next feature extraction returns token-level features (a matrix per input). */
         record TokenFeatures() implements Reply {}
     }
 
-    public record Recorded(String method, String path, Map<String, String> headers, String body) {
-        public JsonNode json() {
-            try {
-                return JSON.readTree(body);
-            } catch (IOException e) {
-                throw new IllegalStateException("not JSON: " + body, e);
-            }
-        }
-    }
-
-    private final HttpServer server;
-    private final List<Recorded> requests = new CopyOnWriteArrayList<>();
-    private final ConcurrentLinkedQueue<Reply> script = new ConcurrentLinkedQueue<>();
-
-    private FakeHuggingFace(HttpServer server) {
-        this.server = server;
-    }
+    private FakeHuggingFace() {}
 
     public static FakeHuggingFace start() {
-        try {
-            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
-            FakeHuggingFace fake = new FakeHuggingFace(server);
-            server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-            server.createContext("/", fake::handle);
-            server.start();
-            return fake;
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot start the fake Hugging Face server", e);
-        }
+        return new FakeHuggingFace();
     }
 
     /** The server's root, standing in for {@code https://router.huggingface.co} or an endpoint's host. */
     public String rootUrl() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
-    }
-
-    public List<Recorded> requests() {
-        return List.copyOf(requests);
-    }
-
-    public Recorded lastRequest() {
-        return requests.get(requests.size() - 1);
-    }
-
-    public void enqueue(Reply... replies) {
-        script.addAll(List.of(replies));
-    }
-
-    public void reset() {
-        requests.clear();
-        script.clear();
+        return origin();
     }
 
     public static String errorBody(String message) {
         return JSON.createObjectNode().put("error", message).toString();
     }
 
-    private void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            Map<String, String> headers = new HashMap<>();
-            exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), String.join(",", v)));
-            String path = exchange.getRequestURI().getPath();
-            requests.add(new Recorded(exchange.getRequestMethod(), path, headers, body));
-            Reply reply = script.poll();
-            if (reply instanceof Reply.Status s) {
-                send(exchange, s.status(), "application/json", s.body());
-                return;
-            }
-            if (path.endsWith("/v1/chat/completions")) {
-                chat(exchange, JSON.readTree(body));
-            } else if (path.endsWith("/pipeline/feature-extraction") || path.endsWith("/embed")) {
-                features(exchange, JSON.readTree(body), reply instanceof Reply.TokenFeatures);
-            } else {
-                send(exchange, 404, "application/json", errorBody("Not Found"));
-            }
+    @Override
+    protected void respond(HttpExchange exchange, Recorded received) throws IOException {
+        Reply reply = nextReply();
+        if (sendCanned(exchange, reply)) return;
+        String path = received.path();
+        if (path.endsWith("/v1/chat/completions")) {
+            chat(exchange, JSON.readTree(received.body()));
+        } else if (path.endsWith("/pipeline/feature-extraction") || path.endsWith("/embed")) {
+            features(exchange, JSON.readTree(received.body()), reply instanceof Reply.TokenFeatures);
+        } else {
+            send(exchange, 404, "application/json", errorBody("Not Found"));
         }
     }
 
@@ -199,19 +135,5 @@ public final class FakeHuggingFace implements AutoCloseable {
             }
         }
         return text;
-    }
-
-    private static void send(HttpExchange exchange, int status, String contentType, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("content-type", contentType);
-        exchange.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
-        }
-    }
-
-    @Override
-    public void close() {
-        server.stop(0);
     }
 }

@@ -1,41 +1,28 @@
 package relay.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
 
 /**
  * A real HTTP server that speaks OpenAI's API (chat completions, streaming, embeddings, models) on
  * loopback, records what it received, and can be told to fail in the ways real providers do.
  * By default a chat answer is {@code "Echo: <last user message>"}.
  */
-public final class FakeOpenAi implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
+public final class FakeOpenAi extends FakeProviderServer<FakeOpenAi.Reply> {
     /** One scripted reply, used once, in the order enqueued; when none is queued the normal answer is sent. */
     public sealed interface Reply {
         /** A status with a JSON body (an error body for failures) and optional headers. */
-        record Status(int status, String body, Map<String, String> headers) implements Reply {}
+        record Status(int status, String body, Map<String, String> headers) implements Reply, Canned {}
 
         /** The normal answer, after a delay. */
         record Slow(Duration delay) implements Reply {}
@@ -56,58 +43,12 @@ public final class FakeOpenAi implements AutoCloseable {
         record BrokenStream(int chunks) implements Reply {}
     }
 
-    /** What the server received. */
-    public record Recorded(String method, String path, Map<String, String> headers, String body) {
-        public JsonNode json() {
-            try {
-                return JSON.readTree(body);
-            } catch (IOException e) {
-                throw new IllegalStateException("not JSON: " + body, e);
-            }
-        }
-    }
-
-    private final HttpServer server;
-    private final List<Recorded> requests = new CopyOnWriteArrayList<>();
-    private final ConcurrentLinkedQueue<Reply> script = new ConcurrentLinkedQueue<>();
-
-    private FakeOpenAi(HttpServer server) {
-        this.server = server;
+    private FakeOpenAi() {
+        super("/v1"); // OpenAI's SDKs name the base URL with its /v1
     }
 
     public static FakeOpenAi start() {
-        try {
-            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
-            FakeOpenAi fake = new FakeOpenAi(server);
-            server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-            server.createContext("/", fake::handle);
-            server.start();
-            return fake;
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot start the fake OpenAI server", e);
-        }
-    }
-
-    /** The base URL as OpenAI's SDKs name it, ending in {@code /v1}. */
-    public String baseUrl() {
-        return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
-    }
-
-    public List<Recorded> requests() {
-        return List.copyOf(requests);
-    }
-
-    public Recorded lastRequest() {
-        return requests.get(requests.size() - 1);
-    }
-
-    public void enqueue(Reply... replies) {
-        script.addAll(List.of(replies));
-    }
-
-    public void reset() {
-        requests.clear();
-        script.clear();
+        return new FakeOpenAi();
     }
 
     public static String errorBody(String message, String type, String code) {
@@ -120,49 +61,40 @@ public final class FakeOpenAi implements AutoCloseable {
         return error.toString();
     }
 
-    private void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            Map<String, String> headers = new HashMap<>();
-            exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), String.join(",", v)));
-            String path = exchange.getRequestURI().getPath();
-            requests.add(new Recorded(exchange.getRequestMethod(), path, headers, body));
-            Reply reply = script.poll();
-            switch (reply) {
-                case Reply.Status s -> {
-                    s.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
-                    send(exchange, s.status(), "application/json", s.body());
-                    return;
-                }
-                case Reply.Reset r -> {
-                    // An exception out of the handler makes the JDK server drop the connection unanswered.
-                    throw new IOException("connection reset on purpose");
-                }
-                case Reply.Malformed m -> {
-                    send(exchange, 200, "application/json", "{\"id\": \"chatcmpl-1\", \"choices\": [");
-                    return;
-                }
-                case Reply.Slow s -> sleep(s.delay());
-                case Reply.BrokenStream b -> {
-                    StringBuilder sse = new StringBuilder();
-                    String model = JSON.readTree(body).path("model").asText();
-                    for (int i = 0; i < b.chunks(); i++) {
-                        sse.append(event(chunk(model, JSON.createObjectNode().put("content", "part" + i + " ").toString(), null)));
-                    }
-                    send(exchange, 200, "text/event-stream", sse.toString());
-                    return;
-                }
-                case null, default -> { }
+    @Override
+    protected void respond(HttpExchange exchange, Recorded received) throws IOException {
+        Reply reply = nextReply();
+        if (sendCanned(exchange, reply)) return;
+        switch (reply) {
+            case Reply.Reset r -> {
+                // An exception out of the handler makes the JDK server drop the connection unanswered.
+                throw new IOException("connection reset on purpose");
             }
-            if (path.endsWith("/chat/completions")) {
-                chat(exchange, JSON.readTree(body), reply instanceof Reply.TruncatedStream);
-            } else if (path.endsWith("/embeddings")) {
-                embeddings(exchange, JSON.readTree(body));
-            } else if (path.endsWith("/models")) {
-                send(exchange, 200, "application/json", "{\"object\":\"list\",\"data\":[{\"id\":\"gpt-4o\",\"object\":\"model\",\"created\":0,\"owned_by\":\"openai\"}]}");
-            } else {
-                send(exchange, 404, "application/json", errorBody("Unknown path " + path, "invalid_request_error", null));
+            case Reply.Malformed m -> {
+                send(exchange, 200, "application/json", "{\"id\": \"chatcmpl-1\", \"choices\": [");
+                return;
             }
+            case Reply.Slow s -> sleep(s.delay());
+            case Reply.BrokenStream b -> {
+                StringBuilder sse = new StringBuilder();
+                String model = JSON.readTree(received.body()).path("model").asText();
+                for (int i = 0; i < b.chunks(); i++) {
+                    sse.append(event(chunk(model, JSON.createObjectNode().put("content", "part" + i + " ").toString(), null)));
+                }
+                send(exchange, 200, "text/event-stream", sse.toString());
+                return;
+            }
+            case null, default -> { }
+        }
+        String path = received.path();
+        if (path.endsWith("/chat/completions")) {
+            chat(exchange, JSON.readTree(received.body()), reply instanceof Reply.TruncatedStream);
+        } else if (path.endsWith("/embeddings")) {
+            embeddings(exchange, JSON.readTree(received.body()));
+        } else if (path.endsWith("/models")) {
+            send(exchange, 200, "application/json", "{\"object\":\"list\",\"data\":[{\"id\":\"gpt-4o\",\"object\":\"model\",\"created\":0,\"owned_by\":\"openai\"}]}");
+        } else {
+            send(exchange, 404, "application/json", errorBody("Unknown path " + path, "invalid_request_error", null));
         }
     }
 
@@ -251,25 +183,11 @@ public final class FakeOpenAi implements AutoCloseable {
         return text;
     }
 
-    private static void send(HttpExchange exchange, int status, String contentType, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("content-type", contentType);
-        exchange.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
-        }
-    }
-
     private static void sleep(Duration delay) {
         try {
             Thread.sleep(delay);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    @Override
-    public void close() {
-        server.stop(0);
     }
 }

@@ -1,24 +1,13 @@
 package relay.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
 
 /**
  * A loopback server for the hosts that speak OpenAI's API with their own URLs and quirks: Azure
@@ -29,14 +18,13 @@ import java.util.concurrent.Executors;
  * tools are offered; {@code "Tool said: <result>"} after a tool result; {@code "Echo: <prompt>"} on
  * {@code /completions}.
  */
-public final class FakeOpenAiCompatible implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
+public final class FakeOpenAiCompatible extends FakeProviderServer<FakeOpenAiCompatible.Reply> {
     private static final long CREATED = 1_700_000_000L;
 
     /** One scripted reply, used once, in the order enqueued. */
     public sealed interface Reply {
         /** A status with a body (a recorded answer, or an error body) and optional headers. */
-        record Body(int status, String body, Map<String, String> headers) implements Reply {
+        record Body(int status, String body, Map<String, String> headers) implements Reply, Canned {
             public Body(int status, String body) {
                 this(status, body, Map.of());
             }
@@ -49,109 +37,42 @@ public final class FakeOpenAiCompatible implements AutoCloseable {
         record Events(List<String> events, boolean done) implements Reply {}
     }
 
-    /** What the server received. */
-    public record Recorded(String method, String path, String query, Map<String, String> headers, String body) {
-        public JsonNode json() {
-            try {
-                return JSON.readTree(body);
-            } catch (IOException e) {
-                throw new IllegalStateException("not JSON: " + body, e);
-            }
-        }
-    }
-
-    private final HttpServer server;
-    private final List<Recorded> requests = new CopyOnWriteArrayList<>();
-    private final ConcurrentLinkedQueue<Reply> script = new ConcurrentLinkedQueue<>();
-
-    private FakeOpenAiCompatible(HttpServer server) {
-        this.server = server;
+    private FakeOpenAiCompatible() {
+        super("/v1"); // as OpenAI's SDKs name it; origin() is the host, for Azure and the like
     }
 
     public static FakeOpenAiCompatible start() {
-        try {
-            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
-            FakeOpenAiCompatible fake = new FakeOpenAiCompatible(server);
-            server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-            server.createContext("/", fake::handle);
-            server.start();
-            return fake;
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot start the fake server", e);
-        }
-    }
-
-    /** {@code http://127.0.0.1:<port>}, with no path; add {@code /v1} for OpenAI-style hosts. */
-    public String origin() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
-    }
-
-    /** The base URL as OpenAI's SDKs name it, ending in {@code /v1}. */
-    public String baseUrl() {
-        return origin() + "/v1";
-    }
-
-    public List<Recorded> requests() {
-        return List.copyOf(requests);
-    }
-
-    public Recorded lastRequest() {
-        if (requests.isEmpty()) throw new IllegalStateException("no request received");
-        return requests.get(requests.size() - 1);
-    }
-
-    public void enqueue(Reply... replies) {
-        script.addAll(List.of(replies));
-    }
-
-    public void reset() {
-        requests.clear();
-        script.clear();
+        return new FakeOpenAiCompatible();
     }
 
     /** OpenAI's error body. */
     public static String errorBody(String message, String type, String code) {
-        ObjectNode root = JSON.createObjectNode();
-        ObjectNode error = root.putObject("error");
-        error.put("message", message);
-        if (type == null) error.putNull("type"); else error.put("type", type);
-        error.putNull("param");
-        if (code == null) error.putNull("code"); else error.put("code", code);
-        return root.toString();
+        return FakeOpenAi.errorBody(message, type, code);
     }
 
-    private void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            Map<String, String> headers = new HashMap<>();
-            exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), String.join(",", v)));
-            String path = exchange.getRequestURI().getPath();
-            requests.add(new Recorded(exchange.getRequestMethod(), path, exchange.getRequestURI().getRawQuery(), headers, body));
-            Reply reply = script.poll();
-            if (reply instanceof Reply.Body b) {
-                b.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
-                send(exchange, b.status(), "application/json", b.body());
-                return;
+    @Override
+    protected void respond(HttpExchange exchange, Recorded received) throws IOException {
+        Reply reply = nextReply();
+        if (sendCanned(exchange, reply)) return;
+        if (reply instanceof Reply.Events e) {
+            StringBuilder sse = new StringBuilder();
+            for (String event : e.events()) {
+                if (event.isBlank()) continue;
+                sse.append(event.startsWith(":") ? event + "\n\n" : "data: " + event + "\n\n");
             }
-            if (reply instanceof Reply.Events e) {
-                StringBuilder sse = new StringBuilder();
-                for (String event : e.events()) {
-                    if (event.isBlank()) continue;
-                    sse.append(event.startsWith(":") ? event + "\n\n" : "data: " + event + "\n\n");
-                }
-                if (e.done()) sse.append("data: [DONE]\n\n");
-                send(exchange, 200, "text/event-stream", sse.toString());
-                return;
-            }
-            JsonNode request = body.isBlank() ? JSON.createObjectNode() : JSON.readTree(body);
-            String model = request.hasNonNull("model") ? request.get("model").asText() : deploymentIn(path);
-            if (path.endsWith("/chat/completions")) {
-                chat(exchange, request, model);
-            } else if (path.endsWith("/completions")) {
-                completion(exchange, request, model);
-            } else {
-                send(exchange, 404, "application/json", errorBody("Unknown path " + path, "invalid_request_error", null));
-            }
+            if (e.done()) sse.append("data: [DONE]\n\n");
+            send(exchange, 200, "text/event-stream", sse.toString());
+            return;
+        }
+        String path = received.path();
+        JsonNode request = received.body().isBlank() ? JSON.createObjectNode() : JSON.readTree(received.body());
+        String model = request.hasNonNull("model") ? request.get("model").asText() : deploymentIn(path);
+        if (path.endsWith("/chat/completions")) {
+            chat(exchange, request, model);
+        } else if (path.endsWith("/completions")) {
+            completion(exchange, request, model);
+        } else {
+            send(exchange, 404, "application/json", errorBody("Unknown path " + path, "invalid_request_error", null));
         }
     }
 
@@ -272,19 +193,5 @@ public final class FakeOpenAiCompatible implements AutoCloseable {
             for (JsonNode part : parts) if (part.hasNonNull("text")) text.append(part.get("text").asText());
         }
         return text.toString();
-    }
-
-    private static void send(HttpExchange exchange, int status, String contentType, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("content-type", contentType);
-        exchange.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
-        }
-    }
-
-    @Override
-    public void close() {
-        server.stop(0);
     }
 }

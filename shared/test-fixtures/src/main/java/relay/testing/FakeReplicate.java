@@ -1,24 +1,13 @@
 package relay.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -27,13 +16,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A prediction's output is the configured answer as an array of text pieces. Scripted replies shape
  * the next request (a {@link Reply.Status}) or the next created prediction (the others).
  */
-public final class FakeReplicate implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
+public final class FakeReplicate extends FakeProviderServer<FakeReplicate.Reply> {
     public static final List<String> DEFAULT_ANSWER = List.of("The", " capital", " of", " France", " is", " Paris.");
 
     public sealed interface Reply {
         /** The next request gets this status and body (Replicate's errors are {@code {"detail","status","title"}}). */
-        record Status(int status, String body) implements Reply {}
+        record Status(int status, String body) implements Reply, Canned {}
 
         /** The next prediction is still running for this many polls. */
         record Pending(int polls) implements Reply {}
@@ -54,16 +42,6 @@ public final class FakeReplicate implements AutoCloseable {
         record ForeignUrls() implements Reply {}
     }
 
-    public record Recorded(String method, String path, Map<String, String> headers, String body) {
-        public JsonNode json() {
-            try {
-                return JSON.readTree(body);
-            } catch (IOException e) {
-                throw new IllegalStateException("not JSON: " + body, e);
-            }
-        }
-    }
-
     private static final class Prediction {
         final String id;
         final ObjectNode created;
@@ -81,37 +59,16 @@ public final class FakeReplicate implements AutoCloseable {
         }
     }
 
-    private final HttpServer server;
-    private final List<Recorded> requests = new CopyOnWriteArrayList<>();
-    private final ConcurrentLinkedQueue<Reply> script = new ConcurrentLinkedQueue<>();
     private final Map<String, Prediction> predictions = new ConcurrentHashMap<>();
     private final AtomicInteger ids = new AtomicInteger();
     private volatile List<String> answer = DEFAULT_ANSWER;
 
-    private FakeReplicate(HttpServer server) {
-        this.server = server;
+    private FakeReplicate() {
+        super("/v1"); // Replicate's API base ends in /v1
     }
 
     public static FakeReplicate start() {
-        try {
-            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
-            FakeReplicate fake = new FakeReplicate(server);
-            server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-            server.createContext("/", fake::handle);
-            server.start();
-            return fake;
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot start the fake Replicate server", e);
-        }
-    }
-
-    /** The API base, ending in {@code /v1} as Replicate's does. */
-    public String baseUrl() {
-        return root() + "/v1";
-    }
-
-    private String root() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
+        return new FakeReplicate();
     }
 
     /** The text pieces every prediction outputs from now on. */
@@ -119,26 +76,14 @@ public final class FakeReplicate implements AutoCloseable {
         answer = List.copyOf(pieces);
     }
 
-    public List<Recorded> requests() {
-        return List.copyOf(requests);
-    }
-
-    public Recorded lastRequest() {
-        return requests.get(requests.size() - 1);
-    }
-
     /** The requests whose path starts with {@code prefix}, in order. */
     public List<Recorded> requests(String method, String prefix) {
-        return requests.stream().filter(r -> r.method().equals(method) && r.path().startsWith(prefix)).toList();
+        return requests().stream().filter(r -> r.method().equals(method) && r.path().startsWith(prefix)).toList();
     }
 
-    public void enqueue(Reply... replies) {
-        script.addAll(List.of(replies));
-    }
-
+    @Override
     public void reset() {
-        requests.clear();
-        script.clear();
+        super.reset();
         predictions.clear();
         answer = DEFAULT_ANSWER;
     }
@@ -147,54 +92,46 @@ public final class FakeReplicate implements AutoCloseable {
         return JSON.createObjectNode().put("title", title).put("detail", detail).put("status", status).toString();
     }
 
-    private void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            Map<String, String> headers = new HashMap<>();
-            exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), String.join(",", v)));
-            String path = exchange.getRequestURI().getPath();
-            String method = exchange.getRequestMethod();
-            requests.add(new Recorded(method, path, headers, body));
-            if (script.peek() instanceof Reply.Status s) {
-                script.poll();
-                send(exchange, s.status(), "application/json", s.body());
+    @Override
+    protected void respond(HttpExchange exchange, Recorded received) throws IOException {
+        // A Status answers this request; the other replies wait for the next created prediction.
+        if (peekReply() instanceof Reply.Status && sendCanned(exchange, nextReply())) return;
+        String path = received.path();
+        String method = received.method();
+        if (method.equals("POST") && path.startsWith("/v1/") && path.endsWith("/predictions")) {
+            create(exchange, path, received.headers(), JSON.readTree(received.body()));
+        } else if (method.equals("POST") && path.startsWith("/v1/predictions/") && path.endsWith("/cancel")) {
+            Prediction p = predictions.get(path.substring("/v1/predictions/".length(), path.length() - "/cancel".length()));
+            if (p == null) {
+                notFound(exchange);
                 return;
             }
-            if (method.equals("POST") && path.startsWith("/v1/") && path.endsWith("/predictions")) {
-                create(exchange, path, headers, JSON.readTree(body));
-            } else if (method.equals("POST") && path.startsWith("/v1/predictions/") && path.endsWith("/cancel")) {
-                Prediction p = predictions.get(path.substring("/v1/predictions/".length(), path.length() - "/cancel".length()));
-                if (p == null) {
-                    notFound(exchange);
-                    return;
-                }
-                p.status = "canceled";
-                send(exchange, 200, "application/json", json(p).toString());
-            } else if (method.equals("GET") && path.startsWith("/v1/predictions/")) {
-                Prediction p = predictions.get(path.substring("/v1/predictions/".length()));
-                if (p == null) {
-                    notFound(exchange);
-                    return;
-                }
-                if (!finished(p)) {
-                    if (p.pendingPolls > 0) {
-                        p.pendingPolls--;
-                        p.status = "processing";
-                    } else {
-                        finish(p);
-                    }
-                }
-                send(exchange, 200, "application/json", json(p).toString());
-            } else if (method.equals("GET") && path.startsWith("/stream/")) {
-                Prediction p = predictions.get(path.substring("/stream/".length()));
-                if (p == null) {
-                    notFound(exchange);
-                    return;
-                }
-                stream(exchange, p);
-            } else {
+            p.status = "canceled";
+            send(exchange, 200, "application/json", json(p).toString());
+        } else if (method.equals("GET") && path.startsWith("/v1/predictions/")) {
+            Prediction p = predictions.get(path.substring("/v1/predictions/".length()));
+            if (p == null) {
                 notFound(exchange);
+                return;
             }
+            if (!finished(p)) {
+                if (p.pendingPolls > 0) {
+                    p.pendingPolls--;
+                    p.status = "processing";
+                } else {
+                    finish(p);
+                }
+            }
+            send(exchange, 200, "application/json", json(p).toString());
+        } else if (method.equals("GET") && path.startsWith("/stream/")) {
+            Prediction p = predictions.get(path.substring("/stream/".length()));
+            if (p == null) {
+                notFound(exchange);
+                return;
+            }
+            stream(exchange, p);
+        } else {
+            notFound(exchange);
         }
     }
 
@@ -215,8 +152,8 @@ public final class FakeReplicate implements AutoCloseable {
         created.put("stream", body.path("stream").asBoolean(false));
         Prediction p = new Prediction("pred" + ids.incrementAndGet(), created);
         Reply reply;
-        while ((reply = script.peek()) != null && !(reply instanceof Reply.Status)) {
-            script.poll();
+        while ((reply = peekReply()) != null && !(reply instanceof Reply.Status)) {
+            nextReply();
             switch (reply) {
                 case Reply.Pending pending -> p.pendingPolls = pending.polls();
                 case Reply.Fail fail -> p.fail = fail.error();
@@ -261,7 +198,7 @@ public final class FakeReplicate implements AutoCloseable {
         urls.put("get", base + "/predictions/" + p.id);
         urls.put("cancel", base + "/predictions/" + p.id + "/cancel");
         if (p.created.path("stream").asBoolean() && !p.noStream) {
-            urls.put("stream", (p.foreign ? "http://evil.example" : root()) + "/stream/" + p.id);
+            urls.put("stream", (p.foreign ? "http://evil.example" : origin()) + "/stream/" + p.id);
         }
         ObjectNode metrics = json.putObject("metrics");
         if (p.status.equals("succeeded")) {
@@ -292,19 +229,5 @@ public final class FakeReplicate implements AutoCloseable {
 
     private static void notFound(HttpExchange exchange) throws IOException {
         send(exchange, 404, "application/json", errorBody(404, "Not found", "The requested resource could not be found."));
-    }
-
-    private static void send(HttpExchange exchange, int status, String contentType, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("content-type", contentType);
-        exchange.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
-        }
-    }
-
-    @Override
-    public void close() {
-        server.stop(0);
     }
 }

@@ -159,7 +159,8 @@ class GeminiProviderTest {
     void streamChat_asksForSse_andGivesOpenAiChunks() {
         List<ChatCompletionChunk> chunks = stream(chatCall(CHAT), new ArrayList<>());
 
-        assertEquals("/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse", google.lastRequest().path());
+        assertEquals("/v1beta/models/gemini-2.5-flash:streamGenerateContent", google.lastRequest().path());
+        assertEquals("alt=sse", google.lastRequest().query());
         assertEquals(KEY, google.lastRequest().headers().get("x-goog-api-key"));
         assertEquals("assistant", chunks.get(0).choices().get(0).delta().role());
         assertEquals("Echo: one two three", text(chunks));

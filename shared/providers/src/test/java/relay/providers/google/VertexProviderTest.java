@@ -183,8 +183,9 @@ class VertexProviderTest {
 
         vertex.streamChat(chatCall(), chunks::add);
 
-        assertEquals("/v1/projects/proj-from-json/locations/us-central1/publishers/google/models/gemini-2.5-pro:streamGenerateContent?alt=sse",
+        assertEquals("/v1/projects/proj-from-json/locations/us-central1/publishers/google/models/gemini-2.5-pro:streamGenerateContent",
                 google.lastRequest().path());
+        assertEquals("alt=sse", google.lastRequest().query());
         assertTrue(google.lastRequest().headers().get("authorization").startsWith("Bearer ya29."));
         assertEquals("Echo: one two three", GeminiProviderTest.text(chunks));
     }
