@@ -223,6 +223,48 @@ class ResponseCacheEndToEndTest {
         assertEquals("hit-exact", ask(question).header("x-relay-cache"));
     }
 
+    static Answer deleteCached(LocalServer target, String key, String jsonBody) throws Exception {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(target.url() + "/cache/delete"))
+                .header("authorization", "Bearer " + key)
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(jsonBody)).build(), HttpResponse.BodyHandlers.ofString());
+        return new Answer(response.statusCode(), response.headers().map(), response.body());
+    }
+
+    @Test
+    void aCachedAnswer_canBeDeletedByItsKey_thenNeitherItNorAParaphraseHits() throws Exception {
+        String question = "What is the speed of light in a vacuum?";
+        Answer first = ask(question);
+        Answer second = ask(question);
+        String key = second.header("x-relay-cache-key");
+        assertFalse(key.isBlank(), "the key is in every cached route's answer");
+        assertEquals(first.header("x-relay-cache-key"), key);
+
+        Answer deleted = deleteCached(server, MASTER_KEY, "{\"keys\": [\"" + key + "\"]}");
+        assertEquals(200, deleted.status(), deleted.body());
+        assertEquals("success", deleted.json().path("status").asText());
+        assertEquals(1, deleted.json().path("deleted").asInt());
+
+        String noStore = ", \"cache\": {\"no-store\": true}"; // so that each ask sees only what was there
+        assertEquals("miss", chat(server, body(question, noStore)).header("x-relay-cache"));
+        assertEquals("miss", chat(server, body("What's the speed of light in a vacuum?", noStore)).header("x-relay-cache"),
+                "the deleted entry does not answer a paraphrase either");
+        assertEquals(0, deleteCached(server, MASTER_KEY, "{\"keys\": [\"no-such-key\"]}").json().path("deleted").asInt());
+    }
+
+    @Test
+    void cacheDelete_needsTheMasterKey_andAListOfKeys() throws Exception {
+        assertEquals(401, deleteCached(server, "sk-wrong", "{\"keys\": [\"k\"]}").status());
+        Answer noKeys = deleteCached(server, MASTER_KEY, "{\"keys\": []}");
+        assertEquals(400, noKeys.status());
+        assertEquals("keys", noKeys.json().path("error").path("param").asText());
+        assertEquals("keys[1]", deleteCached(server, MASTER_KEY, "{\"keys\": [\"a\", 7]}").json().path("error").path("param").asText());
+        assertEquals(400, deleteCached(server, MASTER_KEY, "not json").status());
+        HttpResponse<String> get = HTTP.send(HttpRequest.newBuilder(URI.create(server.url() + "/cache/delete"))
+                .header("authorization", "Bearer " + MASTER_KEY).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(405, get.statusCode());
+    }
+
     @Test
     void badCacheControls_areA400NamingTheField() throws Exception {
         Answer bad = chat(server, body("Anything at all?", ", \"cache\": {\"ttl\": \"soon\"}"));
@@ -238,8 +280,12 @@ class ResponseCacheEndToEndTest {
             Answer first = chat(plain, body("Is the cache on?", ""));
             Answer second = chat(plain, body("Is the cache on?", ""));
             assertEquals("off", second.header("x-relay-cache"));
+            assertFalse(second.headers().containsKey("x-relay-cache-key"));
             assertEquals("off", logOf(plain, first).cacheStatus());
             assertEquals(2, chatCalls());
+            Answer delete = deleteCached(plain, MASTER_KEY, "{\"keys\": [\"k\"]}");
+            assertEquals(400, delete.status());
+            assertTrue(delete.json().path("error").path("message").asText().contains("litellm_settings.cache"));
         }
     }
 

@@ -36,12 +36,14 @@ import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.BatchGetItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.DeleteItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.ReturnConsumedCapacity;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 
 /**
  * The response cache in one DynamoDB table ({@link ResponseCacheTable}).
@@ -64,7 +66,7 @@ import software.amazon.awssdk.services.dynamodb.model.ReturnConsumedCapacity;
  * answer too large for a 400 KB item is not stored. Nothing here throws: a failing table is logged, a
  * lookup is a miss and a store is skipped, and then the table is left alone for
  * {@code pauseAfterFailure}, so an outage adds no timeout to every request. Uses only GetItem,
- * BatchGetItem, PutItem and Query.
+ * BatchGetItem, PutItem and Query, and DeleteItem when an operator deletes an entry.
  */
 public final class DynamoDbResponseCache implements ResponseCache {
     static final int COMPRESS_OVER_BYTES = 4 * 1024;
@@ -227,6 +229,20 @@ public final class DynamoDbResponseCache implements ResponseCache {
         } catch (RuntimeException e) {
             failed("response_cache_store_failed", e);
         }
+    }
+
+    /**
+     * Deletes the entry item; its band items may stay until their TTL, as a lookup never answers from a
+     * band item whose entry is gone. Throws when the table cannot be reached.
+     */
+    @Override
+    public boolean delete(String exactKey) {
+        var response = dynamoDb.deleteItem(DeleteItemRequest.builder()
+                .tableName(tableName)
+                .key(entryKey(exactKey))
+                .returnValues(ReturnValue.ALL_OLD)
+                .build());
+        return response.hasAttributes() && !response.attributes().isEmpty();
     }
 
     /**

@@ -340,6 +340,21 @@ class DynamoDbResponseCacheTest {
     }
 
     @Test
+    void aDeletedEntry_answersNeitherExactNorSimilarLookups() {
+        float[] v = sha("Is the sky blue?");
+        storeSemantic("Is the sky blue?", v, "Yes.", HOUR);
+        CacheKey key = key("Is the sky blue?", "");
+        assertTrue(cache.lookup(CacheLookup.exact(key, null)).isPresent());
+
+        assertTrue(cache.delete(key.exact()));
+
+        assertTrue(cache.lookup(CacheLookup.exact(key, null)).isEmpty());
+        assertTrue(cache.lookup(CacheLookup.similar(key("Is the sky really blue?", ""), v, null)).isEmpty(),
+                "its band items may remain, but they lead nowhere");
+        assertFalse(cache.delete(key.exact()), "nothing left to delete");
+    }
+
+    @Test
     void createIfMissing_createsTheTableWithItsTtl_andLeavesAnExistingOneAlone() {
         String table = "created-if-missing-" + model;
         ResponseCacheTable.createIfMissing(client, table);

@@ -130,6 +130,7 @@ public final class RelayApi {
 
     private ApiResponse dispatch(String method, ApiRequest request, RequestTrace trace) {
         if (normalize(request.path()).equals("/spend/logs")) return spendLogs(method, request, trace);
+        if (normalize(request.path()).equals("/cache/delete")) return deleteCached(method, request, trace);
         Route route = ROUTES.get(normalize(request.path()));
         if (route == null) {
             throw new RelayException(ErrorKind.NOT_FOUND, "Unknown path '" + printable(request.path())
@@ -164,6 +165,27 @@ public final class RelayApi {
         authenticator.check(request.header("authorization"));
         var query = SpendLogs.query(request.query());
         return json(200, logs.find(query).stream().map(SpendLogs::row).toList(), trace);
+    }
+
+    /** LiteLLM's {@code POST /cache/delete} with {@code {"keys": [...]}}: removes cached answers (master key only). */
+    private ApiResponse deleteCached(String method, ApiRequest request, RequestTrace trace) {
+        trace.notLogged(); // an operator's action, not traffic
+        if (!method.equals("POST")) {
+            throw new RelayException(ErrorKind.METHOD_NOT_ALLOWED, "Use POST on /cache/delete.", null, Map.of("allow", "POST"), null);
+        }
+        authenticator.check(request.header("authorization"));
+        var keys = CacheDeletion.keys(RequestParser.parseObject(body(request)));
+        if (!gateway.cacheEnabled()) {
+            throw RelayException.invalid(null, "Relay's response cache is off: set litellm_settings.cache in config.yaml.");
+        }
+        int deleted;
+        try {
+            deleted = gateway.deleteCached(keys);
+        } catch (RuntimeException e) {
+            Diagnostics.warn("response_cache_delete_failed", "error", e.getClass().getSimpleName());
+            throw new RelayException(ErrorKind.SERVICE_UNAVAILABLE, "The response cache could not be reached; nothing is known to be deleted. Try again.");
+        }
+        return json(200, Map.of("status", "success", "deleted", deleted), trace);
     }
 
     private ApiResponse health(RequestTrace trace) {
@@ -272,6 +294,7 @@ public final class RelayApi {
             headers.put("x-relay-fallbacks", Integer.toString(trace.failedDeployments()));
         }
         headers.put("x-relay-cache", trace.cacheStatus());
+        if (trace.cacheKey() != null) headers.put("x-relay-cache-key", trace.cacheKey());
         return headers;
     }
 

@@ -61,6 +61,13 @@ public final class InMemoryResponseCache implements ResponseCache {
         if (entry.semantic()) scopes.computeIfAbsent(entry.key().scope(), s -> new ConcurrentHashMap<>()).put(entry.key().exact(), e);
     }
 
+    @Override
+    public boolean delete(String exactKey) {
+        Entry removed = exact.remove(exactKey);
+        if (removed != null) scopes.getOrDefault(removed.key().scope(), new ConcurrentHashMap<>()).remove(exactKey);
+        return removed != null;
+    }
+
     private static boolean usable(Entry e, CacheLookup query, Instant now) {
         return now.isBefore(e.expiresAt()) && (query.maxAge() == null || !e.storedAt().isBefore(now.minus(query.maxAge())));
     }

@@ -13,6 +13,13 @@ public interface ResponseCache {
 
     void store(CacheEntry entry);
 
+    /**
+     * Removes the answer stored under {@code exactKey} (as {@code x-relay-cache-key} names it), so neither
+     * an exact nor a semantic lookup returns it again; true if there was one. Unlike lookup and store it
+     * may throw: an operator asked for it, and a failure is news to them.
+     */
+    boolean delete(String exactKey);
+
     /** A cache that holds nothing. */
     ResponseCache NONE = new ResponseCache() {
         @Override
@@ -22,5 +29,10 @@ public interface ResponseCache {
 
         @Override
         public void store(CacheEntry entry) {}
+
+        @Override
+        public boolean delete(String exactKey) {
+            return false;
+        }
     };
 }

@@ -32,6 +32,11 @@ public final class ResponseCaching {
         return settings;
     }
 
+    /** Removes a stored answer by its exact key; see {@link ResponseCache#delete}. */
+    public boolean delete(String exactKey) {
+        return cache.delete(exactKey);
+    }
+
     /** Reads the request's {@code cache} controls (RelayException INVALID_REQUEST naming {@code cache.<field>}) and keys. */
     public Context begin(ChatCompletionRequest request) {
         CacheControls controls = CacheControls.from(request.body().get("cache"));

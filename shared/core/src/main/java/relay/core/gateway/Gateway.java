@@ -68,6 +68,7 @@ public final class Gateway {
         ResponseCaching.Context cache = caching.begin(request);
         Optional<CacheHit> hit = cache.lookup();
         trace.cacheStatus(cache.status().header());
+        if (cache.key() != null) trace.cacheKey(cache.key().exact());
         if (hit.isPresent()) return answerFromCache(hit.get(), trace);
         var routed = router.run(plan(request.model(), request.body(), trace, () -> false, promptTokensAtLeast(request)), trace,
                 (deployment, timeout) -> provider(deployment).chat(call(deployment, fit(deployment, request), timeout)));
@@ -116,6 +117,7 @@ public final class Gateway {
         }
         Optional<CacheHit> hit = cache.lookup();
         trace.cacheStatus(cache.status().header());
+        if (cache.key() != null) trace.cacheKey(cache.key().exact());
         if (hit.isPresent()) {
             Replay.chunks(answerFromCache(hit.get(), trace)).forEach(sink);
             return;
@@ -135,6 +137,20 @@ public final class Gateway {
         trace.deployment(routed.deployment().id());
         trace.cost(cost(routed.deployment(), trace.usage()));
         if (answer != null && !answer.isEmpty()) cache.store(Replay.assemble(answer));
+    }
+
+    /** Whether a response cache is configured. */
+    public boolean cacheEnabled() {
+        return caching.settings().enabled();
+    }
+
+    /** Removes cached answers by their exact keys ({@code x-relay-cache-key}); how many were there. */
+    public int deleteCached(java.util.Collection<String> exactKeys) {
+        int deleted = 0;
+        for (String key : exactKeys) {
+            if (caching.delete(key)) deleted++;
+        }
+        return deleted;
     }
 
     public EmbeddingResult embed(EmbeddingRequest request, RequestTrace trace) {

@@ -31,6 +31,7 @@ public final class RequestTrace {
     private Instant deadline;
     private BigDecimal cost;
     private String cacheStatus = "off";
+    private String cacheKey;
     private String requestBody;
 
     public RequestTrace(String requestId, Instant start, String route) {
@@ -65,6 +66,11 @@ public final class RequestTrace {
     public void cacheStatus(String status) { this.cacheStatus = status; }
 
     public String cacheStatus() { return cacheStatus; }
+
+    /** The exact key the answer is (or would be) cached under, for {@code x-relay-cache-key}; null when the cache is off for the request. */
+    public void cacheKey(String key) { this.cacheKey = key; }
+
+    public String cacheKey() { return cacheKey; }
 
     public void requestBody(String body) { this.requestBody = body; }
 

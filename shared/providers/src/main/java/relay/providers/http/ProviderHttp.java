@@ -88,12 +88,17 @@ public final class ProviderHttp {
         throw ProviderErrors.from(label, response.statusCode(), errorBody, response.headers(), call.apiKey());
     }
 
-    /** Reads a whole JSON response; unreadable JSON is the provider's fault (502). */
+    /**
+     * Reads a whole JSON response; unreadable JSON is the provider's fault (502). The call's timeout can
+     * also run out while the body is read (the JDK then fails the read): that is a timeout (408).
+     */
     public static JsonNode readJson(String label, InputStream body) {
         try (body) {
             JsonNode node = Json.MAPPER.readTree(body);
             if (node == null || node.isMissingNode()) throw malformed(label);
             return node;
+        } catch (HttpTimeoutException e) {
+            throw new RelayException(ErrorKind.REQUEST_TIMEOUT, label + " did not finish its answer in time.", null, Map.of(), e);
         } catch (IOException e) {
             throw malformed(label);
         }

@@ -164,8 +164,9 @@ public final class ReplicateProvider implements Provider {
                 prediction = ProviderHttp.readJson(label, http.get(label, within(call, deadline, call.timeout()), get,
                         headers(call, "application/json")));
             } catch (RelayException e) {
-                if (e.kind() != ErrorKind.REQUEST_TIMEOUT) throw e;
-                // the poll ran into the call's deadline: say so with the call's timeout, not the poll's remainder
+                // A poll that fails once the deadline has passed (however the JDK reports it) ran into the deadline.
+                if (e.kind() != ErrorKind.REQUEST_TIMEOUT && deadline - System.nanoTime() > 0) throw e;
+                // say so with the call's timeout, not the poll's remainder
                 cancel(label, call, prediction);
                 throw new RelayException(ErrorKind.REQUEST_TIMEOUT, label + " did not finish its prediction within "
                         + call.timeout().toMillis() + " ms; Relay canceled it.");
