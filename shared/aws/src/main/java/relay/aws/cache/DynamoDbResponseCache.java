@@ -36,6 +36,7 @@ import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.BatchGetItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.BatchWriteItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.DeleteItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
@@ -44,6 +45,7 @@ import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.ReturnConsumedCapacity;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
+import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
 /**
  * The response cache in one DynamoDB table ({@link ResponseCacheTable}).
@@ -66,7 +68,7 @@ import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
  * answer too large for a 400 KB item is not stored. Nothing here throws: a failing table is logged, a
  * lookup is a miss and a store is skipped, and then the table is left alone for
  * {@code pauseAfterFailure}, so an outage adds no timeout to every request. Uses only GetItem,
- * BatchGetItem, PutItem and Query, and DeleteItem when an operator deletes an entry.
+ * BatchGetItem, PutItem, BatchWriteItem and Query, and DeleteItem when an operator deletes an entry.
  */
 public final class DynamoDbResponseCache implements ResponseCache {
     static final int COMPRESS_OVER_BYTES = 4 * 1024;
@@ -215,16 +217,27 @@ public final class DynamoDbResponseCache implements ResponseCache {
             List<Map<String, AttributeValue>> items = items(entry, now);
             if (items.isEmpty()) return;
             long deadline = System.nanoTime() + storeTimeout.toNanos();
-            List<Future<?>> puts = new ArrayList<>();
-            for (Map<String, AttributeValue> item : items) {
-                puts.add(VIRTUAL_THREADS.submit(() -> dynamoDb.putItem(PutItemRequest.builder()
+            if (items.size() == 1) {
+                dynamoDb.putItem(PutItemRequest.builder()
                         .tableName(tableName)
-                        .item(item)
+                        .item(items.get(0))
                         .overrideConfiguration(o -> o.apiCallTimeout(remaining(deadline)))
-                        .build())));
+                        .build());
+                return;
             }
-            for (Future<?> put : puts) {
-                if (await(put, deadline) == null) throw new IllegalStateException(new TimeoutException("store timed out"));
+            // The entry and its band items (at most 1 + 16, under BatchWriteItem's 25) in one call, not one each.
+            List<WriteRequest> writes = new ArrayList<>();
+            for (Map<String, AttributeValue> item : items) writes.add(WriteRequest.builder().putRequest(p -> p.item(item)).build());
+            while (!writes.isEmpty()) {
+                if (System.nanoTime() - deadline >= 0) throw new IllegalStateException(new TimeoutException("store timed out"));
+                List<WriteRequest> batch = writes;
+                var response = dynamoDb.batchWriteItem(BatchWriteItemRequest.builder()
+                        .requestItems(Map.of(tableName, batch))
+                        .overrideConfiguration(o -> o.apiCallTimeout(remaining(deadline)))
+                        .build());
+                // DynamoDB may leave some writes unprocessed under load: send those again.
+                writes = response.hasUnprocessedItems() ? response.unprocessedItems().getOrDefault(tableName, List.of()) : List.of();
+                if (!writes.isEmpty()) java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L);
             }
         } catch (RuntimeException e) {
             failed("response_cache_store_failed", e);

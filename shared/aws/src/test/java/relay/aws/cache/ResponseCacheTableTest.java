@@ -70,7 +70,7 @@ class ResponseCacheTableTest {
                 actions(statement).forEach(cacheActions::add);
             }
         }
-        assertEquals(Set.of("dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"), cacheActions);
+        assertEquals(Set.of("dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"), cacheActions);
     }
 
     @Test
