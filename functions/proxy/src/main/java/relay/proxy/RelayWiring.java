@@ -66,15 +66,15 @@ public final class RelayWiring {
         }
     }
 
-    /** Where cached answers live, given the rule for semantic hits. */
+    /** Where cached answers live, given the rule for semantic hits and the embedder's center (null: none). */
     @FunctionalInterface
     public interface CacheTable {
-        CacheTable NONE = policy -> ResponseCache.NONE;
+        CacheTable NONE = (policy, center) -> ResponseCache.NONE;
 
-        ResponseCache open(SemanticPolicy policy);
+        ResponseCache open(SemanticPolicy policy, float[] center);
 
         static CacheTable dynamoDb(DynamoDbClient dynamoDb, String tableName) {
-            return policy -> DynamoDbResponseCache.builder(dynamoDb, tableName).policy(policy).build();
+            return (policy, center) -> DynamoDbResponseCache.builder(dynamoDb, tableName).policy(policy).lshCenter(center).build();
         }
     }
 
@@ -121,10 +121,10 @@ public final class RelayWiring {
      */
     static ResponseCaching responseCaching(CacheSettings settings, CacheTable table, Function<String, Embedder> modelEmbedder) {
         if (!settings.enabled()) return ResponseCaching.off();
-        if (!settings.semantic()) return new ResponseCaching(settings, table.open(SemanticPolicy.cosine(1)), null);
+        if (!settings.semantic()) return new ResponseCaching(settings, table.open(SemanticPolicy.cosine(1), null), null);
         if (settings.embeddingModel() != null) {
             double threshold = settings.similarityThreshold() == null ? MODEL_EMBEDDING_THRESHOLD : settings.similarityThreshold();
-            return new ResponseCaching(settings, table.open(SemanticPolicy.cosine(threshold)), modelEmbedder.apply(settings.embeddingModel()));
+            return new ResponseCaching(settings, table.open(SemanticPolicy.cosine(threshold), null), modelEmbedder.apply(settings.embeddingModel()));
         }
         Embedder embedder;
         try {
@@ -132,10 +132,11 @@ public final class RelayWiring {
         } catch (RuntimeException | LinkageError e) {
             Diagnostics.warn("response_cache_embedder_unavailable", "reason", e.getClass().getSimpleName(),
                     "effect", "exact cache only");
-            return new ResponseCaching(settings, table.open(SemanticPolicy.cosine(1)), null);
+            return new ResponseCaching(settings, table.open(SemanticPolicy.cosine(1), null), null);
         }
         embedder.embed("Relay warms up its embedder."); // the first embedding is slow; let the init phase pay for it
-        return new ResponseCaching(settings, table.open(SemanticCachePolicy.forThreshold(settings.similarityThreshold())), embedder);
+        return new ResponseCaching(settings, table.open(SemanticCachePolicy.forThreshold(settings.similarityThreshold()), embedder.center()),
+                embedder);
     }
 
     public static Duration logRetention(Map<String, String> env) {

@@ -9,7 +9,9 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import relay.core.cache.Embedder;
 
@@ -182,6 +184,27 @@ public final class OnnxEmbedder implements Embedder, AutoCloseable {
     @Override
     public String name() {
         return model.name();
+    }
+
+    /**
+     * The model's mean vector over 20,000 Quora questions (resource {@code relay/embeddings/<model>.center.txt},
+     * written by LshBucketsBench), or null for a model without one.
+     */
+    @Override
+    public float[] center() {
+        String name = "relay/embeddings/" + model.name() + ".center.txt";
+        InputStream in = OnnxEmbedder.class.getClassLoader().getResourceAsStream(name);
+        if (in == null) return null;
+        try (in) {
+            List<String> values = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
+                    .filter(line -> !line.isBlank() && !line.startsWith("#")).toList();
+            float[] center = new float[values.size()];
+            for (int i = 0; i < center.length; i++) center[i] = Float.parseFloat(values.get(i));
+            if (center.length != dimensions()) throw new IllegalStateException(name + " has " + center.length + " values");
+            return center;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public Model model() {

@@ -33,6 +33,20 @@ class OnnxEmbedderTest {
     }
 
     @Test
+    void shipsTheCenterOfItsVectors_forTheCachesIndex() {
+        float[] center = embedder.center();
+        assertEquals(384, center.length);
+        double norm = 0;
+        for (float x : center) norm += x * x;
+        assertEquals(0.62, Math.sqrt(norm), 0.05, "bge's vectors sit in a cone: their mean is far from the origin");
+        // a question's vector leans the same way as the center
+        float[] question = embedder.embed("How do I learn Java quickly?");
+        double dot = 0;
+        for (int i = 0; i < 384; i++) dot += question[i] * center[i];
+        assertTrue(dot > 0.3, "dot " + dot);
+    }
+
+    @Test
     void givesTheSameUnitVectorForTheSameText() {
         float[] v1 = embedder.embed("How do I learn Java quickly?");
         float[] v2 = embedder.embed("How do I learn Java quickly?");

@@ -88,6 +88,7 @@ public final class DynamoDbResponseCache implements ResponseCache {
     private final int bitsPerBand;
     private final long seed;
     private final int maxItemsPerBand;
+    private final float[] center;
     private final Duration lookupTimeout;
     private final Duration storeTimeout;
     private final Duration pauseAfterFailure;
@@ -115,6 +116,7 @@ public final class DynamoDbResponseCache implements ResponseCache {
         this.bitsPerBand = b.bitsPerBand;
         this.seed = b.seed;
         this.maxItemsPerBand = b.maxItemsPerBand;
+        this.center = b.center;
         this.lookupTimeout = b.lookupTimeout;
         this.storeTimeout = b.storeTimeout;
         this.pauseAfterFailure = b.pauseAfterFailure;
@@ -126,7 +128,8 @@ public final class DynamoDbResponseCache implements ResponseCache {
 
     /** The LSH index this cache uses for vectors of {@code dimensions}. */
     public LshIndex index(int dimensions) {
-        return indexes.computeIfAbsent(dimensions, d -> new LshIndex(d, bands, bitsPerBand, seed));
+        return indexes.computeIfAbsent(dimensions, d -> new LshIndex(d, bands, bitsPerBand, seed,
+                center != null && center.length == d ? center : null));
     }
 
     @Override
@@ -501,6 +504,8 @@ public final class DynamoDbResponseCache implements ResponseCache {
         private int bitsPerBand = LshIndex.DEFAULT_BITS_PER_BAND;
         private long seed = LshIndex.DEFAULT_SEED;
         private int maxItemsPerBand = 128;
+        private float[] center;
+        private boolean lshChosen;
         private Duration lookupTimeout = Duration.ofSeconds(1);
         private Duration storeTimeout = Duration.ofSeconds(2);
         private Duration pauseAfterFailure = Duration.ofSeconds(10);
@@ -517,11 +522,22 @@ public final class DynamoDbResponseCache implements ResponseCache {
         public Builder lsh(int bands, int bitsPerBand, long seed) {
             this.bands = bands;
             this.bitsPerBand = bitsPerBand;
+            this.lshChosen = true;
             this.seed = seed;
             return this;
         }
 
         public Builder maxItemsPerBand(int maxItemsPerBand) { this.maxItemsPerBand = maxItemsPerBand; return this; }
+
+        /**
+         * Buckets vectors relative to the embedder's {@link relay.core.cache.Embedder#center() center} (null:
+         * the origin), with {@link LshIndex#CENTERED_BITS_PER_BAND} bits per band unless {@link #lsh} says otherwise.
+         */
+        public Builder lshCenter(float[] center) {
+            this.center = center == null ? null : center.clone();
+            if (!lshChosen) bitsPerBand = center == null ? LshIndex.DEFAULT_BITS_PER_BAND : LshIndex.CENTERED_BITS_PER_BAND;
+            return this;
+        }
 
         public Builder lookupTimeout(Duration timeout) { this.lookupTimeout = timeout; return this; }
 

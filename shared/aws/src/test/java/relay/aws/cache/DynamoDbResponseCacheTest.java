@@ -31,6 +31,7 @@ import relay.core.cache.CacheEntry;
 import relay.core.cache.CacheHit;
 import relay.core.cache.CacheKey;
 import relay.core.cache.CacheLookup;
+import relay.core.cache.LshIndex;
 import relay.core.cache.SemanticPolicy;
 import relay.core.provider.Completions;
 import relay.core.wire.ChatCompletionRequest;
@@ -337,6 +338,22 @@ class DynamoDbResponseCacheTest {
 
         assertEquals("A2", text(result.hit()));
         assertEquals(1, result.candidates());
+    }
+
+    @Test
+    void aCenteredIndex_findsNearVectors_andAnotherIndexDoesNot() {
+        float[] v = sha("Centered?");
+        float[] center = near(new Random(8), v, 0.5); // an embedder's mean: leaning towards the stored prompt
+        var centered = DynamoDbResponseCache.builder(client, TABLE).clock(clock).policy(SemanticPolicy.cosine(0.85))
+                .lshCenter(center).build();
+        assertTrue(centered.index(v.length).centered());
+        assertEquals(LshIndex.CENTERED_BITS_PER_BAND, centered.index(v.length).bitsPerBand());
+        centered.store(new CacheEntry(key("Centered?", ""), v, answer("Yes, centered."), HOUR));
+
+        assertEquals("Yes, centered.", text(centered.lookup(CacheLookup.similar(key("Centered, really?", ""),
+                near(new Random(9), v, 0.97), null))));
+        assertTrue(cache.lookupWithStats(CacheLookup.similar(key("Centered, really?", ""), near(new Random(9), v, 0.97), null))
+                .hit().isEmpty(), "an index at the origin looks in other buckets (entries expire by TTL after such a change)");
     }
 
     @Test

@@ -18,4 +18,12 @@ public interface Embedder {
 
     /** The model's name, stored beside each vector so that vectors of different models are never compared. */
     String name();
+
+    /**
+     * The mean of this model's vectors over typical prompts, or null when unknown. The cache's vector
+     * index buckets vectors relative to it, which spreads real prompts evenly (see {@link LshIndex}).
+     */
+    default float[] center() {
+        return null;
+    }
 }

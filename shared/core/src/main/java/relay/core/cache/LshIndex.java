@@ -23,10 +23,24 @@ import java.util.List;
  * Box-Muller), never from the JDK's, so every process and every release computes the same buckets
  * for the same vector: stored entries stay reachable. Changing the seed, {@code B} or {@code R} makes
  * the stored entries unreachable (they expire by their TTL). Thread-safe and immutable.
+ *
+ * <p>A sentence embedder's vectors are not spread over the whole sphere: they sit in a cone around a
+ * common direction (bge-small's mean vector over 40,000 questions has length 0.62). Hyperplanes through
+ * the origin then split real prompts unevenly and a few buckets fill up. With a {@code center} (that
+ * mean), a bit is the sign of the dot product with {@code vector - center}. On 10,000 of those questions
+ * in one scope (center taken from 10,000 others, LshBucketsBench) a lookup at 11 bits reads 102 items
+ * instead of 1,001 and the largest bucket holds 43 instead of 786. Changing the center, like the seed,
+ * makes stored entries unreachable.
  */
 public final class LshIndex {
     public static final int DEFAULT_BANDS = 16;
     public static final int DEFAULT_BITS_PER_BAND = 11;
+    /**
+     * Bits per band for a centered index. Centered buckets are even, so one bit fewer still reads far
+     * less than the origin's 11: on 10,000 Quora questions in one scope (bge-small), 190 items per lookup
+     * instead of 755, finding 99.8% of pairs at cosine 0.945, 97.5% at 0.90, 91% at 0.85 (LshBucketsBench).
+     */
+    public static final int CENTERED_BITS_PER_BAND = 10;
     public static final long DEFAULT_SEED = 0x5EED_CAC4E_2024L;
 
     private final int dimensions;
@@ -34,9 +48,17 @@ public final class LshIndex {
     private final int bitsPerBand;
     private final long seed;
     private final float[][] planes;
+    /** Each hyperplane's dot product with the center: the sign of {@code plane · v - offset} is that of {@code plane · (v - center)}. */
+    private final double[] offsets;
+    private final boolean centered;
     private final int hexDigits;
 
     public LshIndex(int dimensions, int bands, int bitsPerBand, long seed) {
+        this(dimensions, bands, bitsPerBand, seed, null);
+    }
+
+    /** @param center the vectors' typical center (the embedder's mean vector), or null for the origin */
+    public LshIndex(int dimensions, int bands, int bitsPerBand, long seed, float[] center) {
         if (dimensions < 1) throw new IllegalArgumentException("dimensions must be positive");
         if (bands < 1 || bands > 100) throw new IllegalArgumentException("bands must be from 1 to 100");
         if (bitsPerBand < 1 || bitsPerBand > 30) throw new IllegalArgumentException("bitsPerBand must be from 1 to 30");
@@ -49,6 +71,18 @@ public final class LshIndex {
         Gaussian random = new Gaussian(seed);
         for (float[] plane : planes) {
             for (int i = 0; i < dimensions; i++) plane[i] = (float) random.next();
+        }
+        if (center != null && center.length != dimensions) {
+            throw new IllegalArgumentException("center has " + center.length + " dimensions, the index " + dimensions);
+        }
+        this.centered = center != null;
+        this.offsets = new double[planes.length];
+        if (center != null) {
+            for (int k = 0; k < planes.length; k++) {
+                double dot = 0;
+                for (int i = 0; i < dimensions; i++) dot += planes[k][i] * center[i];
+                offsets[k] = dot;
+            }
         }
     }
 
@@ -65,6 +99,9 @@ public final class LshIndex {
 
     public long seed() { return seed; }
 
+    /** Whether buckets are taken relative to a center rather than the origin. */
+    public boolean centered() { return centered; }
+
     /** Each band's bits, as an int whose bit {@code j} is the sign of the band's {@code j}-th hyperplane. */
     public int[] signature(float[] vector) {
         if (vector.length != dimensions) {
@@ -77,7 +114,7 @@ public final class LshIndex {
                 float[] plane = planes[b * bitsPerBand + j];
                 double dot = 0;
                 for (int i = 0; i < dimensions; i++) dot += plane[i] * vector[i];
-                if (dot >= 0) bits |= 1 << j;
+                if (dot >= offsets[b * bitsPerBand + j]) bits |= 1 << j;
             }
             signature[b] = bits;
         }
@@ -99,7 +136,7 @@ public final class LshIndex {
         return id.append(hex).toString();
     }
 
-    /** The chance that two vectors at cosine {@code similarity} share at least one bucket. */
+    /** The chance that two vectors at cosine {@code similarity} (taken relative to the center, if any) share at least one bucket. */
     public double collisionProbability(double similarity) {
         double p = 1 - Math.acos(Math.max(-1, Math.min(1, similarity))) / Math.PI;
         return 1 - Math.pow(1 - Math.pow(p, bitsPerBand), bands);

@@ -120,4 +120,55 @@ class LshIndexTest {
         }
         return entries;
     }
+
+    /** Unit vectors in a cone around one direction, as a sentence embedder's are. */
+    private static List<float[]> cone(int n, int dimensions, Random random) {
+        float[] axis = new float[dimensions];
+        for (int i = 0; i < dimensions; i++) axis[i] = (float) random.nextGaussian();
+        List<float[]> vectors = new ArrayList<>();
+        double axisNorm = 0;
+        for (float x : axis) axisNorm += x * x;
+        double scale = 1.6 / Math.sqrt(axisNorm); // the mean of the normalised vectors ends up near length 0.6
+        for (int v = 0; v < n; v++) {
+            float[] x = new float[dimensions];
+            double norm = 0;
+            for (int i = 0; i < dimensions; i++) {
+                x[i] = (float) (axis[i] * scale + random.nextGaussian() / Math.sqrt(dimensions));
+                norm += x[i] * x[i];
+            }
+            for (int i = 0; i < dimensions; i++) x[i] /= (float) Math.sqrt(norm);
+            vectors.add(x);
+        }
+        return vectors;
+    }
+
+    private static int largestBucket(LshIndex index, List<float[]> vectors) {
+        Map<String, Integer> counts = new HashMap<>();
+        for (float[] v : vectors) for (String bucket : index.buckets(v)) counts.merge(bucket, 1, Integer::sum);
+        return counts.values().stream().max(Integer::compare).orElse(0);
+    }
+
+    @Test
+    void aCenter_spreadsVectorsInACone_overTheBuckets() {
+        List<float[]> vectors = cone(4_000, 64, new Random(11));
+        float[] center = new float[64];
+        for (float[] v : vectors) for (int i = 0; i < 64; i++) center[i] += v[i] / vectors.size();
+
+        int atOrigin = largestBucket(new LshIndex(64, 16, 11, 7), vectors);
+        int centered = largestBucket(new LshIndex(64, 16, 11, 7, center), vectors);
+
+        assertTrue(centered * 4 < atOrigin, "largest bucket centered " + centered + " vs at the origin " + atOrigin);
+    }
+
+    @Test
+    void noCenter_isTheOrigin_soStoredBucketsStayReachable() {
+        LshIndex before = new LshIndex(32, 4, 8, 3);
+        LshIndex noCenter = new LshIndex(32, 4, 8, 3, null);
+        LshIndex zero = new LshIndex(32, 4, 8, 3, new float[32]);
+        for (float[] v : cone(50, 32, new Random(5))) {
+            assertEquals(before.buckets(v), noCenter.buckets(v));
+            assertEquals(before.buckets(v), zero.buckets(v));
+        }
+        assertThrows(IllegalArgumentException.class, () -> new LshIndex(32, 4, 8, 3, new float[31]));
+    }
 }
