@@ -51,7 +51,7 @@ public final class LshBucketsBench {
             System.out.println("  index                | items read per lookup (capped) | largest bucket | pairs sharing a bucket at cosine >= "
                     + java.util.Arrays.toString(THRESHOLDS) + " (capped: expected, with 128 items read per band)");
             for (boolean centered : new boolean[] {false, true}) {
-                for (int bits : new int[] {LshIndex.DEFAULT_BITS_PER_BAND, 10, 9}) {
+                for (int bits : new int[] {LshIndex.DEFAULT_BITS_PER_BAND, 10, 9, 8}) {
                     LshIndex index = new LshIndex(vectors.dims, LshIndex.DEFAULT_BANDS, bits, LshIndex.DEFAULT_SEED,
                             centered ? center : null);
                     report((centered ? "centered" : "origin") + ", " + bits + " bits", index, vectors, half, pairs.size());

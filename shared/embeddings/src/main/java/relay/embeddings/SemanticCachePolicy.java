@@ -21,7 +21,9 @@ public final class SemanticCachePolicy {
                 ? SimilarityJudge.DEFAULT
                 : new SimilarityJudge(SimilarityJudge.DEFAULT_SETTINGS.withThreshold(similarityThreshold));
         double threshold = judge.settings().threshold();
-        return SemanticPolicy.judged(threshold, Math.min(MIN_COSINE, threshold), JUDGED,
+        // When the score is the cosine itself, a candidate below the threshold can never pass: don't fetch it.
+        double lowest = judge.settings().cosineWeight() >= 1 ? threshold : Math.min(MIN_COSINE, threshold);
+        return SemanticPolicy.judged(threshold, lowest, JUDGED,
                 (prompt, cached, cosine) -> judge.rankingScore(Text.of(cached), Text.of(prompt), cosine));
     }
 

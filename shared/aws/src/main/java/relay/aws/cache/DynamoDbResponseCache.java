@@ -531,11 +531,11 @@ public final class DynamoDbResponseCache implements ResponseCache {
 
         /**
          * Buckets vectors relative to the embedder's {@link relay.core.cache.Embedder#center() center} (null:
-         * the origin), with {@link LshIndex#CENTERED_BITS_PER_BAND} bits per band unless {@link #lsh} says otherwise.
+         * the origin), with {@link LshIndex#centeredBitsPerBand} bits per band for the policy's lowest
+         * cosine unless {@link #lsh} says otherwise.
          */
         public Builder lshCenter(float[] center) {
             this.center = center == null ? null : center.clone();
-            if (!lshChosen) bitsPerBand = center == null ? LshIndex.DEFAULT_BITS_PER_BAND : LshIndex.CENTERED_BITS_PER_BAND;
             return this;
         }
 
@@ -546,6 +546,7 @@ public final class DynamoDbResponseCache implements ResponseCache {
         public Builder pauseAfterFailure(Duration pause) { this.pauseAfterFailure = pause; return this; }
 
         public DynamoDbResponseCache build() {
+            if (center != null && !lshChosen) bitsPerBand = LshIndex.centeredBitsPerBand(policy.minCosine());
             new LshIndex(1, bands, bitsPerBand, seed); // validates the parameters now rather than at first use
             return new DynamoDbResponseCache(this);
         }

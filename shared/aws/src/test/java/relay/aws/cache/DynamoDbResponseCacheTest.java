@@ -347,7 +347,7 @@ class DynamoDbResponseCacheTest {
         var centered = DynamoDbResponseCache.builder(client, TABLE).clock(clock).policy(SemanticPolicy.cosine(0.85))
                 .lshCenter(center).build();
         assertTrue(centered.index(v.length).centered());
-        assertEquals(LshIndex.CENTERED_BITS_PER_BAND, centered.index(v.length).bitsPerBand());
+        assertEquals(LshIndex.centeredBitsPerBand(0.85), centered.index(v.length).bitsPerBand());
         centered.store(new CacheEntry(key("Centered?", ""), v, answer("Yes, centered."), HOUR));
 
         assertEquals("Yes, centered.", text(centered.lookup(CacheLookup.similar(key("Centered, really?", ""),

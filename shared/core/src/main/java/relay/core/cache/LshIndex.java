@@ -36,11 +36,15 @@ public final class LshIndex {
     public static final int DEFAULT_BANDS = 16;
     public static final int DEFAULT_BITS_PER_BAND = 11;
     /**
-     * Bits per band for a centered index. Centered buckets are even, so one bit fewer still reads far
-     * less than the origin's 11: on 10,000 Quora questions in one scope (bge-small), 190 items per lookup
-     * instead of 755, finding 99.8% of pairs at cosine 0.945, 97.5% at 0.90, 91% at 0.85 (LshBucketsBench).
+     * Bits per band for a centered index whose hits start at {@code lowestHitCosine}: fewer bits find
+     * more distant pairs and read more items. Centered buckets are even, so both choices read less than
+     * the origin's 11 bits, which on 10,000 Quora questions in one scope (bge-small) read 755 items per
+     * lookup and found 95.6% of the pairs at cosine 0.85 (LshBucketsBench): 10 bits read 190 items and
+     * find 99.8% at 0.945, 97.5% at 0.90 (91% at 0.85); 8 bits read 703 and find 97.0% at 0.85.
      */
-    public static final int CENTERED_BITS_PER_BAND = 10;
+    public static int centeredBitsPerBand(double lowestHitCosine) {
+        return lowestHitCosine >= 0.90 ? 10 : 8;
+    }
     public static final long DEFAULT_SEED = 0x5EED_CAC4E_2024L;
 
     private final int dimensions;
