@@ -66,9 +66,7 @@ public final class Gateway {
             return Completions.response(Completions.newId(), clock.instant().getEpochSecond(), request.model(), text, usage);
         }
         ResponseCaching.Context cache = caching.begin(request);
-        Optional<CacheHit> hit = cache.lookup();
-        trace.cacheStatus(cache.status().header());
-        if (cache.key() != null) trace.cacheKey(cache.key().exact());
+        Optional<CacheHit> hit = lookUp(cache, trace);
         if (hit.isPresent()) return answerFromCache(hit.get(), trace);
         var routed = router.run(plan(request.model(), request.body(), trace, () -> false, promptTokensAtLeast(request)), trace,
                 (deployment, timeout) -> provider(deployment).chat(call(deployment, fit(deployment, request), timeout)));
@@ -77,6 +75,14 @@ public final class Gateway {
         trace.cost(cost(routed.deployment(), routed.value().usage()));
         cache.store(routed.value());
         return routed.value();
+    }
+
+    /** The cache's answer, if any; the trace learns the outcome and the key for the response headers and the log. */
+    private static Optional<CacheHit> lookUp(ResponseCaching.Context cache, RequestTrace trace) {
+        Optional<CacheHit> hit = cache.lookup();
+        trace.cacheStatus(cache.status().header());
+        if (cache.key() != null) trace.cacheKey(cache.key().exact());
+        return hit;
     }
 
     /** A cached answer under a new id: no deployment answered and nothing was spent; the usage is the stored answer's. */
@@ -115,9 +121,7 @@ public final class Gateway {
             Completions.chunks(Completions.newId(), clock.instant().getEpochSecond(), request.model(), text, usage).forEach(sink);
             return;
         }
-        Optional<CacheHit> hit = cache.lookup();
-        trace.cacheStatus(cache.status().header());
-        if (cache.key() != null) trace.cacheKey(cache.key().exact());
+        Optional<CacheHit> hit = lookUp(cache, trace);
         if (hit.isPresent()) {
             Replay.chunks(answerFromCache(hit.get(), trace)).forEach(sink);
             return;
