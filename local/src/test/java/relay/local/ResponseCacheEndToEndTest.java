@@ -252,6 +252,21 @@ class ResponseCacheEndToEndTest {
         assertEquals(0, deleteCached(server, MASTER_KEY, "{\"keys\": [\"no-such-key\"]}").json().path("deleted").asInt());
     }
 
+    static Answer pingCache(LocalServer target, String key) throws Exception {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(target.url() + "/cache/ping"))
+                .header("authorization", "Bearer " + key).GET().build(), HttpResponse.BodyHandlers.ofString());
+        return new Answer(response.statusCode(), response.headers().map(), response.body());
+    }
+
+    @Test
+    void cachePing_saysTheTableAnswers() throws Exception {
+        Answer ping = pingCache(server, MASTER_KEY);
+        assertEquals(200, ping.status(), ping.body());
+        assertEquals("healthy", ping.json().path("status").asText());
+        assertEquals("dynamodb-semantic", ping.json().path("cache_type").asText());
+        assertEquals(401, pingCache(server, "sk-wrong").status());
+    }
+
     @Test
     void cacheDelete_needsTheMasterKey_andAListOfKeys() throws Exception {
         assertEquals(401, deleteCached(server, "sk-wrong", "{\"keys\": [\"k\"]}").status());
@@ -286,6 +301,7 @@ class ResponseCacheEndToEndTest {
             Answer delete = deleteCached(plain, MASTER_KEY, "{\"keys\": [\"k\"]}");
             assertEquals(400, delete.status());
             assertTrue(delete.json().path("error").path("message").asText().contains("litellm_settings.cache"));
+            assertEquals(400, pingCache(plain, MASTER_KEY).status());
         }
     }
 
@@ -296,7 +312,11 @@ class ResponseCacheEndToEndTest {
                   cache: true
                   cache_params: {type: dynamodb}
                 """)) {
+            assertEquals(200, pingCache(broken, MASTER_KEY).status());
             broken.dynamoDbClient().deleteTable(b -> b.tableName(ResponseCacheTable.LOCAL_NAME));
+            Answer ping = pingCache(broken, MASTER_KEY);
+            assertEquals(503, ping.status(), "an operator learns what requests do not show");
+            assertTrue(ping.json().path("error").path("message").asText().contains("ResourceNotFoundException"), ping.body());
             Answer first = chat(broken, body("Does the cache table exist?", ""));
             Answer second = chat(broken, body("Does the cache table exist?", ""));
 

@@ -131,6 +131,7 @@ public final class RelayApi {
     private ApiResponse dispatch(String method, ApiRequest request, RequestTrace trace) {
         if (normalize(request.path()).equals("/spend/logs")) return spendLogs(method, request, trace);
         if (normalize(request.path()).equals("/cache/delete")) return deleteCached(method, request, trace);
+        if (normalize(request.path()).equals("/cache/ping")) return pingCache(method, request, trace);
         Route route = ROUTES.get(normalize(request.path()));
         if (route == null) {
             throw new RelayException(ErrorKind.NOT_FOUND, "Unknown path '" + printable(request.path())
@@ -175,9 +176,7 @@ public final class RelayApi {
         }
         authenticator.check(request.header("authorization"));
         var keys = CacheDeletion.keys(RequestParser.parseObject(body(request)));
-        if (!gateway.cacheEnabled()) {
-            throw RelayException.invalid(null, "Relay's response cache is off: set litellm_settings.cache in config.yaml.");
-        }
+        requireCache();
         int deleted;
         try {
             deleted = gateway.deleteCached(keys);
@@ -186,6 +185,31 @@ public final class RelayApi {
             throw new RelayException(ErrorKind.SERVICE_UNAVAILABLE, "The response cache could not be reached; nothing is known to be deleted. Try again.");
         }
         return json(200, Map.of("status", "success", "deleted", deleted), trace);
+    }
+
+    /** LiteLLM's {@code GET /cache/ping}: whether the cache's table answers (master key only). */
+    private ApiResponse pingCache(String method, ApiRequest request, RequestTrace trace) {
+        trace.notLogged(); // an operator's check, not traffic
+        if (!method.equals("GET")) {
+            throw new RelayException(ErrorKind.METHOD_NOT_ALLOWED, "Use GET on /cache/ping.", null, Map.of("allow", "GET"), null);
+        }
+        authenticator.check(request.header("authorization"));
+        requireCache();
+        try {
+            gateway.pingCache();
+        } catch (RuntimeException e) {
+            Diagnostics.warn("response_cache_ping_failed", "error", e.getClass().getSimpleName());
+            throw new RelayException(ErrorKind.SERVICE_UNAVAILABLE, "The response cache's table could not be read ("
+                    + e.getClass().getSimpleName() + "); requests are answered without the cache.");
+        }
+        var settings = gateway.cacheSettings();
+        return json(200, Map.of("status", "healthy", "cache_type", settings.type(), "semantic", settings.semantic()), trace);
+    }
+
+    private void requireCache() {
+        if (!gateway.cacheSettings().enabled()) {
+            throw RelayException.invalid(null, "Relay's response cache is off: set litellm_settings.cache in config.yaml.");
+        }
     }
 
     private ApiResponse health(RequestTrace trace) {

@@ -20,6 +20,9 @@ public interface ResponseCache {
      */
     boolean delete(String exactKey);
 
+    /** Reads from the store once, for {@code GET /cache/ping}; throws when it cannot be reached. */
+    void ping();
+
     /** A cache that holds nothing. */
     ResponseCache NONE = new ResponseCache() {
         @Override
@@ -33,6 +36,11 @@ public interface ResponseCache {
         @Override
         public boolean delete(String exactKey) {
             return false;
+        }
+
+        @Override
+        public void ping() {
+            throw new IllegalStateException("no response cache table is configured");
         }
     };
 }

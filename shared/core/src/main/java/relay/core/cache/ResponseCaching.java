@@ -32,6 +32,11 @@ public final class ResponseCaching {
         return settings;
     }
 
+    /** Reads from the cache's store once; throws when it cannot be reached. */
+    public void ping() {
+        cache.ping();
+    }
+
     /** Removes a stored answer by its exact key; see {@link ResponseCache#delete}. */
     public boolean delete(String exactKey) {
         return cache.delete(exactKey);

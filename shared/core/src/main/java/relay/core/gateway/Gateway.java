@@ -143,9 +143,14 @@ public final class Gateway {
         if (answer != null && !answer.isEmpty()) cache.store(Replay.assemble(answer));
     }
 
-    /** Whether a response cache is configured. */
-    public boolean cacheEnabled() {
-        return caching.settings().enabled();
+    /** The response cache's settings ({@link relay.core.cache.CacheSettings#OFF} when none is configured). */
+    public relay.core.cache.CacheSettings cacheSettings() {
+        return caching.settings();
+    }
+
+    /** Reads from the response cache's store once; throws when it cannot be reached. */
+    public void pingCache() {
+        caching.ping();
     }
 
     /** Removes cached answers by their exact keys ({@code x-relay-cache-key}); how many were there. */
