@@ -370,6 +370,7 @@ class ResponseCacheEndToEndTest {
                     type: dynamodb-semantic
                     embedding_model: text-embedding-3-small
                     similarity_threshold: 0.9999
+                router_settings: {num_retries: 0, allowed_fails: 1000}
                 """)) {
             Answer cats = chat(withModel, body("Tell me about cats", ""));
             Answer dogs = chat(withModel, body("Tell me about dogs", ""));
@@ -383,6 +384,13 @@ class ResponseCacheEndToEndTest {
             var embeddingCalls = upstream.requests().stream().filter(r -> r.path().endsWith("/embeddings")).toList();
             assertFalse(embeddingCalls.isEmpty());
             assertEquals("text-embedding-3-small", embeddingCalls.get(0).json().path("model").asText());
+
+            // The embedding model fails: the request is answered from the provider (exact lookup only), not failed.
+            upstream.enqueue(new FakeOpenAi.Reply.Status(500, FakeOpenAi.errorBody("embeddings down", "server_error", null), Map.of()));
+            Answer withoutVector = chat(withModel, body("Tell me about parrots", ""));
+            assertEquals(200, withoutVector.status());
+            assertEquals("Echo: Tell me about parrots", withoutVector.content());
+            assertEquals("miss", withoutVector.header("x-relay-cache"));
         }
     }
 }
