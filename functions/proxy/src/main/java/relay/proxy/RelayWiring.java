@@ -121,7 +121,7 @@ public final class RelayWiring {
      */
     static ResponseCaching responseCaching(CacheSettings settings, CacheTable table, Function<String, Embedder> modelEmbedder) {
         if (!settings.enabled()) return ResponseCaching.off();
-        if (!settings.semantic()) return new ResponseCaching(settings, table.open(SemanticPolicy.cosine(1), null), null);
+        if (!settings.semantic()) return exactOnly(settings, table);
         if (settings.embeddingModel() != null) {
             double threshold = settings.similarityThreshold() == null ? MODEL_EMBEDDING_THRESHOLD : settings.similarityThreshold();
             return new ResponseCaching(settings, table.open(SemanticPolicy.cosine(threshold), null), modelEmbedder.apply(settings.embeddingModel()));
@@ -132,11 +132,16 @@ public final class RelayWiring {
         } catch (RuntimeException | LinkageError e) {
             Diagnostics.warn("response_cache_embedder_unavailable", "reason", e.getClass().getSimpleName(),
                     "effect", "exact cache only");
-            return new ResponseCaching(settings, table.open(SemanticPolicy.cosine(1), null), null);
+            return exactOnly(settings, table);
         }
         embedder.embed("Relay warms up its embedder."); // the first embedding is slow; let the init phase pay for it
         return new ResponseCaching(settings, table.open(SemanticCachePolicy.forThreshold(settings.similarityThreshold()), embedder.center()),
                 embedder);
+    }
+
+    /** The exact cache alone: without an embedder the semantic policy is never consulted. */
+    private static ResponseCaching exactOnly(CacheSettings settings, CacheTable table) {
+        return new ResponseCaching(settings, table.open(SemanticPolicy.cosine(1), null), null);
     }
 
     public static Duration logRetention(Map<String, String> env) {

@@ -233,9 +233,8 @@ public final class DynamoDbResponseCache implements ResponseCache {
             for (Map<String, AttributeValue> item : items) writes.add(WriteRequest.builder().putRequest(p -> p.item(item)).build());
             while (!writes.isEmpty()) {
                 if (System.nanoTime() - deadline >= 0) throw new IllegalStateException(new TimeoutException("store timed out"));
-                List<WriteRequest> batch = writes;
                 var response = dynamoDb.batchWriteItem(BatchWriteItemRequest.builder()
-                        .requestItems(Map.of(tableName, batch))
+                        .requestItems(Map.of(tableName, writes))
                         .overrideConfiguration(o -> o.apiCallTimeout(remaining(deadline)))
                         .build());
                 // DynamoDB may leave some writes unprocessed under load: send those again.

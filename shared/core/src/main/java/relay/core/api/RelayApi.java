@@ -129,10 +129,14 @@ public final class RelayApi {
     }
 
     private ApiResponse dispatch(String method, ApiRequest request, RequestTrace trace) {
-        if (normalize(request.path()).equals("/spend/logs")) return spendLogs(method, request, trace);
-        if (normalize(request.path()).equals("/cache/delete")) return deleteCached(method, request, trace);
-        if (normalize(request.path()).equals("/cache/ping")) return pingCache(method, request, trace);
-        Route route = ROUTES.get(normalize(request.path()));
+        String path = normalize(request.path());
+        switch (path) {
+            case "/spend/logs" -> { return spendLogs(method, request, trace); }
+            case "/cache/delete" -> { return deleteCached(method, request, trace); }
+            case "/cache/ping" -> { return pingCache(method, request, trace); }
+            default -> { }
+        }
+        Route route = ROUTES.get(path);
         if (route == null) {
             throw new RelayException(ErrorKind.NOT_FOUND, "Unknown path '" + printable(request.path())
                     + "'. Relay serves /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/models and /health.");

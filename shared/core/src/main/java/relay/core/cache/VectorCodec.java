@@ -66,4 +66,15 @@ public final class VectorCodec {
         }
         return na == 0 || nb == 0 ? Double.NaN : dot / Math.sqrt(na * nb);
     }
+
+    /** {@code v} scaled to length 1 (a copy); a zero vector stays zero. */
+    public static float[] unit(float[] v) {
+        double norm = 0;
+        for (float x : v) norm += (double) x * x;
+        if (norm == 0) return v.clone();
+        float[] unit = new float[v.length];
+        double scale = 1 / Math.sqrt(norm);
+        for (int i = 0; i < v.length; i++) unit[i] = (float) (v[i] * scale);
+        return unit;
+    }
 }

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.util.List;
 import relay.core.Json;
 import relay.core.cache.Embedder;
+import relay.core.cache.VectorCodec;
 import relay.core.wire.EmbeddingRequest;
 
 /**
@@ -35,7 +36,7 @@ public final class ModelEmbedder implements Embedder {
         trace.deadline(clock.instant().plus(TIME_LIMIT));
         float[] vector = gateway.embed(request, trace).vectors().get(0);
         dimensions = vector.length;
-        return unit(vector);
+        return VectorCodec.unit(vector);
     }
 
     /** 0 until the first vector: the model's size is known only from its answers. */
@@ -47,15 +48,5 @@ public final class ModelEmbedder implements Embedder {
     @Override
     public String name() {
         return "model:" + modelGroup;
-    }
-
-    static float[] unit(float[] vector) {
-        double norm = 0;
-        for (float v : vector) norm += (double) v * v;
-        if (norm == 0) return vector.clone();
-        float[] unit = new float[vector.length];
-        double scale = 1 / Math.sqrt(norm);
-        for (int i = 0; i < vector.length; i++) unit[i] = (float) (vector[i] * scale);
-        return unit;
     }
 }

@@ -61,4 +61,11 @@ class VectorCodecTest {
         assertTrue(Double.isNaN(VectorCodec.cosine(new float[2], new float[] {1, 0})));
         assertEquals(1, VectorCodec.cosine(new float[] {1, 1}, new float[] {2, 2}), 1e-9);
     }
+
+    @Test
+    void unit_scalesToLengthOne_andKeepsTheDirection() {
+        float[] unit = VectorCodec.unit(new float[] {3, 4});
+        assertArrayEquals(new float[] {0.6f, 0.8f}, unit, 1e-6f);
+        assertArrayEquals(new float[] {0, 0}, VectorCodec.unit(new float[] {0, 0}), 0f);
+    }
 }
