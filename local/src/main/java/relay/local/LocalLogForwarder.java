@@ -18,7 +18,7 @@ import relay.sinks.Dispatcher;
 import relay.sinks.SinkSettings;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import relay.aws.JdkSdkHttpClient;
+import relay.aws.AwsClients;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.model.GetRecordsResponse;
 import software.amazon.awssdk.services.dynamodb.model.Record;
@@ -78,7 +78,7 @@ public final class LocalLogForwarder implements AutoCloseable {
         DynamoDbStreamsClient streams = DynamoDbStreamsClient.builder()
                 .region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
-                .httpClient(new JdkSdkHttpClient(Duration.ofSeconds(2), Duration.ofSeconds(5)))
+                .httpClient(AwsClients.httpClient())
                 .endpointOverride(dynamoDbEndpoint)
                 .build();
         LocalLogForwarder local = new LocalLogForwarder(forwarder, streams, table, pollInterval);

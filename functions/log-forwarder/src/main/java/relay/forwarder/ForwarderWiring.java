@@ -18,7 +18,6 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.regions.Region;
-import relay.aws.JdkSdkHttpClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
@@ -81,7 +80,7 @@ public final class ForwarderWiring {
         var builder = SqsClient.builder()
                 .region(region)
                 .credentialsProvider(credentials)
-                .httpClient(new JdkSdkHttpClient(Duration.ofSeconds(2), Duration.ofSeconds(5)))
+                .httpClient(AwsClients.httpClient())
                 .overrideConfiguration(ClientOverrideConfiguration.builder()
                         .apiCallTimeout(Duration.ofSeconds(10))
                         .apiCallAttemptTimeout(Duration.ofSeconds(3))
