@@ -267,6 +267,31 @@ class RouterEndToEndTest {
         assertEquals(3, logOf(fellBack).attempts().size());
     }
 
+    @Test
+    void requestTimeout_boundsTheWholeRequest_retriesAndFallbacksIncluded() throws Exception {
+        // solo has no timeout of its own and no fallback: only the request's 1 s stops the 4 s answer.
+        solo.enqueue(new Reply.Slow(Duration.ofSeconds(4)));
+
+        Answer timedOut = post(request("solo", "\"timeout\": 1, \"num_retries\": 3"));
+
+        assertEquals(408, timedOut.status(), timedOut.response().body());
+        assertTrue(timedOut.millis() < 3_000, "answered after " + timedOut.millis() + " ms");
+        assertEquals(408, logOf(timedOut).status());
+
+        Answer inTime = post(request("solo", "\"timeout\": 20"));
+        assertEquals(200, inTime.status(), inTime.response().body());
+    }
+
+    @Test
+    void badRequestTimeout_isA400NamingIt() throws Exception {
+        for (String bad : List.of("\"timeout\": \"soon\"", "\"timeout\": 0", "\"timeout\": -1", "\"request_timeout\": 100000")) {
+            Answer answer = post(request("solo", bad));
+            assertEquals(400, answer.status(), bad + " -> " + answer.response().body());
+            assertTrue(answer.error().path("param").asText().endsWith("timeout"), answer.response().body());
+        }
+        assertNoCallsTo(all.toArray(FakeOpenAi[]::new));
+    }
+
     // ---- failures with their own paths ----
 
     @Test

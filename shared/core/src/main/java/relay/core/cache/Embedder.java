@@ -13,6 +13,14 @@ public interface Embedder {
      */
     float[] embed(String text);
 
+    /**
+     * As {@link #embed(String)}, for a request that must be answered by {@code deadline} (null: none).
+     * An embedder that calls out over the network gives up by then; an in-process one ignores it.
+     */
+    default float[] embed(String text, java.time.Instant deadline) {
+        return embed(text);
+    }
+
     /** The length of every vector {@link #embed} returns. */
     int dimensions();
 

@@ -44,12 +44,17 @@ public final class ResponseCaching {
 
     /** Reads the request's {@code cache} controls (RelayException INVALID_REQUEST naming {@code cache.<field>}) and keys. */
     public Context begin(ChatCompletionRequest request) {
+        return begin(request, null);
+    }
+
+    /** As {@link #begin(ChatCompletionRequest)}; embedding the prompt gives up by the request's {@code deadline} (null: none). */
+    public Context begin(ChatCompletionRequest request, java.time.Instant deadline) {
         CacheControls controls = CacheControls.from(request.body().get("cache"));
         boolean active = settings.enabled() && request.mockResponse() == null;
         CacheKey key = active
                 ? CacheKey.of(request, controls.namespace(settings), embedder == null ? null : embedder.name())
                 : null;
-        return new Context(controls, key, active);
+        return new Context(controls, key, active, deadline);
     }
 
     /** One request's cache state. Not thread-safe: one request, one thread. */
@@ -57,14 +62,16 @@ public final class ResponseCaching {
         private final CacheControls controls;
         private final CacheKey key;
         private final boolean active;
+        private final java.time.Instant deadline;
         private float[] vector;
         private boolean embedded;
         private CacheStatus status = CacheStatus.OFF;
 
-        private Context(CacheControls controls, CacheKey key, boolean active) {
+        private Context(CacheControls controls, CacheKey key, boolean active, java.time.Instant deadline) {
             this.controls = controls;
             this.key = key;
             this.active = active;
+            this.deadline = deadline;
         }
 
         /** The hit, if any; afterwards {@link #status()} says hit-exact, hit-semantic, miss or off. */
@@ -79,9 +86,14 @@ public final class ResponseCaching {
             return hit;
         }
 
+        /** Whether {@link #store} would keep an answer: the cache is on for this request and it did not say {@code no-store}. */
+        public boolean storing() {
+            return active && controls.storeAllowed(settings);
+        }
+
         /** Stores the answer unless the request said {@code no-store}; never throws. */
         public void store(ChatCompletionResponse response) {
-            if (!active || !controls.storeAllowed(settings) || response == null
+            if (!storing() || response == null
                     || response.choices() == null || response.choices().isEmpty()) {
                 return;
             }
@@ -107,7 +119,7 @@ public final class ResponseCaching {
                 embedded = true;
                 if (embedder != null && key.semantic()) {
                     try {
-                        vector = embedder.embed(key.semanticText());
+                        vector = embedder.embed(key.semanticText(), deadline);
                     } catch (RuntimeException e) {
                         Diagnostics.warn("response_cache_embed_failed", "embedder", embedder.name(),
                                 "reason", e.getClass().getSimpleName());

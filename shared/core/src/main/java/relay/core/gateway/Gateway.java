@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -58,6 +59,7 @@ public final class Gateway {
 
     public ChatCompletionResponse chat(ChatCompletionRequest request, RequestTrace trace) {
         trace.requestedModel(request.model());
+        applyRequestTimeout(request.body(), trace);
         if (request.mockResponse() != null) {
             trace.deployment("mock_response");
             String text = request.mockResponse();
@@ -65,7 +67,7 @@ public final class Gateway {
             trace.usage(usage);
             return Completions.response(Completions.newId(), clock.instant().getEpochSecond(), request.model(), text, usage);
         }
-        ResponseCaching.Context cache = caching.begin(request);
+        ResponseCaching.Context cache = caching.begin(request, trace.deadline());
         Optional<CacheHit> hit = lookUp(cache, trace);
         if (hit.isPresent()) return answerFromCache(hit.get(), trace);
         var routed = router.run(plan(request.model(), request.body(), trace, () -> false, promptTokensAtLeast(request)), trace,
@@ -101,10 +103,12 @@ public final class Gateway {
     public void streamChat(ChatCompletionRequest request, RequestTrace trace, Consumer<ChatCompletionChunk> out) {
         trace.requestedModel(request.model());
         trace.stream(true);
+        applyRequestTimeout(request.body(), trace);
         boolean clientWantsUsage = request.body().path("stream_options").path("include_usage").asBoolean(false);
         AtomicBoolean started = new AtomicBoolean();
-        ResponseCaching.Context cache = request.mockResponse() == null ? caching.begin(request) : null;
-        List<ChatCompletionChunk> answer = cache != null && cache.key() != null ? new ArrayList<>() : null;
+        ResponseCaching.Context cache = request.mockResponse() == null ? caching.begin(request, trace.deadline()) : null;
+        // Kept only to be stored: a no-store request or one the cache is off for holds no copy of its stream.
+        List<ChatCompletionChunk> answer = cache != null && cache.storing() ? new ArrayList<>() : null;
         Consumer<ChatCompletionChunk> sink = chunk -> {
             if (answer != null) answer.add(chunk);
             if (chunk.usage() != null) trace.usage(chunk.usage());
@@ -164,6 +168,7 @@ public final class Gateway {
 
     public EmbeddingResult embed(EmbeddingRequest request, RequestTrace trace) {
         trace.requestedModel(request.model());
+        applyRequestTimeout(request.body(), trace);
         var routed = router.run(plan(request.model(), request.body(), trace, () -> false, 0), trace,
                 (deployment, timeout) -> provider(deployment).embed(call(deployment, request, timeout)));
         trace.deployment(routed.deployment().id());
@@ -171,6 +176,26 @@ public final class Gateway {
         trace.usage(usage);
         trace.cost(cost(routed.deployment(), usage));
         return routed.value();
+    }
+
+    /** The longest request timeout: API Gateway's own limit is 30 s, a Lambda's 15 minutes. */
+    static final double MAX_REQUEST_TIMEOUT_SECONDS = 900;
+
+    /**
+     * The request's own {@code timeout} (or LiteLLM's older {@code request_timeout}) in seconds, as LiteLLM
+     * takes it: the whole request, cache lookup, retries and fallbacks included, is answered by then. It
+     * only shortens the deadline the request already has.
+     */
+    private void applyRequestTimeout(ObjectNode body, RequestTrace trace) {
+        for (String field : new String[] {"timeout", "request_timeout"}) {
+            JsonNode value = body.get(field);
+            if (value == null || value.isNull()) continue;
+            if (!value.isNumber() || !(value.asDouble() > 0) || value.asDouble() > MAX_REQUEST_TIMEOUT_SECONDS) {
+                throw RelayException.invalid(field, "'" + field + "' must be a number of seconds above 0 and at most 900.");
+            }
+            Instant limit = clock.instant().plusNanos((long) (value.asDouble() * 1e9));
+            if (trace.deadline() == null || limit.isBefore(trace.deadline())) trace.deadline(limit);
+        }
     }
 
     /** The request's own routing fields, as LiteLLM takes them: {@code fallbacks}, {@code num_retries}. */

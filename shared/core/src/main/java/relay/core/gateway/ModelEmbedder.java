@@ -13,7 +13,7 @@ import relay.core.wire.EmbeddingRequest;
  * group's embedding deployments. The vectors are scaled to unit length, as the cache compares them by dot product.
  */
 public final class ModelEmbedder implements Embedder {
-    /** An embedding for the cache must not hold up the request it serves for long. */
+    /** An embedding for the cache must not hold up the request it serves for long, nor outlive the request's deadline. */
     static final java.time.Duration TIME_LIMIT = java.time.Duration.ofSeconds(5);
 
     private final Gateway gateway;
@@ -30,10 +30,16 @@ public final class ModelEmbedder implements Embedder {
 
     @Override
     public float[] embed(String text) {
+        return embed(text, null);
+    }
+
+    @Override
+    public float[] embed(String text, java.time.Instant deadline) {
         var request = new EmbeddingRequest(modelGroup, List.of(text), false, EmbeddingRequest.EncodingFormat.FLOAT, null, null,
                 Json.object().put("model", modelGroup).put("input", text));
         var trace = new RequestTrace("cache-embedding", clock.instant(), "/embeddings");
-        trace.deadline(clock.instant().plus(TIME_LIMIT));
+        java.time.Instant limit = clock.instant().plus(TIME_LIMIT);
+        trace.deadline(deadline != null && deadline.isBefore(limit) ? deadline : limit);
         float[] vector = gateway.embed(request, trace).vectors().get(0);
         dimensions = vector.length;
         return VectorCodec.unit(vector);

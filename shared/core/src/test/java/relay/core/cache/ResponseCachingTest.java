@@ -127,6 +127,9 @@ class ResponseCachingTest {
     @Test
     void noStore_looksUpButDoesNotStore() {
         var ctx = caching.begin(chat("Q", ",\"cache\":{\"no-store\":true}"));
+        assertFalse(ctx.storing(), "the gateway keeps no copy of a no-store stream");
+        assertTrue(caching.begin(chat("Q", "")).storing());
+        assertFalse(ResponseCaching.off().begin(chat("Q", "")).storing());
         assertTrue(ctx.lookup().isEmpty());
         assertEquals(CacheStatus.MISS, ctx.status());
         ctx.store(answer("A"));
