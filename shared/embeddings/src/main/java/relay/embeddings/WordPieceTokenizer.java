@@ -97,12 +97,49 @@ final class WordPieceTokenizer {
      */
     long[] encode(String text, int maxTokens) {
         if (maxTokens < 3) throw new IllegalArgumentException("maxTokens must be at least 3");
-        int budget = maxTokens - 2;
+        List<Integer> pieces = pieces(text, maxTokens - 2);
+        long[] ids = new long[pieces.size() + 2];
+        int i = 0;
+        ids[i++] = clsId;
+        for (int id : pieces) ids[i++] = id;
+        ids[i] = sepId;
+        return ids;
+    }
+
+    /** A pair of texts as a cross-encoder reads them: ids and token types, both the same length. */
+    record PairIds(long[] ids, long[] types) {}
+
+    /**
+     * {@code [CLS] a [SEP] b [SEP]}, token type 0 up to the first {@code [SEP]} and 1 after it; each text
+     * keeps at most {@code maxPiecesEach} word pieces, cut as in {@link #encode}.
+     */
+    PairIds encodePair(String a, String b, int maxPiecesEach) {
+        if (maxPiecesEach < 1) throw new IllegalArgumentException("maxPiecesEach must be at least 1");
+        List<Integer> first = pieces(a, maxPiecesEach);
+        List<Integer> second = pieces(b, maxPiecesEach);
+        int n = first.size() + second.size() + 3;
+        long[] ids = new long[n];
+        long[] types = new long[n];
+        int i = 0;
+        ids[i++] = clsId;
+        for (int id : first) ids[i++] = id;
+        ids[i++] = sepId;
+        for (int id : second) {
+            types[i] = 1;
+            ids[i++] = id;
+        }
+        types[i] = 1;
+        ids[i] = sepId;
+        return new PairIds(ids, types);
+    }
+
+    /** The text's word pieces, at most {@code budget}: the first quarter and the last three quarters of the budget when longer. */
+    private List<Integer> pieces(String text, int budget) {
         int headBudget = budget / 4;
         int tailBudget = budget - headBudget;
         // Tokenizing megabytes to keep a few hundred pieces is waste: past a generous window of
         // characters, only the two ends are tokenized (no piece is shorter than a character).
-        int window = 16 * maxTokens;
+        int window = 16 * (budget + 2);
         List<Integer> head;
         List<Integer> tail;
         if (text.length() > 2 * window + 2) {
@@ -110,23 +147,16 @@ final class WordPieceTokenizer {
             tail = wordPieceIds(text.substring(cutAfter(text, text.length() - window)));
         } else {
             List<Integer> all = wordPieceIds(text);
-            if (all.size() <= budget) return frame(all, List.of());
+            if (all.size() <= budget) return all;
             head = all.subList(0, headBudget);
             tail = all.subList(all.size() - tailBudget, all.size());
         }
         if (head.size() > headBudget) head = head.subList(0, headBudget);
         if (tail.size() > tailBudget) tail = tail.subList(tail.size() - tailBudget, tail.size());
-        return frame(head, tail);
-    }
-
-    private long[] frame(List<Integer> head, List<Integer> tail) {
-        long[] ids = new long[head.size() + tail.size() + 2];
-        int i = 0;
-        ids[i++] = clsId;
-        for (int id : head) ids[i++] = id;
-        for (int id : tail) ids[i++] = id;
-        ids[i] = sepId;
-        return ids;
+        List<Integer> kept = new ArrayList<>(head.size() + tail.size());
+        kept.addAll(head);
+        kept.addAll(tail);
+        return kept;
     }
 
     /** An index at most {@code limit} that does not split a surrogate pair or a word, where it can. */
