@@ -164,7 +164,12 @@ public final class OnnxEmbedder implements Embedder, AutoCloseable {
 
     /** How many tokens (with {@code [CLS]} and {@code [SEP]}) the model sees of {@code text}, after truncation. */
     public int tokenCount(String text) {
-        return tokenizer.encode(model.input(text), model.maxTokens()).length;
+        return tokenIds(text).length;
+    }
+
+    /** The token ids the model reads for {@code text}: {@code [CLS]}, its word pieces (truncated as in {@link #embed}), {@code [SEP]}. */
+    public long[] tokenIds(String text) {
+        return tokenizer.encode(model.input(text), model.maxTokens());
     }
 
     /** Whether {@code text} fits the model's window whole (no truncation). */

@@ -106,33 +106,6 @@ final class WordPieceTokenizer {
         return ids;
     }
 
-    /** A pair of texts as a cross-encoder reads them: ids and token types, both the same length. */
-    record PairIds(long[] ids, long[] types) {}
-
-    /**
-     * {@code [CLS] a [SEP] b [SEP]}, token type 0 up to the first {@code [SEP]} and 1 after it; each text
-     * keeps at most {@code maxPiecesEach} word pieces, cut as in {@link #encode}.
-     */
-    PairIds encodePair(String a, String b, int maxPiecesEach) {
-        if (maxPiecesEach < 1) throw new IllegalArgumentException("maxPiecesEach must be at least 1");
-        List<Integer> first = pieces(a, maxPiecesEach);
-        List<Integer> second = pieces(b, maxPiecesEach);
-        int n = first.size() + second.size() + 3;
-        long[] ids = new long[n];
-        long[] types = new long[n];
-        int i = 0;
-        ids[i++] = clsId;
-        for (int id : first) ids[i++] = id;
-        ids[i++] = sepId;
-        for (int id : second) {
-            types[i] = 1;
-            ids[i++] = id;
-        }
-        types[i] = 1;
-        ids[i] = sepId;
-        return new PairIds(ids, types);
-    }
-
     /** The text's word pieces, at most {@code budget}: the first quarter and the last three quarters of the budget when longer. */
     private List<Integer> pieces(String text, int budget) {
         int headBudget = budget / 4;

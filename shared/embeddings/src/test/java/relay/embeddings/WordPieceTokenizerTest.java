@@ -73,16 +73,4 @@ class WordPieceTokenizerTest {
         long[] tail = Arrays.copyOfRange(ids, 254, 255);
         assertArrayEquals(new long[] {tokenizer.encode("last", 512)[1]}, tail);
     }
-
-    @Test
-    void encodesAPair_asClsASepBSep_withTokenTypes_eachSideTruncatedOnItsOwn() {
-        WordPieceTokenizer.PairIds pair = tokenizer.encodePair("How do I?", "C++", 126);
-        assertArrayEquals(new long[] {101, 2129, 2079, 1045, 1029, 102, 1039, 1009, 1009, 102}, pair.ids());
-        assertArrayEquals(new long[] {0, 0, 0, 0, 0, 0, 1, 1, 1, 1}, pair.types());
-
-        WordPieceTokenizer.PairIds longPair = tokenizer.encodePair("alpha ".repeat(500) + "omega", "short question", 16);
-        assertEquals(1 + 16 + 1 + 2 + 1, longPair.ids().length);
-        assertEquals(102, longPair.ids()[17], "the first text keeps 16 pieces, then [SEP]");
-        assertEquals(tokenizer.encode("omega", 8)[1], longPair.ids()[16], "its end survives the cut");
-    }
 }
