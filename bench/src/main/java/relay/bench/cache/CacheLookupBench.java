@@ -34,6 +34,8 @@ import relay.core.wire.ChatCompletionResponse;
 import relay.core.wire.RequestParser;
 import relay.core.wire.Usage;
 import relay.dynamodb.embedded.EmbeddedDynamoDb;
+import relay.embeddings.OnnxEmbedder;
+import relay.embeddings.SemanticCachePolicy;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
@@ -59,13 +61,20 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
  * int8 vectors finds an entry ≥ t for). Loading uses BatchWriteItem of the items {@code store} writes.
  * Hit, miss and exact lookups are interleaved, one at a time, after a warm-up.
  *
+ * <p>With {@code --real-vectors FILE} (bge vectors of Quora questions, as {@code CacheQualityBench
+ * --reuse-vectors DIR} writes them) the run is the shipped configuration instead: cluster centres are real
+ * questions' vectors, which sit in a cone as real prompts do; a miss query is another real question; the
+ * index is centered on bge's mean vector with the bits per band the default policy picks; the policy is
+ * cosine at {@code --min-cosine} (default: {@link SemanticCachePolicy#defaultThreshold()}).
+ *
  * <p>Usage: {@code java -cp bench/target/relay-bench.jar relay.bench.cache.CacheLookupBench
- * [--sizes 1000,10000,100000] [--queries 400] [--output bench/target/cache-lookup.json]}
+ * [--sizes 1000,10000,100000] [--queries 400] [--real-vectors FILE [--min-cosine 0.945]]
+ * [--output bench/target/cache-lookup.json]}
  */
 public final class CacheLookupBench {
     static final int DIMENSIONS = 384;
     static final int CLUSTER_SIZE = 20;
-    static final double MIN_COSINE = 0.85;
+    static final double SYNTHETIC_MIN_COSINE = 0.85;
     static final double[] THRESHOLDS = {0.85, 0.90, 0.95};
     static final String EMBEDDER = "bench-384";
     static final int WARMUP = 300;
@@ -80,15 +89,23 @@ public final class CacheLookupBench {
         List<Integer> sizes = List.of(1_000, 10_000, 100_000);
         int queries = 400;
         Path output = Path.of("bench/target/cache-lookup.json");
+        Path realVectors = null;
+        double minCosine = Double.NaN;
         double loadAverageAtStart = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--sizes" -> sizes = Arrays.stream(args[i + 1].split(",")).map(String::trim).map(Integer::parseInt).toList();
                 case "--queries" -> queries = Integer.parseInt(args[i + 1]);
                 case "--output" -> output = Path.of(args[i + 1]);
+                case "--real-vectors" -> realVectors = Path.of(args[i + 1]);
+                case "--min-cosine" -> minCosine = Double.parseDouble(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
+        Workload workload = realVectors == null
+                ? Workload.synthetic(Double.isNaN(minCosine) ? SYNTHETIC_MIN_COSINE : minCosine)
+                : Workload.real(realVectors, Double.isNaN(minCosine) ? SemanticCachePolicy.defaultThreshold() : minCosine);
+        System.out.println(workload.describe());
         long started = System.nanoTime();
         List<Map<String, Object>> results = new ArrayList<>();
         var credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("bench", "bench"));
@@ -100,7 +117,7 @@ public final class CacheLookupBench {
                      .overrideConfiguration(ClientOverrideConfiguration.builder().apiCallTimeout(Duration.ofSeconds(120)).build())
                      .build()) {
             for (int size : sizes) {
-                results.add(run(client, loader, size, queries));
+                results.add(run(client, loader, size, queries, workload));
             }
         }
         printTable(results);
@@ -108,8 +125,10 @@ public final class CacheLookupBench {
         report.put("benchmark", "cache-lookup");
         report.put("time", Instant.now().toString());
         report.put("dimensions", DIMENSIONS);
+        report.put("workload", workload.describe());
         report.put("lsh_bands", LshIndex.DEFAULT_BANDS);
-        report.put("lsh_bits_per_band", LshIndex.DEFAULT_BITS_PER_BAND);
+        report.put("lsh_bits_per_band", workload.bitsPerBand());
+        report.put("lsh_centered", workload.center() != null);
         report.put("vector_format", "int8 (1 byte a dimension + 5)");
         report.put("store", "embedded DynamoDB on loopback, one scope holding every entry");
         report.put("java", System.getProperty("java.version"));
@@ -123,13 +142,62 @@ public final class CacheLookupBench {
         System.out.printf(Locale.ROOT, "%nwrote %s (%.0f s in all)%n", output, (System.nanoTime() - started) / 1e9);
     }
 
-    private static Map<String, Object> run(DynamoDbClient client, DynamoDbClient loader, int size, int queries) throws Exception {
+    /**
+     * Where vectors come from and how the index is set up: synthetic isotropic vectors with the origin index,
+     * or real bge question vectors with the shipped centered index.
+     *
+     * @param centres the real vectors cluster centres are drawn from (null: random unit vectors)
+     * @param misses  the real vectors miss queries are drawn from (null: random unit vectors)
+     */
+    record Workload(double minCosine, float[][] centres, float[][] misses, float[] center) {
+        static Workload synthetic(double minCosine) {
+            return new Workload(minCosine, null, null, null);
+        }
+
+        static Workload real(Path file, double minCosine) {
+            EmbeddedPairs real = EmbeddedPairs.read(file, "bge");
+            float[] center;
+            try (OnnxEmbedder embedder = OnnxEmbedder.loadDefault()) {
+                center = embedder.center();
+            }
+            return new Workload(minCosine, real.a, real.b, center);
+        }
+
+        /** The thresholds recall is measured at: the policy's own and those of {@link #THRESHOLDS} above it. */
+        double[] thresholds() {
+            return java.util.stream.DoubleStream.concat(java.util.stream.DoubleStream.of(minCosine),
+                    Arrays.stream(THRESHOLDS).filter(t -> t > minCosine + 1e-9)).toArray();
+        }
+
+        int bitsPerBand() {
+            return center == null ? LshIndex.DEFAULT_BITS_PER_BAND : LshIndex.centeredBitsPerBand(minCosine);
+        }
+
+        float[] centre(Random random) {
+            return centres == null ? randomUnit(random) : centres[random.nextInt(centres.length)];
+        }
+
+        float[] miss(Random random) {
+            return misses == null ? randomUnit(random) : misses[random.nextInt(misses.length)];
+        }
+
+        String describe() {
+            return String.format(Locale.ROOT, "%s; index %s, %d bands x %d bits; policy cosine %.3f",
+                    centres == null ? "synthetic isotropic vectors" : String.format(Locale.ROOT,
+                            "real bge vectors (%,d questions as cluster centres, %,d as miss queries)", centres.length, misses.length),
+                    center == null ? "at the origin" : "centered on bge's mean vector", LshIndex.DEFAULT_BANDS, bitsPerBand(), minCosine);
+        }
+    }
+
+    private static Map<String, Object> run(DynamoDbClient client, DynamoDbClient loader, int size, int queries, Workload workload)
+            throws Exception {
         String table = "bench-cache-" + size;
         loader.createTable(ResponseCacheTable.createRequest(table)); // no TTL: the embedded sweeper would scan every item each second
-        DynamoDbResponseCache cache = DynamoDbResponseCache.builder(client, table)
-                .policy(SemanticPolicy.cosine(MIN_COSINE))
-                .lookupTimeout(Duration.ofSeconds(10)) // loopback on a shared CPU: measure, do not cut lookups short
-                .build();
+        DynamoDbResponseCache.Builder builder = DynamoDbResponseCache.builder(client, table)
+                .policy(SemanticPolicy.cosine(workload.minCosine()))
+                .lookupTimeout(Duration.ofSeconds(10)); // loopback on a shared CPU: measure, do not cut lookups short
+        if (workload.center() != null) builder.lshCenter(workload.center());
+        DynamoDbResponseCache cache = builder.build();
         Random random = new Random(size);
 
         // Entries: clustered vectors, all in one scope.
@@ -138,23 +206,30 @@ public final class CacheLookupBench {
         List<CacheKey> keys = new ArrayList<>(size);
         float[] centre = null;
         for (int i = 0; i < size; i++) {
-            if (i % CLUSTER_SIZE == 0) centre = randomUnit(random);
+            if (i % CLUSTER_SIZE == 0) centre = workload.centre(random);
             vectors.add(near(random, centre, 0.85 + 0.1 * random.nextDouble()));
             keys.add(CacheKey.of(request("question " + i), null, EMBEDDER));
         }
         // The brute-force scan reads what a scan of the table would: the stored (int8) vectors.
         List<float[]> stored = vectors.stream().map(v -> VectorCodec.decode(VectorCodec.int8(v))).toList();
         Instant now = Instant.now();
-        List<Map<String, AttributeValue>> items = new ArrayList<>();
-        for (int i = 0; i < size; i++) {
-            items.addAll(cache.items(new CacheEntry(keys.get(i), vectors.get(i), answer(i), Duration.ofHours(1)), now));
+        int entryItemBytes = 0, bandItemBytes = 0;
+        long itemCount = 0;
+        // In slices of 1,000 entries: the items of 100,000 entries at once would not fit a default heap.
+        for (int from = 0; from < size; from += 1_000) {
+            List<Map<String, AttributeValue>> items = new ArrayList<>();
+            for (int i = from; i < Math.min(size, from + 1_000); i++) {
+                items.addAll(cache.items(new CacheEntry(keys.get(i), vectors.get(i), answer(i), Duration.ofHours(1)), now));
+            }
+            if (from == 0) {
+                entryItemBytes = itemBytes(items.get(0));
+                bandItemBytes = itemBytes(items.get(1));
+            }
+            itemCount += items.size();
+            batchWrite(loader, table, items);
         }
-        int entryItemBytes = itemBytes(items.get(0));
-        int bandItemBytes = itemBytes(items.get(1));
-        batchWrite(loader, table, items);
         double loadSeconds = (System.nanoTime() - loadStarted) / 1e9;
-        System.out.printf(Locale.ROOT, "%,d entries (%,d items) loaded in %.1f s%n", size, items.size(), loadSeconds);
-        items = null;
+        System.out.printf(Locale.ROOT, "%,d entries (%,d items) loaded in %.1f s%n", size, itemCount, loadSeconds);
 
         // Warm-up: JIT, connections.
         for (int i = 0; i < WARMUP; i++) {
@@ -164,36 +239,40 @@ public final class CacheLookupBench {
         // Interleaved, so that the machine's load weighs on each kind alike: a hit query (a near-duplicate of
         // a random entry), a miss query (an unrelated vector), an exact lookup (one GetItem).
         List<Double> hitLatency = new ArrayList<>(), hitItems = new ArrayList<>(), hitUnits = new ArrayList<>();
+        List<Double> queryCalls = new ArrayList<>();
         List<Double> missLatency = new ArrayList<>(), missItems = new ArrayList<>(), missUnits = new ArrayList<>();
         List<Double> exactLatency = new ArrayList<>();
-        int[] bruteForceHits = new int[THRESHOLDS.length];
-        int[] lshHits = new int[THRESHOLDS.length];
-        int falseHits = 0;
+        double[] thresholds = workload.thresholds();
+        int[] bruteForceHits = new int[thresholds.length];
+        int[] lshHits = new int[thresholds.length];
+        int missQueriesThatHit = 0;
         CacheKey queryKey = CacheKey.of(request("a new question"), null, EMBEDDER);
         for (int q = 0; q < queries; q++) {
             float[] target = vectors.get(random.nextInt(size));
-            float[] query = near(random, target, MIN_COSINE + (1 - MIN_COSINE) * random.nextDouble());
+            float[] query = near(random, target, SYNTHETIC_MIN_COSINE + (1 - SYNTHETIC_MIN_COSINE) * random.nextDouble());
             double best = -1;
             for (float[] v : stored) best = Math.max(best, VectorCodec.cosine(query, v));
             long t0 = System.nanoTime();
             var result = cache.lookupWithStats(CacheLookup.similar(queryKey, query, null));
             hitLatency.add((System.nanoTime() - t0) / 1e6);
             hitItems.add((double) result.itemsRead());
+            queryCalls.add((double) result.queries());
             hitUnits.add(result.readUnits());
             double found = result.hit().map(h -> h.similarity()).orElse(-1.0);
-            for (int t = 0; t < THRESHOLDS.length; t++) {
-                if (best >= THRESHOLDS[t]) {
+            for (int t = 0; t < thresholds.length; t++) {
+                if (best >= thresholds[t]) {
                     bruteForceHits[t]++;
-                    if (found >= THRESHOLDS[t]) lshHits[t]++;
+                    if (found >= thresholds[t]) lshHits[t]++;
                 }
             }
 
             t0 = System.nanoTime();
-            var miss = cache.lookupWithStats(CacheLookup.similar(queryKey, randomUnit(random), null));
+            var miss = cache.lookupWithStats(CacheLookup.similar(queryKey, workload.miss(random), null));
             missLatency.add((System.nanoTime() - t0) / 1e6);
             missItems.add((double) miss.itemsRead());
+            queryCalls.add((double) miss.queries());
             missUnits.add(miss.readUnits());
-            if (miss.hit().isPresent()) falseHits++;
+            if (miss.hit().isPresent()) missQueriesThatHit++;
 
             CacheKey key = keys.get(random.nextInt(size));
             t0 = System.nanoTime();
@@ -208,20 +287,22 @@ public final class CacheLookupBench {
         r.put("entries", size);
         r.put("load_seconds", round(loadSeconds));
         r.put("queries", queries);
-        r.put("query_calls_per_semantic_lookup", LshIndex.DEFAULT_BANDS);
+        // one per band, plus one per band whose bucket was full (read again in its finer bucket)
+        r.put("query_calls_per_semantic_lookup", round(queryCalls.stream().mapToDouble(Double::doubleValue).average().orElse(0)));
         r.put("band_item_bytes", bandItemBytes);
         r.put("entry_item_bytes", entryItemBytes);
         r.put("hit_lookup", stats(hitLatency, hitItems, hitUnits));
         r.put("miss_lookup", stats(missLatency, missItems, missUnits));
         r.put("exact_lookup_ms", Map.of("p50", round(percentile(exactLatency, 50)), "p99", round(percentile(exactLatency, 99))));
         Map<String, Object> recall = new LinkedHashMap<>();
-        for (int t = 0; t < THRESHOLDS.length; t++) {
-            recall.put(String.format(Locale.ROOT, "%.2f", THRESHOLDS[t]), Map.of(
+        for (int t = 0; t < thresholds.length; t++) {
+            recall.put(String.format(Locale.ROOT, "%.3f", thresholds[t]), Map.of(
                     "brute_force_hits", bruteForceHits[t], "lsh_hits", lshHits[t],
                     "recall", bruteForceHits[t] == 0 ? 0 : round((double) lshHits[t] / bruteForceHits[t])));
         }
         r.put("recall_vs_brute_force", recall);
-        r.put("false_hits_on_unrelated_queries", falseHits);
+        // unrelated (random) vectors never should; a real question sometimes truly is near a stored one
+        r.put("miss_queries_that_hit", missQueriesThatHit);
         return r;
     }
 
@@ -238,19 +319,20 @@ public final class CacheLookupBench {
     @SuppressWarnings("unchecked")
     private static void printTable(List<Map<String, Object>> results) {
         System.out.println();
-        System.out.println("entries | Query calls | items read/lookup: hit mean, p99; miss mean | RCU/lookup hit, miss | semantic hit ms p50/p99 | miss ms p50/p99 | exact ms p50/p99 | recall @0.85 / 0.90 / 0.95");
+        System.out.println("entries | Query calls | items read/lookup: hit mean, p99; miss mean | RCU/lookup hit, miss | semantic hit ms p50/p99 | miss ms p50/p99 | exact ms p50/p99 | recall vs brute force at each threshold");
         for (Map<String, Object> r : results) {
             var hit = (Map<String, Object>) r.get("hit_lookup");
             var miss = (Map<String, Object>) r.get("miss_lookup");
             var exact = (Map<String, Object>) r.get("exact_lookup_ms");
             var recall = (Map<String, Map<String, Object>>) r.get("recall_vs_brute_force");
-            System.out.printf(Locale.ROOT, "%7s | %11s | %8s, %6s; %-19s | %7s, %-9s | %9s / %-9s | %6s / %-7s | %5s / %-6s | %s / %s / %s%n",
+            StringBuilder recalls = new StringBuilder();
+            recall.forEach((t, v) -> recalls.append(recalls.isEmpty() ? "" : ", ").append('@').append(t).append(' ').append(v.get("recall")));
+            System.out.printf(Locale.ROOT, "%7s | %11s | %8s, %6s; %-19s | %7s, %-9s | %9s / %-9s | %6s / %-7s | %5s / %-6s | %s%n",
                     String.format(Locale.ROOT, "%,d", (Integer) r.get("entries")), r.get("query_calls_per_semantic_lookup"),
                     hit.get("items_read_mean"), hit.get("items_read_p99"), miss.get("items_read_mean"),
                     hit.get("read_units_mean"), miss.get("read_units_mean"),
                     hit.get("latency_ms_p50"), hit.get("latency_ms_p99"), miss.get("latency_ms_p50"), miss.get("latency_ms_p99"),
-                    exact.get("p50"), exact.get("p99"),
-                    recall.get("0.85").get("recall"), recall.get("0.90").get("recall"), recall.get("0.95").get("recall"));
+                    exact.get("p50"), exact.get("p99"), recalls);
         }
     }
 

@@ -82,9 +82,18 @@ final class EmbeddedPairs {
         }
     }
 
-    private static EmbeddedPairs readFrom(Path file, String model, int n) {
+    /** The vectors a run with {@code --reuse-vectors} wrote to {@code file}, whatever their number. */
+    static EmbeddedPairs read(Path file, String model) {
+        EmbeddedPairs pairs = readFrom(file, model, -1);
+        if (pairs == null) throw new UncheckedIOException(new IOException("cannot read vectors from " + file));
+        return pairs;
+    }
+
+    /** null when the file cannot be read or holds another number of pairs than {@code n} (any, for -1). */
+    private static EmbeddedPairs readFrom(Path file, String model, int expectedPairs) {
         try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(file)))) {
-            if (in.readInt() != n) return null;
+            int n = in.readInt();
+            if (expectedPairs >= 0 && n != expectedPairs) return null;
             int dims = in.readInt();
             double load = in.readDouble();
             float[][] a = new float[n][dims];

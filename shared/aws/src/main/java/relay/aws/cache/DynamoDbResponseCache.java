@@ -64,6 +64,12 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
  * the prompt live only in the entry, so a band item stays under 1 KB (one write unit) and a Query reads
  * vectors, not answers.
  *
+ * <p><b>Full buckets</b>: each band item is also written to a bucket {@value #FINE_EXTRA_BITS} bits finer,
+ * {@code pk = "f#" + scope + "#" + band + "#" + fineBucket}. A band whose Query comes back full (more than
+ * {@code maxItemsPerBand} items in the bucket: a scope with many entries) is read again in its finer bucket,
+ * a quarter the size, so that older entries of a large scope stay findable instead of only the newest
+ * {@code maxItemsPerBand}. Small scopes never read the finer buckets.
+ *
  * <p>Entries whose {@code expires_at} has passed are ignored even before DynamoDB deletes them. An
  * answer too large for a 400 KB item is not stored. Nothing here throws: a failing table is logged, a
  * lookup is a miss and a store is skipped, and then the table is left alone for
@@ -76,6 +82,11 @@ public final class DynamoDbResponseCache implements ResponseCache {
     static final int MAX_ITEM_BYTES = 400 * 1024 - 1024;
     static final String ENTRY_PREFIX = "x#";
     static final String BAND_PREFIX = "s#";
+    static final String FINE_BAND_PREFIX = "f#";
+    /** How much finer the second bucket of each band is: 4 times fewer items, so a scope may hold 4 times more entries. */
+    static final int FINE_EXTRA_BITS = 2;
+    /** The finer index's hyperplanes are not the coarse one's. */
+    private static final long FINE_SEED_OFFSET = 0x0F1E_2D3C_4B5AL;
     static final String ENTRY_SORT_KEY = "x";
 
     private static final ExecutorService VIRTUAL_THREADS = Executors.newVirtualThreadPerTaskExecutor();
@@ -93,6 +104,7 @@ public final class DynamoDbResponseCache implements ResponseCache {
     private final Duration storeTimeout;
     private final Duration pauseAfterFailure;
     private final Map<Integer, LshIndex> indexes = new ConcurrentHashMap<>();
+    private final Map<Integer, LshIndex> fineIndexes = new ConcurrentHashMap<>();
     private volatile Instant pausedUntil = Instant.MIN;
 
     /**
@@ -132,6 +144,12 @@ public final class DynamoDbResponseCache implements ResponseCache {
                 center != null && center.length == d ? center : null));
     }
 
+    /** The finer index, read only for a band whose bucket is full. */
+    LshIndex fineIndex(int dimensions) {
+        return fineIndexes.computeIfAbsent(dimensions, d -> new LshIndex(d, bands, bitsPerBand + FINE_EXTRA_BITS,
+                seed + FINE_SEED_OFFSET, center != null && center.length == d ? center : null));
+    }
+
     @Override
     public Optional<CacheHit> lookup(CacheLookup query) {
         return lookupWithStats(query).hit();
@@ -162,25 +180,32 @@ public final class DynamoDbResponseCache implements ResponseCache {
 
             LshIndex index = index(query.vector().length);
             String since = query.maxAge() == null ? null : sortKeyTime(now.minus(query.maxAge()).toEpochMilli());
-            List<Future<QueryResponse>> bandQueries = new ArrayList<>();
-            for (String bucket : index.buckets(query.vector())) {
-                String pk = BAND_PREFIX + query.key().scope() + "#" + bucket;
-                bandQueries.add(VIRTUAL_THREADS.submit(() -> queryBand(pk, since, deadline)));
+            List<String> buckets = index.buckets(query.vector());
+            List<String> fineBuckets = fineIndex(query.vector().length).buckets(query.vector());
+            List<Future<List<QueryResponse>>> bandQueries = new ArrayList<>();
+            for (int band = 0; band < buckets.size(); band++) {
+                String pk = BAND_PREFIX + query.key().scope() + "#" + buckets.get(band);
+                String finePk = FINE_BAND_PREFIX + query.key().scope() + "#" + fineBuckets.get(band);
+                bandQueries.add(VIRTUAL_THREADS.submit(() -> queryBand(pk, finePk, since, deadline)));
             }
             Map<String, Candidate> candidates = new HashMap<>();
             int answered = 0;
-            for (Future<QueryResponse> f : bandQueries) {
-                QueryResponse response = await(f, deadline);
-                if (response == null) continue; // this band did not answer in time: use the others
+            int queries = 0;
+            for (Future<List<QueryResponse>> f : bandQueries) {
+                List<QueryResponse> responses = await(f, deadline);
+                if (responses == null) continue; // this band did not answer in time: use the others
                 answered++;
-                itemsRead += response.count();
-                if (response.consumedCapacity() != null && response.consumedCapacity().capacityUnits() != null) {
-                    units[0] += response.consumedCapacity().capacityUnits();
-                }
-                for (Map<String, AttributeValue> item : response.items()) {
-                    Candidate c = Candidate.of(item, query.vector());
-                    if (c == null || !c.usable(now, query.maxAge()) || !(c.cosine >= policy.minCosine())) continue;
-                    candidates.merge(c.exactKey, c, (a, b) -> a.storedAtMillis >= b.storedAtMillis ? a : b);
+                for (QueryResponse response : responses) {
+                    queries++;
+                    itemsRead += response.count();
+                    if (response.consumedCapacity() != null && response.consumedCapacity().capacityUnits() != null) {
+                        units[0] += response.consumedCapacity().capacityUnits();
+                    }
+                    for (Map<String, AttributeValue> item : response.items()) {
+                        Candidate c = Candidate.of(item, query.vector());
+                        if (c == null || !c.usable(now, query.maxAge()) || !(c.cosine >= policy.minCosine())) continue;
+                        candidates.merge(c.exactKey, c, (a, b) -> a.storedAtMillis >= b.storedAtMillis ? a : b);
+                    }
                 }
             }
             if (answered < bandQueries.size()) {
@@ -202,10 +227,10 @@ public final class DynamoDbResponseCache implements ResponseCache {
                 double score = policy.score(query.key().semanticText(), entry.prompt(), c.cosine);
                 if (policy.accepts(score)) {
                     return new LookupResult(Optional.of(new CacheHit(CacheHit.Kind.SEMANTIC, entry.response(), c.cosine,
-                            entry.storedAt())), bandQueries.size(), itemsRead, ranked.size(), entriesRead, units[0]);
+                            entry.storedAt())), queries, itemsRead, ranked.size(), entriesRead, units[0]);
                 }
             }
-            return new LookupResult(Optional.empty(), bandQueries.size(), itemsRead, ranked.size(), entriesRead, units[0]);
+            return new LookupResult(Optional.empty(), queries, itemsRead, ranked.size(), entriesRead, units[0]);
         } catch (RuntimeException e) {
             failed("response_cache_lookup_failed", e);
             return LookupResult.miss();
@@ -228,22 +253,39 @@ public final class DynamoDbResponseCache implements ResponseCache {
                         .build());
                 return;
             }
-            // The entry and its band items (at most 1 + 16, under BatchWriteItem's 25) in one call, not one each.
-            List<WriteRequest> writes = new ArrayList<>();
-            for (Map<String, AttributeValue> item : items) writes.add(WriteRequest.builder().putRequest(p -> p.item(item)).build());
-            while (!writes.isEmpty()) {
-                if (System.nanoTime() - deadline >= 0) throw new IllegalStateException(new TimeoutException("store timed out"));
-                var response = dynamoDb.batchWriteItem(BatchWriteItemRequest.builder()
-                        .requestItems(Map.of(tableName, writes))
-                        .overrideConfiguration(o -> o.apiCallTimeout(remaining(deadline)))
-                        .build());
-                // DynamoDB may leave some writes unprocessed under load: send those again.
-                writes = response.hasUnprocessedItems() ? response.unprocessedItems().getOrDefault(tableName, List.of()) : List.of();
-                if (!writes.isEmpty()) java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L);
+            // The entry and its band items (1 + 2 × 16) in BatchWriteItems of up to 25, sent in parallel, not one call each.
+            List<Future<Boolean>> batches = new ArrayList<>();
+            for (int from = 0; from < items.size(); from += MAX_BATCH_WRITE) {
+                List<WriteRequest> writes = new ArrayList<>();
+                for (Map<String, AttributeValue> item : items.subList(from, Math.min(items.size(), from + MAX_BATCH_WRITE))) {
+                    writes.add(WriteRequest.builder().putRequest(p -> p.item(item)).build());
+                }
+                batches.add(VIRTUAL_THREADS.submit(() -> batchWrite(writes, deadline)));
+            }
+            for (Future<Boolean> batch : batches) {
+                if (await(batch, deadline) == null) throw new IllegalStateException(new TimeoutException("store timed out"));
             }
         } catch (RuntimeException e) {
             failed("response_cache_store_failed", e);
         }
+    }
+
+    /** BatchWriteItem's limit. */
+    static final int MAX_BATCH_WRITE = 25;
+
+    /** Writes all of {@code writes}; true when done (a failure or the deadline throws). */
+    private Boolean batchWrite(List<WriteRequest> writes, long deadline) {
+        while (!writes.isEmpty()) {
+            if (System.nanoTime() - deadline >= 0) throw new IllegalStateException(new TimeoutException("store timed out"));
+            var response = dynamoDb.batchWriteItem(BatchWriteItemRequest.builder()
+                    .requestItems(Map.of(tableName, writes))
+                    .overrideConfiguration(o -> o.apiCallTimeout(remaining(deadline)))
+                    .build());
+            // DynamoDB may leave some writes unprocessed under load: send those again.
+            writes = response.hasUnprocessedItems() ? response.unprocessedItems().getOrDefault(tableName, List.of()) : List.of();
+            if (!writes.isEmpty()) java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L);
+        }
+        return Boolean.TRUE;
     }
 
     /** One GetItem of a key no entry has: it reaches the table with the function's own permissions. */
@@ -311,13 +353,17 @@ public final class DynamoDbResponseCache implements ResponseCache {
         String sk = sortKeyTime(storedAt) + "#" + entry.key().exact();
         AttributeValue expiry = AttributeValue.fromN(Long.toString(expiresAt));
         for (String bucket : index(entry.vector().length).buckets(entry.vector())) {
-            items.add(Map.of(
-                    ResponseCacheTable.PARTITION_KEY, AttributeValue.fromS(BAND_PREFIX + entry.key().scope() + "#" + bucket),
-                    ResponseCacheTable.SORT_KEY, AttributeValue.fromS(sk),
-                    "v", vector,
-                    ResponseCacheTable.TTL_ATTRIBUTE, expiry));
+            items.add(bandItem(BAND_PREFIX + entry.key().scope() + "#" + bucket, sk, vector, expiry));
+        }
+        for (String bucket : fineIndex(entry.vector().length).buckets(entry.vector())) {
+            items.add(bandItem(FINE_BAND_PREFIX + entry.key().scope() + "#" + bucket, sk, vector, expiry));
         }
         return items;
+    }
+
+    private static Map<String, AttributeValue> bandItem(String pk, String sk, AttributeValue vector, AttributeValue expiry) {
+        return Map.of(ResponseCacheTable.PARTITION_KEY, AttributeValue.fromS(pk), ResponseCacheTable.SORT_KEY, AttributeValue.fromS(sk),
+                "v", vector, ResponseCacheTable.TTL_ATTRIBUTE, expiry);
     }
 
     private Map<String, AttributeValue> getEntry(String exactKey, long deadline, double[] units) {
@@ -372,7 +418,14 @@ public final class DynamoDbResponseCache implements ResponseCache {
                 ResponseCacheTable.SORT_KEY, AttributeValue.fromS(ENTRY_SORT_KEY));
     }
 
-    private QueryResponse queryBand(String pk, String since, long deadline) {
+    /** One band: its bucket, and its finer bucket too when the bucket holds more than {@code maxItemsPerBand} items. */
+    private List<QueryResponse> queryBand(String pk, String finePk, String since, long deadline) {
+        QueryResponse coarse = queryBucket(pk, since, deadline);
+        if (!coarse.hasLastEvaluatedKey() || coarse.lastEvaluatedKey().isEmpty()) return List.of(coarse);
+        return List.of(coarse, queryBucket(finePk, since, deadline));
+    }
+
+    private QueryResponse queryBucket(String pk, String since, long deadline) {
         Map<String, AttributeValue> values = new HashMap<>();
         values.put(":pk", AttributeValue.fromS(pk));
         String condition = "pk = :pk";

@@ -19,7 +19,8 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateTimeToLiveRequest;
  * <ul>
  *   <li>entry: {@code pk = "x#" + exactKey}, {@code sk = "x"}; the answer, the prompt text (semantic
  *       entries), {@code stored_at}, {@code expires_at};
- *   <li>band item, one per LSH band of a semantic entry: {@code pk = "s#" + scope + "#" + band + "#" + bucket},
+ *   <li>band item, two per LSH band of a semantic entry: {@code pk = "s#" + scope + "#" + band + "#" + bucket}
+ *       and {@code "f#" + …} with a finer bucket (read when the first is full),
  *       {@code sk = storedAtMillis + "#" + exactKey}; the vector (binary, int8), {@code expires_at}.
  * </ul>
  * On demand, TTL on {@code expires_at}, no indexes.

@@ -150,6 +150,29 @@ class DynamoDbResponseCacheTest {
     }
 
     @Test
+    void aFullBucket_isReadAgainInItsFinerBucket_soAnOldEntryOfALargeScopeIsStillFound() {
+        // 2 bits a band: 4 buckets of ~30 entries each for 120 entries, over the 16 a Query may return, so
+        // only the newest 16 of a bucket come back; the finer buckets (4 bits) hold ~8.
+        var small = DynamoDbResponseCache.builder(client, TABLE).clock(clock).lsh(16, 2, LshIndex.DEFAULT_SEED)
+                .maxItemsPerBand(16).policy(SemanticPolicy.cosine(0.9)).build();
+        float[] oldest = sha("the first question");
+        small.store(new CacheEntry(key("the first question", ""), oldest, answer("the first answer"), HOUR));
+        for (int i = 0; i < 120; i++) {
+            clock.advance(Duration.ofMillis(1)); // newer than the first
+            small.store(new CacheEntry(key("filler " + i, ""), sha("filler " + i), answer("filler " + i), HOUR));
+        }
+
+        var result = small.lookupWithStats(CacheLookup.similar(key("the first question, again", ""), near(new Random(5), oldest, 0.97), null));
+
+        assertEquals("the first answer", text(result.hit()));
+        assertTrue(result.queries() > 16, "full buckets were read again finer: " + result.queries() + " queries");
+
+        // A scope of a few entries never reads the finer buckets.
+        var few = small.lookupWithStats(CacheLookup.similar(key("elsewhere", ",\"seed\":1"), oldest, null));
+        assertEquals(16, few.queries());
+    }
+
+    @Test
     void theSameVector_inAnotherScope_isNoHit() {
         float[] v = sha("What is DynamoDB?");
         storeSemantic("What is DynamoDB?", v, "A database.", HOUR);
