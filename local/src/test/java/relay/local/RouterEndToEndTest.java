@@ -284,7 +284,8 @@ class RouterEndToEndTest {
 
     @Test
     void badRequestTimeout_isA400NamingIt() throws Exception {
-        for (String bad : List.of("\"timeout\": \"soon\"", "\"timeout\": 0", "\"timeout\": -1", "\"request_timeout\": 100000")) {
+        for (String bad : List.of("\"timeout\": \"soon\"", "\"timeout\": 0", "\"timeout\": -1", "\"request_timeout\": 100000",
+                "\"stream\": true, \"timeout\": 0")) {
             Answer answer = post(request("solo", bad));
             assertEquals(400, answer.status(), bad + " -> " + answer.response().body());
             assertTrue(answer.error().path("param").asText().endsWith("timeout"), answer.response().body());

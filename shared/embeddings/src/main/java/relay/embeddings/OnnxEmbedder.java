@@ -110,13 +110,37 @@ public final class OnnxEmbedder implements Embedder, AutoCloseable {
      */
     public static OnnxEmbedder load(Model model, int intraOpThreads) {
         WordPieceTokenizer tokenizer;
-        try (InputStream in = OnnxModels.resource(model.tokenizerResource())) {
+        try (InputStream in = resource(model.tokenizerResource())) {
             tokenizer = WordPieceTokenizer.fromTokenizerJson(in);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return new OnnxEmbedder(model, tokenizer, OrtEnvironment.getEnvironment(),
-                OnnxModels.session(model.onnxResource(), intraOpThreads));
+        byte[] onnx;
+        try (InputStream in = resource(model.onnxResource())) {
+            onnx = in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + model.onnxResource(), e);
+        }
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            options.setIntraOpNumThreads(Math.max(1, intraOpThreads));
+            options.setInterOpNumThreads(1);
+            options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            options.addConfigEntry("session.intra_op.allow_spinning", "0");
+            options.addConfigEntry("session.inter_op.allow_spinning", "0");
+            return new OnnxEmbedder(model, tokenizer, env, env.createSession(onnx, options));
+        } catch (OrtException e) {
+            throw new IllegalStateException("cannot load the ONNX model " + model.onnxResource(), e);
+        }
+    }
+
+    private static InputStream resource(String name) {
+        InputStream in = OnnxEmbedder.class.getClassLoader().getResourceAsStream(name);
+        if (in == null) {
+            throw new IllegalStateException(name + " is not on the class path: add the Maven artifact that ships it");
+        }
+        return in;
     }
 
     @Override

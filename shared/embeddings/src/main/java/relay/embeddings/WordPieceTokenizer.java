@@ -97,22 +97,12 @@ final class WordPieceTokenizer {
      */
     long[] encode(String text, int maxTokens) {
         if (maxTokens < 3) throw new IllegalArgumentException("maxTokens must be at least 3");
-        List<Integer> pieces = pieces(text, maxTokens - 2);
-        long[] ids = new long[pieces.size() + 2];
-        int i = 0;
-        ids[i++] = clsId;
-        for (int id : pieces) ids[i++] = id;
-        ids[i] = sepId;
-        return ids;
-    }
-
-    /** The text's word pieces, at most {@code budget}: the first quarter and the last three quarters of the budget when longer. */
-    private List<Integer> pieces(String text, int budget) {
+        int budget = maxTokens - 2;
         int headBudget = budget / 4;
         int tailBudget = budget - headBudget;
         // Tokenizing megabytes to keep a few hundred pieces is waste: past a generous window of
         // characters, only the two ends are tokenized (no piece is shorter than a character).
-        int window = 16 * (budget + 2);
+        int window = 16 * maxTokens;
         List<Integer> head;
         List<Integer> tail;
         if (text.length() > 2 * window + 2) {
@@ -120,16 +110,23 @@ final class WordPieceTokenizer {
             tail = wordPieceIds(text.substring(cutAfter(text, text.length() - window)));
         } else {
             List<Integer> all = wordPieceIds(text);
-            if (all.size() <= budget) return all;
+            if (all.size() <= budget) return frame(all, List.of());
             head = all.subList(0, headBudget);
             tail = all.subList(all.size() - tailBudget, all.size());
         }
         if (head.size() > headBudget) head = head.subList(0, headBudget);
         if (tail.size() > tailBudget) tail = tail.subList(tail.size() - tailBudget, tail.size());
-        List<Integer> kept = new ArrayList<>(head.size() + tail.size());
-        kept.addAll(head);
-        kept.addAll(tail);
-        return kept;
+        return frame(head, tail);
+    }
+
+    private long[] frame(List<Integer> head, List<Integer> tail) {
+        long[] ids = new long[head.size() + tail.size() + 2];
+        int i = 0;
+        ids[i++] = clsId;
+        for (int id : head) ids[i++] = id;
+        for (int id : tail) ids[i++] = id;
+        ids[i] = sepId;
+        return ids;
     }
 
     /** An index at most {@code limit} that does not split a surrogate pair or a word, where it can. */

@@ -92,6 +92,13 @@ class OnnxEmbedderTest {
     }
 
     @Test
+    void tokenIds_areWhatTheModelReads_clsPiecesSep() {
+        assertArrayEquals(new long[] {101, 2129, 2079, 1045, 25141, 2026, 20786, 1029, 102},
+                embedder.tokenIds("How do I reset my password?"));
+        assertEquals(embedder.model().maxTokens(), embedder.tokenIds("word ".repeat(1_000)).length, "truncated like embed");
+    }
+
+    @Test
     void givesTheSameVectorsFromFourThreadsAsFromOne() throws Exception {
         List<String> texts = new ArrayList<>();
         for (int i = 0; i < 40; i++) texts.add("Question number " + i + ": how do I sort a list of " + (i * 7) + " items?");

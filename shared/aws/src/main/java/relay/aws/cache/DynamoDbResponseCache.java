@@ -88,6 +88,8 @@ public final class DynamoDbResponseCache implements ResponseCache {
     /** The finer index's hyperplanes are not the coarse one's. */
     private static final long FINE_SEED_OFFSET = 0x0F1E_2D3C_4B5AL;
     static final String ENTRY_SORT_KEY = "x";
+    /** BatchWriteItem's limit. */
+    static final int MAX_BATCH_WRITE = 25;
 
     private static final ExecutorService VIRTUAL_THREADS = Executors.newVirtualThreadPerTaskExecutor();
 
@@ -269,9 +271,6 @@ public final class DynamoDbResponseCache implements ResponseCache {
             failed("response_cache_store_failed", e);
         }
     }
-
-    /** BatchWriteItem's limit. */
-    static final int MAX_BATCH_WRITE = 25;
 
     /** Writes all of {@code writes}; true when done (a failure or the deadline throws). */
     private Boolean batchWrite(List<WriteRequest> writes, long deadline) {

@@ -191,7 +191,7 @@ public final class Gateway {
             JsonNode value = body.get(field);
             if (value == null || value.isNull()) continue;
             if (!value.isNumber() || !(value.asDouble() > 0) || value.asDouble() > MAX_REQUEST_TIMEOUT_SECONDS) {
-                throw RelayException.invalid(field, "'" + field + "' must be a number of seconds above 0 and at most 900.");
+                throw RelayException.invalid(field, "'" + field + "' must be a number of seconds above 0 and at most " + (int) MAX_REQUEST_TIMEOUT_SECONDS + ".");
             }
             Instant limit = clock.instant().plusNanos((long) (value.asDouble() * 1e9));
             if (trace.deadline() == null || limit.isBefore(trace.deadline())) trace.deadline(limit);
