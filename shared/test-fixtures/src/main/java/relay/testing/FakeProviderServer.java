@@ -1,6 +1,5 @@
 package relay.testing;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -29,19 +28,7 @@ public abstract class FakeProviderServer<R> implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
 
     /** What the server received; header names are lower case, {@code query} is raw (null when absent). */
-    public record Recorded(String method, String path, String query, Map<String, String> headers, String body) {
-        public JsonNode json() {
-            try {
-                return JSON.readTree(body);
-            } catch (IOException e) {
-                throw new IllegalStateException("not JSON: " + body, e);
-            }
-        }
-
-        public String header(String name) {
-            return headers.get(name.toLowerCase(Locale.ROOT));
-        }
-    }
+    public record Recorded(String method, String path, String query, Map<String, String> headers, String body) implements ReceivedRequest {}
 
     /** A scripted reply that takes the place of the provider's answer: this status, JSON body and headers. */
     public interface Canned {

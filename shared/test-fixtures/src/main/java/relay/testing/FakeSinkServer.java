@@ -38,18 +38,8 @@ public abstract class FakeSinkServer implements AutoCloseable {
     }
 
     /** What the server received; header names are lower case. */
-    public record Recorded(String method, String path, String query, Map<String, String> headers, String body, int status) {
-        public JsonNode json() {
-            try {
-                return JSON.readTree(body);
-            } catch (IOException e) {
-                throw new IllegalStateException("not JSON: " + body, e);
-            }
-        }
-
-        public String header(String name) {
-            return headers.get(name.toLowerCase(Locale.ROOT));
-        }
+    public record Recorded(String method, String path, String query, Map<String, String> headers, String body, int status)
+            implements ReceivedRequest {
 
         public boolean accepted() {
             return status >= 200 && status < 300;
