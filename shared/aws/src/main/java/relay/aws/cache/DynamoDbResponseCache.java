@@ -180,14 +180,11 @@ public final class DynamoDbResponseCache implements ResponseCache {
             }
             if (!query.semantic()) return new LookupResult(Optional.empty(), 0, itemsRead, 0, entriesRead, units[0]);
 
-            LshIndex index = index(query.vector().length);
             String since = query.maxAge() == null ? null : sortKeyTime(now.minus(query.maxAge()).toEpochMilli());
-            List<String> buckets = index.buckets(query.vector());
-            List<String> fineBuckets = fineIndex(query.vector().length).buckets(query.vector());
+            List<String> keys = bandKeys(query.key().scope(), query.vector());
             List<Future<List<QueryResponse>>> bandQueries = new ArrayList<>();
-            for (int band = 0; band < buckets.size(); band++) {
-                String pk = BAND_PREFIX + query.key().scope() + "#" + buckets.get(band);
-                String finePk = FINE_BAND_PREFIX + query.key().scope() + "#" + fineBuckets.get(band);
+            for (int band = 0; band < bands; band++) {
+                String pk = keys.get(band), finePk = keys.get(bands + band);
                 bandQueries.add(VIRTUAL_THREADS.submit(() -> queryBand(pk, finePk, since, deadline)));
             }
             Map<String, Candidate> candidates = new HashMap<>();
@@ -255,20 +252,24 @@ public final class DynamoDbResponseCache implements ResponseCache {
                         .build());
                 return;
             }
-            // The entry and its band items (1 + 2 × 16) in BatchWriteItems of up to 25, sent in parallel, not one call each.
-            List<Future<Boolean>> batches = new ArrayList<>();
-            for (int from = 0; from < items.size(); from += MAX_BATCH_WRITE) {
-                List<WriteRequest> writes = new ArrayList<>();
-                for (Map<String, AttributeValue> item : items.subList(from, Math.min(items.size(), from + MAX_BATCH_WRITE))) {
-                    writes.add(WriteRequest.builder().putRequest(p -> p.item(item)).build());
-                }
-                batches.add(VIRTUAL_THREADS.submit(() -> batchWrite(writes, deadline)));
-            }
-            for (Future<Boolean> batch : batches) {
-                if (await(batch, deadline) == null) throw new IllegalStateException(new TimeoutException("store timed out"));
-            }
+            // The entry and its band items (1 + 2 × 16) in BatchWriteItems, not one call each.
+            List<WriteRequest> writes = new ArrayList<>();
+            for (Map<String, AttributeValue> item : items) writes.add(WriteRequest.builder().putRequest(p -> p.item(item)).build());
+            writeAll(writes, deadline);
         } catch (RuntimeException e) {
             failed("response_cache_store_failed", e);
+        }
+    }
+
+    /** {@code writes} in BatchWriteItems of up to 25, sent in parallel; throws on a failure or at the deadline. */
+    private void writeAll(List<WriteRequest> writes, long deadline) {
+        List<Future<Boolean>> batches = new ArrayList<>();
+        for (int from = 0; from < writes.size(); from += MAX_BATCH_WRITE) {
+            List<WriteRequest> batch = writes.subList(from, Math.min(writes.size(), from + MAX_BATCH_WRITE));
+            batches.add(VIRTUAL_THREADS.submit(() -> batchWrite(batch, deadline)));
+        }
+        for (Future<Boolean> batch : batches) {
+            if (await(batch, deadline) == null) throw new IllegalStateException(new TimeoutException("write timed out"));
         }
     }
 
@@ -294,8 +295,9 @@ public final class DynamoDbResponseCache implements ResponseCache {
     }
 
     /**
-     * Deletes the entry item; its band items may stay until their TTL, as a lookup never answers from a
-     * band item whose entry is gone. Throws when the table cannot be reached.
+     * Deletes the entry item, then its band items, found from the scope and vector the entry keeps. A
+     * band item left behind (an entry stored without them, or a failed second step) stays until its TTL
+     * and leads nowhere, as a lookup never answers without the entry. Throws when the table cannot be reached.
      */
     @Override
     public boolean delete(String exactKey) {
@@ -304,7 +306,29 @@ public final class DynamoDbResponseCache implements ResponseCache {
                 .key(entryKey(exactKey))
                 .returnValues(ReturnValue.ALL_OLD)
                 .build());
-        return response.hasAttributes() && !response.attributes().isEmpty();
+        if (!response.hasAttributes() || response.attributes().isEmpty()) return false;
+        Map<String, AttributeValue> old = response.attributes();
+        AttributeValue scope = old.get("scope"), vector = old.get("v"), storedAt = old.get("stored_at");
+        if (scope == null || scope.s() == null || vector == null || vector.b() == null || storedAt == null || storedAt.n() == null) {
+            return true;
+        }
+        float[] v = VectorCodec.decode(vector.b().asByteArrayUnsafe());
+        AttributeValue sk = AttributeValue.fromS(sortKeyTime(Long.parseLong(storedAt.n())) + "#" + exactKey);
+        List<WriteRequest> deletes = new ArrayList<>();
+        for (String pk : bandKeys(scope.s(), v)) {
+            deletes.add(WriteRequest.builder().deleteRequest(d -> d.key(Map.of(ResponseCacheTable.PARTITION_KEY,
+                    AttributeValue.fromS(pk), ResponseCacheTable.SORT_KEY, sk))).build());
+        }
+        writeAll(deletes, System.nanoTime() + storeTimeout.toNanos());
+        return true;
+    }
+
+    /** The partition keys of an entry's band items: its bucket in each band, then its finer bucket in each. */
+    private List<String> bandKeys(String scope, float[] vector) {
+        List<String> keys = new ArrayList<>(2 * bands);
+        for (String bucket : index(vector.length).buckets(vector)) keys.add(BAND_PREFIX + scope + "#" + bucket);
+        for (String bucket : fineIndex(vector.length).buckets(vector)) keys.add(FINE_BAND_PREFIX + scope + "#" + bucket);
+        return keys;
     }
 
     /**
@@ -349,20 +373,16 @@ public final class DynamoDbResponseCache implements ResponseCache {
         }
         item.put("prompt", AttributeValue.fromS(entry.key().semanticText()));
         AttributeValue vector = AttributeValue.fromB(SdkBytes.fromByteArrayUnsafe(VectorCodec.int8(entry.vector())));
-        String sk = sortKeyTime(storedAt) + "#" + entry.key().exact();
+        // The scope and vector let delete() find the band items again.
+        item.put("scope", AttributeValue.fromS(entry.key().scope()));
+        item.put("v", vector);
+        AttributeValue sk = AttributeValue.fromS(sortKeyTime(storedAt) + "#" + entry.key().exact());
         AttributeValue expiry = AttributeValue.fromN(Long.toString(expiresAt));
-        for (String bucket : index(entry.vector().length).buckets(entry.vector())) {
-            items.add(bandItem(BAND_PREFIX + entry.key().scope() + "#" + bucket, sk, vector, expiry));
-        }
-        for (String bucket : fineIndex(entry.vector().length).buckets(entry.vector())) {
-            items.add(bandItem(FINE_BAND_PREFIX + entry.key().scope() + "#" + bucket, sk, vector, expiry));
+        for (String pk : bandKeys(entry.key().scope(), entry.vector())) {
+            items.add(Map.of(ResponseCacheTable.PARTITION_KEY, AttributeValue.fromS(pk), ResponseCacheTable.SORT_KEY, sk,
+                    "v", vector, ResponseCacheTable.TTL_ATTRIBUTE, expiry));
         }
         return items;
-    }
-
-    private static Map<String, AttributeValue> bandItem(String pk, String sk, AttributeValue vector, AttributeValue expiry) {
-        return Map.of(ResponseCacheTable.PARTITION_KEY, AttributeValue.fromS(pk), ResponseCacheTable.SORT_KEY, AttributeValue.fromS(sk),
-                "v", vector, ResponseCacheTable.TTL_ATTRIBUTE, expiry);
     }
 
     private Map<String, AttributeValue> getEntry(String exactKey, long deadline, double[] units) {

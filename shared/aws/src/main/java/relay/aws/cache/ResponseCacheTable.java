@@ -17,8 +17,8 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateTimeToLiveRequest;
  *
  * <p>One table, two kinds of item ({@link DynamoDbResponseCache} writes them):
  * <ul>
- *   <li>entry: {@code pk = "x#" + exactKey}, {@code sk = "x"}; the answer, the prompt text (semantic
- *       entries), {@code stored_at}, {@code expires_at};
+ *   <li>entry: {@code pk = "x#" + exactKey}, {@code sk = "x"}; the answer, {@code stored_at},
+ *       {@code expires_at}, and for a semantic entry the prompt text, its scope and vector (to delete its band items);
  *   <li>band item, two per LSH band of a semantic entry: {@code pk = "s#" + scope + "#" + band + "#" + bucket}
  *       and {@code "f#" + …} with a finer bucket (read when the first is full),
  *       {@code sk = storedAtMillis + "#" + exactKey}; the vector (binary, int8), {@code expires_at}.
