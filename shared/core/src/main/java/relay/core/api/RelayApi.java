@@ -20,6 +20,7 @@ import relay.core.error.RelayException;
 import relay.core.gateway.Gateway;
 import relay.core.gateway.RequestTrace;
 import relay.core.log.Diagnostics;
+import relay.core.log.RequestLog;
 import relay.core.log.RequestLogStore;
 import relay.core.provider.EmbeddingResult;
 import relay.core.provider.ModelRouter;
@@ -38,8 +39,11 @@ import relay.core.wire.TextCompletions;
 public final class RelayApi {
     /** Lambda's synchronous payload limit; a larger body could never have reached the function. */
     public static final int MAX_BODY_BYTES = 6 * 1024 * 1024;
-    /** API Gateway HTTP APIs end a request after 30 s; the answer must be out before. */
-    public static final Duration DEFAULT_TIME_LIMIT = Duration.ofSeconds(29);
+    /**
+     * The longest a request may run when its transport sets no deadline: a Lambda's own limit (the
+     * runtime loop passes the function's remaining time, which is sooner).
+     */
+    public static final Duration MAX_TIME_LIMIT = Duration.ofMinutes(15);
 
     private enum Route { HEALTH, CHAT, COMPLETIONS, EMBEDDINGS, MODELS }
 
@@ -84,56 +88,96 @@ public final class RelayApi {
                 + "{\"role\":\"user\",\"content\":\"hello\"}],\"temperature\":0.5,\"mock_response\":\"primed\"}";
         for (boolean stream : new boolean[] {false, true}) {
             var trace = new RequestTrace("priming", clock.instant(), "POST /v1/chat/completions");
-            trace.deadline(clock.instant().plus(DEFAULT_TIME_LIMIT));
+            trace.deadline(clock.instant().plus(MAX_TIME_LIMIT));
             ChatCompletionRequest chat = RequestParser.chat(RequestParser.parseObject(
                     (stream ? body.replace("}", ",\"stream\":true}") : body).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-            if (stream) stream(chat, trace, chunk -> chunk); else json(200, gateway.chat(chat, trace), trace);
+            if (stream) stream(chat, trace, new BufferedSink(), chunk -> chunk); else json(200, gateway.chat(chat, trace), trace);
             trace.finish(200, null, null, null, false, logRetention);
         }
         error(RelayException.invalid("model", "priming"), new RequestTrace("priming", clock.instant(), "GET /"));
     }
 
+    /** Answers the request whole, then does its bookkeeping: for transports that cannot stream, and for tests. */
     public ApiResponse handle(ApiRequest request) {
+        BufferedSink buffer = new BufferedSink();
+        handle(request, buffer).run();
+        return buffer.response();
+    }
+
+    /**
+     * Answers the request into {@code sink}, streamed as the provider streams, and returns what is left
+     * to do once the client has the whole answer (the cache store and the request log record), so that
+     * no client waits for either. The transport runs it after its answer is out.
+     */
+    public AfterAnswer handle(ApiRequest request, ResponseSink sink) {
         String method = request.method() == null ? "" : request.method().toUpperCase(java.util.Locale.ROOT);
         RequestTrace trace = new RequestTrace(request.requestId(), clock.instant(), method + " " + request.path());
-        Instant latest = clock.instant().plus(DEFAULT_TIME_LIMIT);
+        Instant latest = clock.instant().plus(MAX_TIME_LIMIT);
         trace.deadline(request.deadline() == null || request.deadline().isAfter(latest) ? latest : request.deadline());
         trace.caller(Callers.fromHeaders(request.header("authorization")));
-        ApiResponse response;
-        ErrorKind failure = null;
-        String failureMessage = null;
+        Sent sent;
         try {
-            response = dispatch(method, request, trace);
-            failure = trace.streamError();
+            sent = send(sink, dispatch(method, request, trace, sink));
         } catch (RelayException e) {
-            response = error(e, trace);
-            failure = e.kind();
-            failureMessage = e.getMessage();
+            sent = e.kind() == ErrorKind.CLIENT_CLOSED ? Sent.clientGone(e) : send(sink, error(e, trace), e);
         } catch (RuntimeException e) {
-            // A bug, not the client's fault: say so without details, keep the details in our logs.
-            Diagnostics.warn("unhandled_error", "request_id", trace.requestId(), "error", e.getClass().getName());
-            RelayException internal = new RelayException(ErrorKind.INTERNAL, "Relay failed to handle the request (request id "
-                    + trace.requestId() + ").");
-            response = error(internal, trace);
-            failure = internal.kind();
-            failureMessage = internal.getMessage();
+            sent = send(sink, error(internal(e, trace), trace), internal(e, trace));
         }
-        if (trace.logged()) {
+        if (!trace.logged()) return trace::runAfterAnswer;
+        RequestLog record = trace.finish(sent.status(), sent.failure(), sent.failureMessage(), sent.body(), logMessages, logRetention);
+        return () -> {
+            trace.runAfterAnswer();
             try {
-                logs.write(trace.finish(response.status(), failure, failureMessage, response.body(), logMessages, logRetention));
+                logs.write(record);
             } catch (RuntimeException e) {
                 Diagnostics.warn("request_log_failed", "request_id", trace.requestId(), "error", e.getClass().getName());
             }
-        }
-        return response;
+        };
     }
 
-    private ApiResponse dispatch(String method, ApiRequest request, RequestTrace trace) {
+    /** A bug, not the client's fault: say so without details, keep the details in our logs. */
+    private static RelayException internal(RuntimeException e, RequestTrace trace) {
+        Diagnostics.warn("unhandled_error", "request_id", trace.requestId(), "error", e.getClass().getName());
+        return new RelayException(ErrorKind.INTERNAL, "Relay failed to handle the request (request id " + trace.requestId() + ").");
+    }
+
+    /** What the client was sent, as the request log records it. */
+    private record Sent(int status, ErrorKind failure, String failureMessage, String body) {
+        static Sent clientGone(RelayException e) {
+            return new Sent(e.kind().status(), e.kind(), e.getMessage(), null);
+        }
+    }
+
+    /** Sends a whole answer (null: the route streamed its answer itself). */
+    private static Sent send(ResponseSink sink, Answer answer) {
+        if (answer instanceof Answer.Streamed streamed) return streamed.sent();
+        ApiResponse response = ((Answer.Whole) answer).response();
+        return send(sink, response, null);
+    }
+
+    private static Sent send(ResponseSink sink, ApiResponse response, RelayException failure) {
+        try {
+            sink.send(response);
+        } catch (RelayException e) {
+            if (e.kind() != ErrorKind.CLIENT_CLOSED) throw e;
+            return Sent.clientGone(e);
+        }
+        return failure == null ? new Sent(response.status(), null, null, response.body())
+                : new Sent(response.status(), failure.kind(), failure.getMessage(), response.body());
+    }
+
+    /** A route's answer: whole, to be sent, or already streamed to the sink. */
+    private sealed interface Answer {
+        record Whole(ApiResponse response) implements Answer {}
+        record Streamed(Sent sent) implements Answer {}
+    }
+
+    private Answer dispatch(String method, ApiRequest request, RequestTrace trace, ResponseSink sink) {
         String path = normalize(request.path());
         switch (path) {
-            case "/spend/logs" -> { return spendLogs(method, request, trace); }
-            case "/cache/delete" -> { return deleteCached(method, request, trace); }
-            case "/cache/ping" -> { return pingCache(method, request, trace); }
+            case "/spend/logs" -> { return new Answer.Whole(spendLogs(method, request, trace)); }
+            case "/cache/delete" -> { return new Answer.Whole(deleteCached(method, request, trace)); }
+            case "/cache/ping" -> { return new Answer.Whole(pingCache(method, request, trace)); }
             default -> { }
         }
         Route route = ROUTES.get(path);
@@ -146,17 +190,17 @@ public final class RelayApi {
             throw new RelayException(ErrorKind.METHOD_NOT_ALLOWED, "Method " + printable(method) + " is not allowed on "
                     + printable(request.path()) + "; use " + allowed + ".", null, Map.of("allow", allowed), null);
         }
-        if (route == Route.HEALTH) return health(trace);
+        if (route == Route.HEALTH) return new Answer.Whole(health(trace));
         authenticator.check(request.header("authorization"));
         trace.caller(Callers.authenticated(trace.caller(), authenticator));
         if (request.body() != null && request.body().length > 0 && request.body().length <= MAX_BODY_BYTES) {
             trace.requestBody(new String(request.body(), java.nio.charset.StandardCharsets.UTF_8));
         }
         return switch (route) {
-            case MODELS -> json(200, ModelList.of(router.models()), trace);
-            case CHAT -> chat(request, trace);
-            case COMPLETIONS -> completions(request, trace);
-            case EMBEDDINGS -> embeddings(request, trace);
+            case MODELS -> new Answer.Whole(json(200, ModelList.of(router.models()), trace));
+            case CHAT -> chat(request, trace, sink);
+            case COMPLETIONS -> completions(request, trace, sink);
+            case EMBEDDINGS -> new Answer.Whole(embeddings(request, trace));
             case HEALTH -> throw new IllegalStateException("handled above");
         };
     }
@@ -222,45 +266,93 @@ public final class RelayApi {
         return json(ready ? 200 : 503, Map.of("status", ready ? "healthy" : "unconfigured"), trace);
     }
 
-    private ApiResponse chat(ApiRequest request, RequestTrace trace) {
+    private Answer chat(ApiRequest request, RequestTrace trace, ResponseSink sink) {
         ChatCompletionRequest chat = RequestParser.chat(RequestParser.parseObject(body(request)));
         trace.caller(Callers.withRequest(trace.caller(), chat.body()));
         trace.requestedModel(chat.model());
-        if (!chat.stream()) return json(200, gateway.chat(chat, trace), trace);
-        return stream(chat, trace, chunk -> chunk);
+        if (!chat.stream()) return new Answer.Whole(json(200, gateway.chat(chat, trace), trace));
+        return stream(chat, trace, sink, chunk -> chunk);
     }
 
     /** The legacy text API, served by any chat model. */
-    private ApiResponse completions(ApiRequest request, RequestTrace trace) {
+    private Answer completions(ApiRequest request, RequestTrace trace, ResponseSink sink) {
         ChatCompletionRequest chat = TextCompletions.toChat(RequestParser.parseObject(body(request)));
         trace.caller(Callers.withRequest(trace.caller(), chat.body()));
         trace.requestedModel(chat.model());
-        if (!chat.stream()) return json(200, TextCompletions.fromChat(gateway.chat(chat, trace)), trace);
-        return stream(chat, trace, TextCompletions::fromChunk);
+        if (!chat.stream()) return new Answer.Whole(json(200, TextCompletions.fromChat(gateway.chat(chat, trace)), trace));
+        return stream(chat, trace, sink, TextCompletions::fromChunk);
     }
 
-    /** Streams as Server-Sent Events, each chunk turned into the event the route speaks (null: none). */
-    private ApiResponse stream(ChatCompletionRequest chat, RequestTrace trace,
-                               java.util.function.Function<relay.core.wire.ChatCompletionChunk, Object> event) {
-        StringBuilder events = new StringBuilder(4096);
-        boolean[] started = {false};
+    /**
+     * Streams as Server-Sent Events, each chunk turned into the event the route speaks (null: none) and
+     * sent on as it arrives. Until the first event a failure is a plain error response (a fallback may
+     * still answer); after it, an error event ends the stream, without {@code [DONE]}.
+     */
+    private Answer stream(ChatCompletionRequest chat, RequestTrace trace, ResponseSink sink,
+                          java.util.function.Function<relay.core.wire.ChatCompletionChunk, Object> event) {
+        StreamedBody body = new StreamedBody(sink, trace);
         try {
             gateway.streamChat(chat, trace, chunk -> {
-                started[0] = true;
                 Object payload = event.apply(chunk);
-                if (payload != null) events.append("data: ").append(Json.write(payload)).append("\n\n");
+                if (payload != null) body.event(Json.write(payload));
             });
         } catch (RelayException e) {
-            if (!started[0]) throw e;
-            trace.streamError(e.kind());
-            // Bytes are out: the client learns of the failure from an error event, as OpenAI sends it.
-            events.append("data: ").append(Json.write(errorBody(e))).append("\n\n");
-            Map<String, String> headers = headers(trace, "text/event-stream");
-            headers.put("x-relay-stream-error", e.kind().type());
-            return new ApiResponse(200, headers, events.toString());
+            if (!body.started() || e.kind() == ErrorKind.CLIENT_CLOSED) throw e;
+            return new Answer.Streamed(body.fail(e, errorBody(e)));
+        } catch (RuntimeException e) {
+            if (!body.started()) throw e;
+            RelayException internal = internal(e, trace);
+            return new Answer.Streamed(body.fail(internal, errorBody(internal)));
         }
-        events.append("data: [DONE]\n\n");
-        return new ApiResponse(200, headers(trace, "text/event-stream"), events.toString());
+        return new Answer.Streamed(body.done());
+    }
+
+    /** A stream's body on its way out: the head with the first event, each event flushed, a copy kept for the log. */
+    private static final class StreamedBody {
+        private final ResponseSink sink;
+        private final RequestTrace trace;
+        private final StringBuilder logged = new StringBuilder();
+        private boolean started;
+
+        StreamedBody(ResponseSink sink, RequestTrace trace) {
+            this.sink = sink;
+            this.trace = trace;
+        }
+
+        boolean started() {
+            return started;
+        }
+
+        void event(String data) {
+            if (!started) {
+                started = true;
+                sink.head(200, headers(trace, "text/event-stream"));
+            }
+            write("data: " + data + "\n\n");
+        }
+
+        Sent done() {
+            if (!started) event("[DONE]"); else write("data: [DONE]\n\n");
+            sink.end();
+            return new Sent(200, null, null, logged.toString());
+        }
+
+        /** Bytes are out: the client learns of the failure from an error event, as OpenAI sends it. */
+        Sent fail(RelayException e, ErrorBody error) {
+            trace.streamError(e.kind());
+            try {
+                write("data: " + Json.write(error) + "\n\n");
+                sink.end();
+            } catch (RelayException gone) {
+                if (gone.kind() != ErrorKind.CLIENT_CLOSED) throw gone;
+            }
+            return new Sent(200, e.kind(), e.getMessage(), logged.toString());
+        }
+
+        private void write(String text) {
+            if (logged.length() <= RequestTrace.MAX_LOGGED_BODY_CHARS) logged.append(text);
+            sink.body(text);
+        }
     }
 
     private ApiResponse embeddings(ApiRequest request, RequestTrace trace) {

@@ -18,6 +18,8 @@ public enum ErrorKind {
     /** A provider's 409: a conflicting request in flight (OpenAI sends it); worth a retry. */
     CONFLICT(409, "api_error", "conflict"),
     RATE_LIMIT(429, "rate_limit_error", "rate_limit_exceeded"),
+    /** The client hung up before its answer was complete (nginx's 499); nobody reads the error, the log keeps it. */
+    CLIENT_CLOSED(499, "api_error", "client_closed_request"),
     INTERNAL(500, "api_error", "internal_error"),
     PROVIDER_ERROR(502, "api_error", "provider_error"),
     PROVIDER_UNAVAILABLE(503, "api_error", "provider_unavailable"),

@@ -75,8 +75,9 @@ public final class Gateway {
         trace.deployment(routed.deployment().id());
         trace.usage(routed.value().usage());
         trace.cost(cost(routed.deployment(), routed.value().usage()));
-        cache.store(routed.value());
-        return routed.value();
+        ChatCompletionResponse answer = routed.value();
+        trace.afterAnswer(() -> cache.store(answer));
+        return answer;
     }
 
     /** The cache's answer, if any; the trace learns the outcome and the key for the response headers and the log. */
@@ -144,7 +145,7 @@ public final class Gateway {
         }
         trace.deployment(routed.deployment().id());
         trace.cost(cost(routed.deployment(), trace.usage()));
-        if (answer != null && !answer.isEmpty()) cache.store(Replay.assemble(answer));
+        if (answer != null && !answer.isEmpty()) trace.afterAnswer(() -> cache.store(Replay.assemble(answer)));
     }
 
     /** The response cache's settings ({@link relay.core.cache.CacheSettings#OFF} when none is configured). */

@@ -27,6 +27,7 @@ public final class RequestTrace {
     private Usage usage;
     private boolean stream;
     private boolean logged = true;
+    private final List<Runnable> afterAnswer = new ArrayList<>(1);
     private ErrorKind streamError;
     private Instant deadline;
     private BigDecimal cost;
@@ -83,6 +84,21 @@ public final class RequestTrace {
 
     public void notLogged() { this.logged = false; }
 
+    /** Work that waits until the client has its answer (a cache store); run by {@link #runAfterAnswer()}. */
+    public void afterAnswer(Runnable task) { afterAnswer.add(task); }
+
+    /** Runs the deferred work once, in order; a failing task is reported and does not stop the next. */
+    public void runAfterAnswer() {
+        for (Runnable task : afterAnswer) {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                relay.core.log.Diagnostics.warn("after_answer_failed", "request_id", requestId, "error", e.getClass().getName());
+            }
+        }
+        afterAnswer.clear();
+    }
+
     public void attempt(Attempt attempt) { attempts.add(attempt); }
 
     public List<Attempt> attempts() {
@@ -97,7 +113,7 @@ public final class RequestTrace {
                 .filter(d -> !d.equals(deployment)).distinct().count();
     }
 
-    /** When the answer must be out: the Lambda's remaining time and API Gateway's 30 s, whichever ends first. */
+    /** When the answer must be out: the Lambda's remaining time, the request's own timeout, whichever ends first. */
     public Instant deadline() { return deadline; }
 
     public void deadline(Instant deadline) { this.deadline = deadline; }

@@ -22,7 +22,7 @@ final class Failures {
      */
     static boolean fallbackable(ErrorKind kind) {
         return switch (kind) {
-            case INVALID_REQUEST, PAYLOAD_TOO_LARGE, INTERNAL, SERVICE_UNAVAILABLE, METHOD_NOT_ALLOWED -> false;
+            case INVALID_REQUEST, PAYLOAD_TOO_LARGE, INTERNAL, SERVICE_UNAVAILABLE, METHOD_NOT_ALLOWED, CLIENT_CLOSED -> false;
             default -> true;
         };
     }
@@ -30,7 +30,7 @@ final class Failures {
     /** Whether the failure is the deployment's fault, and so moves it toward a cool-down. */
     static boolean countsAgainstDeployment(ErrorKind kind) {
         return switch (kind) {
-            case INVALID_REQUEST, UNSUPPORTED_PARAMS, CONTEXT_WINDOW_EXCEEDED, CONTENT_POLICY, PAYLOAD_TOO_LARGE -> false;
+            case INVALID_REQUEST, UNSUPPORTED_PARAMS, CONTEXT_WINDOW_EXCEEDED, CONTENT_POLICY, PAYLOAD_TOO_LARGE, CLIENT_CLOSED -> false;
             default -> true;
         };
     }

@@ -1,0 +1,30 @@
+package relay.core.api;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/** A sink that keeps the whole answer, for transports that cannot stream (API Gateway HTTP APIs, AWS's own runtime client). */
+public final class BufferedSink implements ResponseSink {
+    private int status;
+    private Map<String, String> headers;
+    private final ByteArrayOutputStream body = new ByteArrayOutputStream();
+
+    @Override
+    public void head(int status, Map<String, String> headers) {
+        this.status = status;
+        this.headers = headers;
+    }
+
+    @Override
+    public void body(byte[] bytes) {
+        body.writeBytes(bytes);
+    }
+
+    @Override
+    public void end() {}
+
+    public ApiResponse response() {
+        return new ApiResponse(status, headers, body.toString(StandardCharsets.UTF_8));
+    }
+}
