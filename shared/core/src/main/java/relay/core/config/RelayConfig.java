@@ -36,7 +36,7 @@ public record RelayConfig(
     public record LitellmParams(
             String model, String apiBase, String apiKey, String apiVersion,
             Integer rpm, Integer tpm, Double weight, Double timeout,
-            String vertexProject, String vertexLocation, String awsRegionName) {
+            String vertexProject, String vertexLocation, String awsRegionName, Double streamTimeout) {
 
         /** The per-deployment settings, by their config names, for {@link relay.core.provider.Deployment#options()}. */
         public java.util.Map<String, String> deploymentOptions() {
@@ -47,6 +47,7 @@ public record RelayConfig(
             if (vertexProject != null) options.put("vertex_project", vertexProject);
             if (vertexLocation != null) options.put("vertex_location", vertexLocation);
             if (awsRegionName != null) options.put("aws_region_name", awsRegionName);
+            if (streamTimeout != null) options.put(relay.core.provider.Deployment.STREAM_TIMEOUT, streamTimeout.toString());
             return options;
         }
     }
@@ -60,8 +61,9 @@ public record RelayConfig(
             List<Map<String, List<String>>> fallbacks,
             List<Map<String, List<String>>> contextWindowFallbacks,
             List<Map<String, List<String>>> contentPolicyFallbacks,
-            List<String> defaultFallbacks) {
-        static final RouterSettings NONE = new RouterSettings(null, null, null, null, null, null, null, null, null);
+            List<String> defaultFallbacks,
+            Double streamTimeout) {
+        static final RouterSettings NONE = new RouterSettings(null, null, null, null, null, null, null, null, null, null);
     }
 
     /** {@code litellm_settings}; LiteLLM also accepts the reliability settings here, so Relay does too. */

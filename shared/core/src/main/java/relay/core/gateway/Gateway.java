@@ -24,6 +24,7 @@ import relay.core.provider.ModelRouter;
 import relay.core.provider.Provider;
 import relay.core.provider.ProviderCall;
 import relay.core.routing.Router;
+import relay.core.routing.StreamProgress;
 import relay.core.wire.ChatCompletionChunk;
 import relay.core.wire.ChatCompletionRequest;
 import relay.core.wire.ChatCompletionResponse;
@@ -70,7 +71,7 @@ public final class Gateway {
         ResponseCaching.Context cache = caching.begin(request, trace.deadline());
         Optional<CacheHit> hit = lookUp(cache, trace);
         if (hit.isPresent()) return answerFromCache(hit.get(), trace);
-        var routed = router.run(plan(request.model(), request.body(), trace, () -> false, promptTokensAtLeast(request)), trace,
+        var routed = router.run(plan(request.model(), request.body(), trace, () -> false, promptTokensAtLeast(request), null), trace,
                 (deployment, timeout) -> provider(deployment).chat(call(deployment, fit(deployment, request), timeout)));
         trace.deployment(routed.deployment().id());
         trace.usage(routed.value().usage());
@@ -107,10 +108,12 @@ public final class Gateway {
         applyRequestTimeout(request.body(), trace);
         boolean clientWantsUsage = request.body().path("stream_options").path("include_usage").asBoolean(false);
         AtomicBoolean started = new AtomicBoolean();
+        StreamProgress progress = new StreamProgress();
         ResponseCaching.Context cache = request.mockResponse() == null ? caching.begin(request, trace.deadline()) : null;
         // Kept only to be stored: a no-store request or one the cache is off for holds no copy of its stream.
         List<ChatCompletionChunk> answer = cache != null && cache.storing() ? new ArrayList<>() : null;
         Consumer<ChatCompletionChunk> sink = chunk -> {
+            progress.chunk();
             if (answer != null) answer.add(chunk);
             if (chunk.usage() != null) trace.usage(chunk.usage());
             boolean usageOnly = chunk.choices() == null || chunk.choices().isEmpty();
@@ -133,7 +136,7 @@ public final class Gateway {
         }
         Router.Routed<Boolean> routed;
         try {
-            routed = router.run(plan(request.model(), request.body(), trace, started::get, promptTokensAtLeast(request)), trace, (deployment, timeout) -> {
+            routed = router.run(plan(request.model(), request.body(), trace, started::get, promptTokensAtLeast(request), progress), trace, (deployment, timeout) -> {
                 trace.deployment(deployment.id()); // named in the log even when the stream breaks midway
                 if (answer != null) answer.clear(); // only the deployment that answers is stored
                 provider(deployment).streamChat(call(deployment, fit(deployment, request), timeout), sink);
@@ -170,7 +173,7 @@ public final class Gateway {
     public EmbeddingResult embed(EmbeddingRequest request, RequestTrace trace) {
         trace.requestedModel(request.model());
         applyRequestTimeout(request.body(), trace);
-        var routed = router.run(plan(request.model(), request.body(), trace, () -> false, 0), trace,
+        var routed = router.run(plan(request.model(), request.body(), trace, () -> false, 0, null), trace,
                 (deployment, timeout) -> provider(deployment).embed(call(deployment, request, timeout)));
         trace.deployment(routed.deployment().id());
         Usage usage = Usage.of(routed.value().promptTokens(), 0);
@@ -201,7 +204,7 @@ public final class Gateway {
 
     /** The request's own routing fields, as LiteLLM takes them: {@code fallbacks}, {@code num_retries}. */
     private static Router.Plan plan(String model, ObjectNode body, RequestTrace trace, java.util.function.BooleanSupplier started,
-                                    int promptTokensAtLeast) {
+                                    int promptTokensAtLeast, StreamProgress progress) {
         List<String> fallbacks = new ArrayList<>();
         JsonNode requested = body.get("fallbacks");
         if (requested != null && !requested.isNull()) {
@@ -224,7 +227,7 @@ public final class Gateway {
             retries = numRetries.asInt();
         }
         boolean fallbacksDisabled = body.path("disable_fallbacks").asBoolean(false);
-        return new Router.Plan(model, fallbacks, retries, trace.deadline(), started, promptTokensAtLeast, fallbacksDisabled);
+        return new Router.Plan(model, fallbacks, retries, trace.deadline(), started, promptTokensAtLeast, fallbacksDisabled, progress);
     }
 
     /** The answer's price in USD from the catalog; null when the model or its price is unknown. */

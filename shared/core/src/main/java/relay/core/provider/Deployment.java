@@ -11,14 +11,17 @@ import java.time.Duration;
  * @param providerModel the provider's own model id, e.g. {@code gpt-4o}
  * @param apiBase       the provider's base URL, or null for the provider's default
  * @param apiKey        a config value: {@code os.environ/NAME}, a literal, or null for the provider's default key name
- * @param timeout       how long one call may take
+ * @param timeout       how long one call may take; for a stream, how long until its first chunk
  * @param options       per-deployment settings from {@code litellm_params} by their config names: {@code weight},
  *                      {@code rpm}, and provider-specific ones ({@code api_version}, {@code vertex_project},
- *                      {@code vertex_location}, {@code aws_region_name})
+ *                      {@code vertex_location}, {@code aws_region_name}), and {@code stream_timeout}
  */
 public record Deployment(
         String modelGroup, String provider, String providerModel, String apiBase, String apiKey, Duration timeout,
         java.util.Map<String, String> options) {
+
+    /** The option naming, in seconds, how long a stream may go without a chunk before it is ended. */
+    public static final String STREAM_TIMEOUT = "stream_timeout";
 
     public Deployment {
         options = options == null ? java.util.Map.of() : java.util.Map.copyOf(options);

@@ -33,6 +33,8 @@ public final class ModelRouter {
         this.catalog = catalog;
         this.providers = providers.stream().collect(Collectors.toUnmodifiableMap(Provider::name, p -> p));
         Duration routerTimeout = seconds(config.routerSettings().timeout(), defaultTimeout);
+        Double streamTimeout = config.routerSettings().streamTimeout();
+        this.defaultOptions = streamTimeout == null ? Map.of() : Map.of(Deployment.STREAM_TIMEOUT, streamTimeout.toString());
         Map<String, List<Deployment>> byGroup = new LinkedHashMap<>();
         for (RelayConfig.ModelEntry entry : config.modelList()) {
             RelayConfig.LitellmParams params = entry.litellmParams();
@@ -44,7 +46,7 @@ public final class ModelRouter {
             }
             byGroup.computeIfAbsent(entry.modelName(), k -> new ArrayList<>()).add(new Deployment(
                     entry.modelName(), providerAndModel[0], providerAndModel[1], params.apiBase(), params.apiKey(),
-                    seconds(params.timeout(), routerTimeout), params.deploymentOptions()));
+                    seconds(params.timeout(), routerTimeout), withDefaults(params.deploymentOptions())));
         }
         byGroup.replaceAll((k, v) -> List.copyOf(v));
         this.groups = Collections.unmodifiableMap(byGroup); // config order, as GET /models lists them
@@ -52,6 +54,14 @@ public final class ModelRouter {
     }
 
     private final Duration defaultTimeout;
+    /** Settings every deployment has unless its own entry says otherwise ({@code router_settings.stream_timeout}). */
+    private final Map<String, String> defaultOptions;
+
+    private Map<String, String> withDefaults(Map<String, String> options) {
+        Map<String, String> merged = new java.util.HashMap<>(defaultOptions);
+        merged.putAll(options);
+        return merged;
+    }
 
     /** The deployments that may serve {@code model}, in the order to try them. */
     public List<Deployment> route(String model) {
@@ -59,11 +69,11 @@ public final class ModelRouter {
         if (group != null) return group;
         Optional<ModelInfo> known = catalog.find(model).filter(m -> providers.containsKey(m.provider()));
         if (known.isPresent()) {
-            return List.of(new Deployment(model, known.get().provider(), known.get().providerModel(), null, null, defaultTimeout));
+            return List.of(new Deployment(model, known.get().provider(), known.get().providerModel(), null, null, defaultTimeout, defaultOptions));
         }
         int slash = model.indexOf('/');
         if (slash > 0 && slash < model.length() - 1 && providers.containsKey(model.substring(0, slash))) {
-            return List.of(new Deployment(model, model.substring(0, slash), model.substring(slash + 1), null, null, defaultTimeout));
+            return List.of(new Deployment(model, model.substring(0, slash), model.substring(slash + 1), null, null, defaultTimeout, defaultOptions));
         }
         throw new RelayException(ErrorKind.MODEL_NOT_FOUND, "The model '" + model + "' does not exist here: it is no model_name"
                 + " in Relay's config and no provider/model name with a known provider ("

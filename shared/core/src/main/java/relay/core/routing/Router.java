@@ -3,7 +3,6 @@ package relay.core.routing;
 import dev.failsafe.Failsafe;
 import dev.failsafe.FailsafeException;
 import dev.failsafe.RetryPolicy;
-import dev.failsafe.Timeout;
 import dev.failsafe.TimeoutExceededException;
 import java.time.Clock;
 import java.time.Duration;
@@ -67,12 +66,21 @@ public final class Router {
      * @param numRetries       the request's {@code num_retries}, or null for the configured number
      * @param streamStarted    true once bytes have gone to the client: from then on nothing is retried
      * @param fallbacksDisabled the request's {@code disable_fallbacks}: no fallback of any kind, only the model's own deployments
+     * @param streamProgress   for a stream, its chunks as they come (null for a call answered whole): the deployment's
+     *                         timeout then bounds the wait for the first chunk, and {@code stream_timeout} each later one
      */
     public record Plan(String model, List<String> requestFallbacks, Integer numRetries, Instant deadline,
-                       BooleanSupplier streamStarted, int promptTokensAtLeast, boolean fallbacksDisabled) {
+                       BooleanSupplier streamStarted, int promptTokensAtLeast, boolean fallbacksDisabled,
+                       StreamProgress streamProgress) {
         public Plan {
             requestFallbacks = requestFallbacks == null || fallbacksDisabled ? List.of() : List.copyOf(requestFallbacks);
             streamStarted = streamStarted == null ? () -> false : streamStarted;
+        }
+
+        /** A call answered whole (no stream progress to watch). */
+        public Plan(String model, List<String> requestFallbacks, Integer numRetries, Instant deadline,
+                    BooleanSupplier streamStarted, int promptTokensAtLeast, boolean fallbacksDisabled) {
+            this(model, requestFallbacks, numRetries, deadline, streamStarted, promptTokensAtLeast, fallbacksDisabled, null);
         }
 
         public Plan(String model, List<String> requestFallbacks, Integer numRetries, Instant deadline,
@@ -179,8 +187,7 @@ public final class Router {
                     if (context.getLastException() instanceof RelayException last) throw last;
                     throw new RelayException(ErrorKind.REQUEST_TIMEOUT, "No time was left for another try of " + deployment.id() + ".");
                 }
-                Duration timeout = min(deployment.timeout(), left);
-                return once(deployment, state, trace, timeout, call);
+                return once(deployment, state, plan, trace, min(deployment.timeout(), left), left, call);
             });
         } catch (FailsafeException e) {
             if (e.getCause() instanceof RelayException relay) throw relay;
@@ -188,15 +195,20 @@ public final class Router {
         }
     }
 
-    private <T> T once(Deployment deployment, DeploymentState state, RequestTrace trace, Duration timeout,
-                       DeploymentCall<T> call) {
+    /**
+     * One call. A call answered whole gets {@code timeout}; a stream gets it until its first chunk, then may run
+     * until the request's deadline ({@code left}) as long as no chunk is later than the stall limit.
+     */
+    private <T> T once(Deployment deployment, DeploymentState state, Plan plan, RequestTrace trace, Duration timeout,
+                       Duration left, DeploymentCall<T> call) {
         long start = System.nanoTime();
         state.started();
         boolean recorded = false;
-        try {
-            // The provider's HTTP timeout covers the wait for headers; this one also covers a body that stalls.
-            T value = Failsafe.with(Timeout.<T>builder(timeout.plusMillis(100)).withInterrupt().build())
-                    .get(() -> call.call(deployment, timeout));
+        StreamProgress progress = plan.streamProgress();
+        // The provider's HTTP timeout covers the wait for headers; the watch also covers a body that stalls.
+        AttemptWatch watch = AttemptWatch.start(deployment.id(), timeout.plusMillis(100), progress, streamTimeout(deployment), left);
+        try (watch) {
+            T value = call.call(deployment, progress == null ? timeout : left);
             long millis = (System.nanoTime() - start) / 1_000_000;
             recorded = true;
             state.succeeded(millis);
@@ -206,7 +218,8 @@ public final class Router {
             long millis = (System.nanoTime() - start) / 1_000_000;
             RelayException e;
             try {
-                e = asRelay(thrown, deployment, timeout);
+                e = watch.expired() != null && !(thrown instanceof RelayException r && r.kind() == ErrorKind.CLIENT_CLOSED)
+                        ? watch.expired() : asRelay(thrown, deployment, timeout);
             } catch (RuntimeException bug) {
                 recorded = true;
                 state.failed(false, millis, false); // Relay's fault, not the deployment's
@@ -233,6 +246,20 @@ public final class Router {
         }
         if (thrown instanceof FailsafeException f && f.getCause() instanceof RelayException relay) return relay;
         throw thrown;
+    }
+
+    /** How long a started stream may go without a chunk: LiteLLM's {@code stream_timeout}, in seconds. */
+    static final Duration DEFAULT_STREAM_TIMEOUT = Duration.ofSeconds(60);
+
+    private static Duration streamTimeout(Deployment deployment) {
+        String seconds = deployment.option(Deployment.STREAM_TIMEOUT);
+        if (seconds == null) return DEFAULT_STREAM_TIMEOUT;
+        try {
+            double value = Double.parseDouble(seconds);
+            return value > 0 ? Duration.ofMillis((long) (value * 1000)) : DEFAULT_STREAM_TIMEOUT;
+        } catch (NumberFormatException e) {
+            return DEFAULT_STREAM_TIMEOUT;
+        }
     }
 
     private List<String> targets(ErrorKind failure, String group) {
