@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -41,6 +42,24 @@ public final class FakeOpenAi extends FakeProviderServer<FakeOpenAi.Reply> {
          * ends before its first chunk (a stream that broke before the first byte of an answer).
          */
         record BrokenStream(int chunks) implements Reply {}
+
+        /**
+         * A stream written as a provider writes one: {@code chunks} content chunks ("w0 ", "w1 ", ...), each
+         * flushed, {@code gap} apart, then {@code [DONE]}; with {@code stallAfter} >= 0 it stops writing after that
+         * many chunks and holds the connection open until the client closes it.
+         */
+        record Paced(int chunks, Duration gap, int stallAfter) implements Reply {
+            public Paced(int chunks, Duration gap) {
+                this(chunks, gap, -1);
+            }
+        }
+    }
+
+    private final java.util.concurrent.atomic.AtomicInteger closedByClient = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** How many paced streams ended because the client (Relay) closed the connection before the stream's end. */
+    public int streamsClosedByClient() {
+        return closedByClient.get();
     }
 
     private FakeOpenAi() {
@@ -75,6 +94,10 @@ public final class FakeOpenAi extends FakeProviderServer<FakeOpenAi.Reply> {
                 return;
             }
             case Reply.Slow s -> sleep(s.delay());
+            case Reply.Paced p -> {
+                paced(exchange, JSON.readTree(received.body()).path("model").asText(), p);
+                return;
+            }
             case Reply.BrokenStream b -> {
                 StringBuilder sse = new StringBuilder();
                 String model = JSON.readTree(received.body()).path("model").asText();
@@ -130,6 +153,31 @@ public final class FakeOpenAi extends FakeProviderServer<FakeOpenAi.Reply> {
         response.put("system_fingerprint", "fp_fake");
         response.put("service_tier", "default");
         send(exchange, 200, "application/json", response.toString());
+    }
+
+    private void paced(HttpExchange exchange, String model, Reply.Paced p) throws IOException {
+        exchange.getResponseHeaders().set("content-type", "text/event-stream");
+        exchange.sendResponseHeaders(200, 0); // chunked
+        var out = exchange.getResponseBody();
+        try {
+            for (int i = 0; i < p.chunks(); i++) {
+                if (i == p.stallAfter()) {
+                    while (true) { // until the client goes: a write to a closed connection fails
+                        sleep(Duration.ofMillis(50));
+                        out.write(":\n".getBytes(StandardCharsets.UTF_8)); // an SSE comment: no chunk for the client
+                        out.flush();
+                    }
+                }
+                if (i > 0) sleep(p.gap());
+                out.write(event(chunk(model, JSON.createObjectNode().put("content", "w" + i + " ").toString(), null))
+                        .getBytes(StandardCharsets.UTF_8));
+                out.flush();
+            }
+            out.write((event(chunk(model, "{}", "stop")) + "data: [DONE]\n\n").getBytes(StandardCharsets.UTF_8));
+            out.close();
+        } catch (IOException closed) {
+            closedByClient.incrementAndGet();
+        }
     }
 
     private static String chunk(String model, String delta, String finishReason) {

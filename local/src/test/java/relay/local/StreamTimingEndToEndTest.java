@@ -1,0 +1,99 @@
+package relay.local;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import relay.core.log.RequestLog;
+import relay.testing.FakeOpenAi;
+import relay.testing.FakeOpenAi.Reply;
+
+/**
+ * A stream's time over real HTTP: the deployment's timeout bounds only the wait for the first chunk, so a
+ * long answer still being written runs to its end; a stream that stops sending is ended after
+ * {@code stream_timeout} with an error event, the upstream connection closed, and the log says so.
+ */
+class StreamTimingEndToEndTest {
+    static FakeOpenAi upstream;
+    static LocalServer server;
+    static final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws Exception {
+        upstream = FakeOpenAi.start();
+        server = TestRelay.start("""
+                model_list:
+                  - model_name: short-timeout
+                    litellm_params: {model: openai/gpt-4o, api_base: "%s", api_key: os.environ/OPENAI_API_KEY, timeout: 1, stream_timeout: 0.5}
+                router_settings: {num_retries: 0}
+                """.formatted(upstream.baseUrl()), Map.of("OPENAI_API_KEY", "sk-upstream-timing"));
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        upstream.close();
+    }
+
+    static HttpResponse<String> stream() throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(server.url() + "/v1/chat/completions"))
+                .header("authorization", "Bearer " + TestRelay.MASTER_KEY)
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"model\":\"short-timeout\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The record is written after the answer: wait for it (bounded). */
+    static RequestLog logEventually(String requestId) throws InterruptedException {
+        AssertionError last = null;
+        for (int i = 0; i < 200; i++) {
+            try {
+                return TestRelay.log(server, requestId);
+            } catch (AssertionError notYet) {
+                last = notYet;
+                Thread.sleep(50);
+            }
+        }
+        throw last;
+    }
+
+    @Test
+    void aStreamLongerThanTheDeploymentTimeout_arrivesWhole_whileChunksKeepComing() throws Exception {
+        upstream.enqueue(new Reply.Paced(12, Duration.ofMillis(200))); // 2.2 s of chunks; timeout: 1, stream_timeout: 0.5
+
+        HttpResponse<String> response = stream();
+
+        assertEquals(200, response.statusCode());
+        for (int i = 0; i < 12; i++) assertTrue(response.body().contains("w" + i + " "), response.body());
+        assertTrue(response.body().endsWith("data: [DONE]\n\n"), response.body());
+        RequestLog log = logEventually(response.headers().firstValue("x-relay-request-id").orElseThrow());
+        assertEquals(200, log.status());
+        assertEquals(null, log.errorType());
+    }
+
+    @Test
+    void aStreamThatStalls_endsWithAnErrorEvent_andTheUpstreamConnectionIsClosed() throws Exception {
+        int closedBefore = upstream.streamsClosedByClient();
+        upstream.enqueue(new Reply.Paced(5, Duration.ofMillis(10), 2)); // two chunks, then silence (SSE comments only)
+
+        HttpResponse<String> response = stream();
+
+        assertEquals(200, response.statusCode(), "the status line went out with the first chunk");
+        assertTrue(response.body().contains("w1 "), response.body());
+        assertFalse(response.body().contains("[DONE]"), response.body());
+        assertTrue(response.body().contains("\"timeout_error\"") && response.body().contains("stream_timeout"), response.body());
+        RequestLog log = logEventually(response.headers().firstValue("x-relay-request-id").orElseThrow());
+        assertEquals("timeout_error", log.errorType());
+        for (int i = 0; i < 200 && upstream.streamsClosedByClient() == closedBefore; i++) Thread.sleep(50);
+        assertEquals(closedBefore + 1, upstream.streamsClosedByClient(), "Relay closed the stalled upstream");
+    }
+}
