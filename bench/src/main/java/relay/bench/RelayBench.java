@@ -141,6 +141,10 @@ public final class RelayBench {
     private RelayBench() {}
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("streaming")) {
+            StreamingBench.main(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         relay.dynamodb.embedded.EmbeddedDynamoDb.sendSegmentsAtOnce(); // before the first loopback server starts
         Options options;
         try {
