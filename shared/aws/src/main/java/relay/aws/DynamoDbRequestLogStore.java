@@ -10,25 +10,39 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import relay.core.log.Attempt;
 import relay.core.log.Diagnostics;
 import relay.core.log.LogQuery;
 import relay.core.log.RequestLog;
 import relay.core.log.RequestLogStore;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.ScanRequest;
+import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
 /**
- * Writes one item per request. When DynamoDB fails, the record goes to the function's own log
- * (CloudWatch) in full instead, so it is not lost, and the client never notices. After a failure the
- * store stops trying DynamoDB for {@link #PAUSE_AFTER_FAILURE}, so an outage does not add a timeout
- * to every request.
+ * Writes one item per request, alone ({@link #write}) or up to {@value #MAX_BATCH} at a time ({@link #writeAll}).
+ * When DynamoDB fails, the record goes to the process's own log (stderr; CloudWatch on Lambda) in full instead,
+ * so it is not lost, and the client never notices. After a failure the store stops trying DynamoDB for
+ * {@link #PAUSE_AFTER_FAILURE}, so an outage does not add a timeout to every write. An item DynamoDB refuses
+ * on its own (a ValidationException, e.g. over 400 KB) is no outage: that record alone goes to the log.
  */
 public final class DynamoDbRequestLogStore implements RequestLogStore {
     static final Duration PAUSE_AFTER_FAILURE = Duration.ofSeconds(10);
+    /** DynamoDB's limit on the writes in one BatchWriteItem. */
+    public static final int MAX_BATCH = 25;
+    /**
+     * The waits before each resend of what a BatchWriteItem left unprocessed (DynamoDB throttling the table):
+     * short and few, as one thread writes every batch; what is still unprocessed after them goes to the log.
+     */
+    static final List<Duration> UNPROCESSED_BACKOFF = List.of(Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofMillis(800));
+
+    static final String PAUSED = "dynamodb_paused";
+    static final String UNPROCESSED = "unprocessed_items";
 
     private final DynamoDbClient dynamoDb;
     private final String tableName;
@@ -45,22 +59,97 @@ public final class DynamoDbRequestLogStore implements RequestLogStore {
         this.clock = clock;
     }
 
+    /** One PutItem. */
     @Override
     public void write(RequestLog record) {
-        if (clock.instant().isBefore(pausedUntil)) {
-            keepInFunctionLog(record, "dynamodb_paused");
+        if (paused()) {
+            keepInProcessLog(record, PAUSED);
             return;
         }
         try {
             dynamoDb.putItem(PutItemRequest.builder().tableName(tableName).item(toItem(record)).build());
         } catch (RuntimeException e) {
-            pausedUntil = clock.instant().plus(PAUSE_AFTER_FAILURE);
-            keepInFunctionLog(record, e.getClass().getSimpleName());
+            failed(List.of(record), e);
         }
     }
 
-    /** The record holds no key or message text by construction, so it is safe to print whole. */
-    private void keepInFunctionLog(RequestLog record, String reason) {
+    /**
+     * BatchWriteItems of up to {@value #MAX_BATCH}; never throws. What DynamoDB leaves unprocessed is resent
+     * after each of {@link #UNPROCESSED_BACKOFF}, then logged. A batch DynamoDB refuses because of one item
+     * (it refuses the whole batch then) is written again one PutItem per record, so only that record is logged.
+     */
+    public void writeAll(List<RequestLog> records) {
+        for (int from = 0; from < records.size(); from += MAX_BATCH) {
+            writeBatch(records.subList(from, Math.min(records.size(), from + MAX_BATCH)));
+        }
+    }
+
+    private void writeBatch(List<RequestLog> batch) {
+        if (paused()) {
+            batch.forEach(record -> keepInProcessLog(record, PAUSED));
+            return;
+        }
+        Map<String, RequestLog> byId = new HashMap<>();
+        batch.forEach(record -> byId.put(record.requestId(), record));
+        List<RequestLog> pending = batch;
+        try {
+            for (int resends = 0; ; resends++) {
+                List<WriteRequest> writes = pending.stream()
+                        .map(record -> WriteRequest.builder().putRequest(put -> put.item(toItem(record))).build())
+                        .toList();
+                List<WriteRequest> unprocessed = dynamoDb.batchWriteItem(b -> b.requestItems(Map.of(tableName, writes)))
+                        .unprocessedItems().getOrDefault(tableName, List.of());
+                pending = unprocessed.stream()
+                        .map(w -> byId.get(w.putRequest().item().get(RequestLogTable.PARTITION_KEY).s()))
+                        .toList();
+                if (pending.isEmpty()) return;
+                if (resends == UNPROCESSED_BACKOFF.size() || !sleep(UNPROCESSED_BACKOFF.get(resends))) break;
+            }
+            pending.forEach(record -> keepInProcessLog(record, UNPROCESSED));
+        } catch (RuntimeException e) {
+            if (refusesAnItem(e)) {
+                pending.forEach(this::write);
+            } else {
+                failed(pending, e);
+            }
+        }
+    }
+
+    private boolean paused() {
+        return clock.instant().isBefore(pausedUntil);
+    }
+
+    /** Logs the records; pauses DynamoDB unless it refused an item itself, which says nothing of the next one. */
+    private void failed(List<RequestLog> records, RuntimeException e) {
+        if (!refusesAnItem(e)) pausedUntil = clock.instant().plus(PAUSE_AFTER_FAILURE);
+        String reason = Objects.requireNonNullElse(errorCode(e), e.getClass().getSimpleName());
+        records.forEach(record -> keepInProcessLog(record, reason));
+    }
+
+    private static boolean refusesAnItem(RuntimeException e) {
+        return "ValidationException".equals(errorCode(e));
+    }
+
+    /** DynamoDB's error code (ResourceNotFoundException, ValidationException, ...); null when it did not answer. */
+    private static String errorCode(RuntimeException e) {
+        return e instanceof AwsServiceException aws && aws.awsErrorDetails() != null ? aws.awsErrorDetails().errorCode() : null;
+    }
+
+    private static boolean sleep(Duration wait) {
+        try {
+            Thread.sleep(wait);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /**
+     * The one place a record that misses the table goes: a whole-record line on stderr. The record holds no key by
+     * construction, and message text only where message logging is on, so it is as safe to print as to store.
+     */
+    void keepInProcessLog(RequestLog record, String reason) {
         Diagnostics.warn("request_log_write_failed", "table", tableName, "reason", reason, "record", record);
     }
 
