@@ -153,7 +153,60 @@ public final class DynamoDbRequestLogStore implements RequestLogStore {
         Diagnostics.warn("request_log_write_failed", "table", tableName, "reason", reason, "record", record);
     }
 
+    /**
+     * DynamoDB refuses items over 400 KB; a record is trimmed to stay well under it (client-supplied
+     * metadata and a long chain of attempts are what can grow), so it is stored rather than lost.
+     */
+    static final int MAX_ITEM_BYTES = 300 * 1024;
+    /** What survives of client-supplied text in a trimmed record. */
+    private static final int TRIMMED_TEXT_CHARS = 1024;
+    /** Attempts a trimmed record keeps (the first ones: the last is also in error_message). */
+    private static final int TRIMMED_ATTEMPTS = 20;
+
+    /** The record's item, trimmed (and marked {@code trimmed}) when it would not fit DynamoDB's item limit. */
     public static Map<String, AttributeValue> toItem(RequestLog r) {
+        Map<String, AttributeValue> item = fullItem(r);
+        if (size(item) <= MAX_ITEM_BYTES) return item;
+        item.remove("request_body");
+        item.remove("response_body");
+        item.put("trimmed", AttributeValue.fromBool(true));
+        if (item.containsKey("metadata")) {
+            Map<String, AttributeValue> metadata = new HashMap<>();
+            item.get("metadata").m().entrySet().stream().limit(20).forEach(e ->
+                    metadata.put(cut(e.getKey(), 128), s(cut(e.getValue().s(), TRIMMED_TEXT_CHARS))));
+            item.put("metadata", AttributeValue.fromM(metadata));
+        }
+        for (String field : List.of("user", "key_alias", RequestLogTable.MODEL)) {
+            if (item.containsKey(field)) item.put(field, s(cut(item.get(field).s(), TRIMMED_TEXT_CHARS)));
+        }
+        if (item.containsKey("attempts") && item.get("attempts").l().size() > TRIMMED_ATTEMPTS) {
+            List<AttributeValue> attempts = item.get("attempts").l();
+            item.put("attempts", AttributeValue.fromL(attempts.subList(0, TRIMMED_ATTEMPTS)));
+            item.put("attempts_omitted", n(attempts.size() - TRIMMED_ATTEMPTS));
+        }
+        return item;
+    }
+
+    private static String cut(String text, int chars) {
+        return text == null || text.length() <= chars ? text : text.substring(0, chars);
+    }
+
+    /** An upper bound of DynamoDB's item size: names and values in UTF-8 (at most 3 bytes a char), plus overhead. */
+    static long size(Map<String, AttributeValue> item) {
+        long bytes = 0;
+        for (var e : item.entrySet()) bytes += 3L * e.getKey().length() + size(e.getValue());
+        return bytes;
+    }
+
+    private static long size(AttributeValue v) {
+        if (v.s() != null) return 3L * v.s().length();
+        if (v.n() != null) return 21;
+        if (v.hasM()) return 3 + size(v.m());
+        if (v.hasL()) return 3 + v.l().stream().mapToLong(x -> 1 + size(x)).sum();
+        return 1;
+    }
+
+    private static Map<String, AttributeValue> fullItem(RequestLog r) {
         Map<String, AttributeValue> item = new HashMap<>();
         item.put(RequestLogTable.PARTITION_KEY, s(r.requestId()));
         item.put(RequestLogTable.TIME, s(r.time().toString()));

@@ -31,6 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import relay.core.log.Attempt;
 import relay.core.log.RequestLog;
 import relay.dynamodb.embedded.EmbeddedDynamoDb;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -67,6 +68,37 @@ class DynamoDbRequestLogStoreTest {
     static void stopDatabase() {
         if (client != null) client.close();
         if (db != null) db.close();
+    }
+
+    @Test
+    void aRecordTooLargeForDynamoDb_isTrimmedToFit_andMarkedSo() {
+        List<Attempt> attempts = new java.util.ArrayList<>();
+        for (int i = 0; i < 10_000; i++) attempts.add(new Attempt("openai/unknown-" + i, 404, "model_not_found", "fallback model is not configured", 0));
+        Map<String, String> metadata = Map.of("note", "x".repeat(500_000), "team", "a");
+        RequestLog record = new RequestLog(newId(), Instant.parse("2025-03-01T12:00:05Z"), "POST /v1/chat/completions",
+                new RequestLog.Caller("hash", "alias", "u".repeat(100_000), metadata), "e500", null, null, 404, 3, null,
+                null, null, null, null, false, "miss", "invalid_request_error", "model_not_found", "All failed", attempts,
+                new RequestLog.Bodies("{}", "{}", false), expiresAt());
+
+        store.write(record);
+
+        var item = client.getItem(b -> b.tableName(TABLE).consistentRead(true)
+                .key(Map.of(RequestLogTable.PARTITION_KEY, AttributeValue.fromS(record.requestId())))).item();
+        assertFalse(item.isEmpty(), "the record is stored, not lost");
+        assertTrue(item.get("trimmed").bool());
+        assertEquals(20, item.get("attempts").l().size());
+        assertEquals("9980", item.get("attempts_omitted").n());
+        assertEquals(1024, item.get("metadata").m().get("note").s().length());
+        assertEquals("a", item.get("metadata").m().get("team").s());
+        assertEquals(404, DynamoDbRequestLogStore.fromItem(item).status());
+    }
+
+    @Test
+    void aRecordThatFits_isNotTrimmed() {
+        RequestLog record = new RequestLog(newId(), Instant.parse("2025-03-01T12:00:06Z"), "POST /v1/chat/completions",
+                "gpt-4o", "openai/gpt-4o", 200, 12, 1, 2, 3, false, null, null, expiresAt());
+
+        assertFalse(DynamoDbRequestLogStore.toItem(record).containsKey("trimmed"));
     }
 
     @Test
