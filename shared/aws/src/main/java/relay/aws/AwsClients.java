@@ -28,13 +28,29 @@ public final class AwsClients {
                 .build();
     }
 
+    /**
+     * DynamoDB in the function's region answers in milliseconds; the cache lookup sits on the request's
+     * path and the log write before the next invocation, so a DynamoDB that does not answer costs at most
+     * this, after which the stores pause the table. An endpoint override (the embedded DynamoDB, a test
+     * server) keeps the general timeouts: it shares the machine's cores rather than a network.
+     */
+    static final Duration DYNAMODB_CALL_TIMEOUT = Duration.ofMillis(1500);
+    static final Duration DYNAMODB_ATTEMPT_TIMEOUT = Duration.ofMillis(500);
+
+    private static ClientOverrideConfiguration dynamoDbOverrides() {
+        return ClientOverrideConfiguration.builder()
+                .apiCallTimeout(DYNAMODB_CALL_TIMEOUT)
+                .apiCallAttemptTimeout(DYNAMODB_ATTEMPT_TIMEOUT)
+                .build();
+    }
+
     /** @param endpoint null for AWS itself; an override for the embedded DynamoDB or a test server */
     public static DynamoDbClient dynamoDb(Region region, AwsCredentialsProvider credentials, URI endpoint) {
         var builder = DynamoDbClient.builder()
                 .region(region)
                 .credentialsProvider(credentials)
                 .httpClient(httpClient())
-                .overrideConfiguration(overrides());
+                .overrideConfiguration(endpoint == null ? dynamoDbOverrides() : overrides());
         if (endpoint != null) builder.endpointOverride(endpoint);
         return builder.build();
     }
