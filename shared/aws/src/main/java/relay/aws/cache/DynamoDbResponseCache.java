@@ -165,6 +165,7 @@ public final class DynamoDbResponseCache implements ResponseCache {
         int itemsRead = 0;
         int entriesRead = 0;
         double[] units = new double[1];
+        RuntimeException failure = null;
         try {
             if (query.exact()) {
                 Map<String, AttributeValue> item = getEntry(query.key().exact(), deadline, units);
@@ -231,8 +232,11 @@ public final class DynamoDbResponseCache implements ResponseCache {
             }
             return new LookupResult(Optional.empty(), queries, itemsRead, ranked.size(), entriesRead, units[0]);
         } catch (RuntimeException e) {
+            failure = e;
             failed("response_cache_lookup_failed", e);
             return LookupResult.miss();
+        } finally {
+            if (failure == null) succeeded();
         }
     }
 
@@ -250,12 +254,14 @@ public final class DynamoDbResponseCache implements ResponseCache {
                         .item(items.get(0))
                         .overrideConfiguration(o -> o.apiCallTimeout(remaining(deadline)))
                         .build());
+                succeeded();
                 return;
             }
             // The entry and its band items (1 + 2 × 16) in BatchWriteItems, not one call each.
             List<WriteRequest> writes = new ArrayList<>();
             for (Map<String, AttributeValue> item : items) writes.add(WriteRequest.builder().putRequest(p -> p.item(item)).build());
             writeAll(writes, deadline);
+            succeeded();
         } catch (RuntimeException e) {
             failed("response_cache_store_failed", e);
         }
@@ -483,12 +489,27 @@ public final class DynamoDbResponseCache implements ResponseCache {
         return Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime()));
     }
 
+    /**
+     * Failures in a row before the table is left alone: one slow call under load is no outage, and
+     * pausing on it would switch the cache off for everyone; an outage fails every call.
+     */
+    static final int FAILURES_BEFORE_PAUSE = 3;
+    private final java.util.concurrent.atomic.AtomicInteger failuresInARow = new java.util.concurrent.atomic.AtomicInteger();
+
     private void failed(String event, RuntimeException e) {
-        pausedUntil = clock.instant().plus(pauseAfterFailure);
+        boolean pause = failuresInARow.incrementAndGet() >= FAILURES_BEFORE_PAUSE;
+        if (pause) {
+            pausedUntil = clock.instant().plus(pauseAfterFailure);
+            failuresInARow.set(0);
+        }
         String message = e.getMessage() == null ? "" : e.getMessage();
         if (message.length() > 300) message = message.substring(0, 300);
         Diagnostics.warn(event, "table", tableName, "reason", e.getClass().getSimpleName(), "message", message,
-                "paused_seconds", pauseAfterFailure.toSeconds());
+                "paused_seconds", pause ? pauseAfterFailure.toSeconds() : 0);
+    }
+
+    private void succeeded() {
+        if (failuresInARow.get() != 0) failuresInARow.set(0);
     }
 
     static String sortKeyTime(long epochMillis) {

@@ -286,11 +286,13 @@ class DynamoDbResponseCacheTest {
     }
 
     @Test
-    void afterAFailure_theTableIsLeftAloneForAPause() {
+    void afterFailuresInARow_theTableIsLeftAloneForAPause() {
         String table = "cache-created-later-" + model;
         var later = DynamoDbResponseCache.builder(client, table).clock(clock).build();
         CacheKey key = key("Q", "");
-        capturingStderr(() -> later.lookup(CacheLookup.exact(key, null))); // fails: no table yet
+        for (int i = 0; i < DynamoDbResponseCache.FAILURES_BEFORE_PAUSE; i++) {
+            capturingStderr(() -> later.lookup(CacheLookup.exact(key, null))); // fails: no table yet
+        }
         client.createTable(ResponseCacheTable.createRequest(table));
 
         later.store(CacheEntry.exact(key, answer("A"), HOUR));
@@ -299,6 +301,19 @@ class DynamoDbResponseCacheTest {
         clock.advance(Duration.ofSeconds(11));
         later.store(CacheEntry.exact(key, answer("A"), HOUR));
         assertEquals("A", text(later.lookup(CacheLookup.exact(key, null))));
+    }
+
+    @Test
+    void aSingleFailure_doesNotSwitchTheCacheOff_forEveryoneElse() {
+        String table = "cache-flaky-" + model;
+        var flaky = DynamoDbResponseCache.builder(client, table).clock(clock).build();
+        CacheKey key = key("Q", "");
+        capturingStderr(() -> flaky.lookup(CacheLookup.exact(key, null))); // one failure (no table yet), as a slow call under load
+        client.createTable(ResponseCacheTable.createRequest(table));
+
+        flaky.store(CacheEntry.exact(key, answer("A"), HOUR));
+
+        assertEquals("A", text(flaky.lookup(CacheLookup.exact(key, null))), "no pause after one failure");
     }
 
     @Test
