@@ -261,15 +261,17 @@ final class Table {
         try {
             NavigableMap<List<KeyValue>, ObjectNode> source =
                     spec.index() == null ? items : indexes.get(spec.index().name());
-            List<KeyValue> low = spec.partition() == null ? null : List.of(spec.partition(), KeyValue.MIN);
+            // [p] sorts before every key in partition p (a proper prefix sorts first) and is the whole key of a
+            // hash-only table; [p, MAX] sorts after every key in it.
+            List<KeyValue> low = spec.partition() == null ? null : List.of(spec.partition());
             List<KeyValue> high = spec.partition() == null ? null : List.of(spec.partition(), KeyValue.MAX);
             boolean lowInclusive = true;
             boolean highInclusive = true;
             if (spec.exclusiveStartKey() != null) {
                 List<KeyValue> start = startKey(spec.index(), spec.exclusiveStartKey());
                 if (spec.partition() != null && !start.get(0).equals(spec.partition())) {
-                    throw ApiException.validation("The provided starting key is invalid: "
-                            + "The provided starting key does not match the partition key of the query");
+                    throw ApiException.validation(
+                            "The provided starting key is outside query boundaries based on provided conditions");
                 }
                 if (spec.forward()) {
                     low = start;
