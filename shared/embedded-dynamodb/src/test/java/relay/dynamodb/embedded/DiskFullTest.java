@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -137,6 +138,31 @@ class DiskFullTest {
             assertEquals("81", client.getItem(b -> b.tableName(TABLE).key(item("id", s("k7")))).item().get("round")
                     .n());
         }
+    }
+
+    @Test
+    void startOnAStillFullDisk_loadsTheTables_andAppendsAfterATornEnd() throws IOException {
+        try (EmbeddedDynamoDb db = start(); DynamoDbClient client = Fixtures.client(db)) {
+            client.createTable(table(TABLE, "id", null, null).build());
+            client.putItem(b -> b.tableName(TABLE).item(item("id", s("a"))));
+        }
+        Path file = TableLog.fileFor(dataDir, TABLE);
+        Files.writeString(file, "{\"put\":{\"id\":{\"S\":\"cut", StandardOpenOption.APPEND); // no newline
+
+        disk.refuseNewFiles(true); // no room to rewrite the file at start
+        try (EmbeddedDynamoDb db = start(); DynamoDbClient client = Fixtures.client(db)) {
+            assertEquals(Set.of("a"), ids(client));
+            client.putItem(b -> b.tableName(TABLE).item(item("id", s("b"))));
+        }
+        assertTrue(warnings.stream().anyMatch(w -> w.contains("could not compact")), warnings.toString());
+
+        disk.free();
+        warnings.clear();
+        try (EmbeddedDynamoDb db = start(); DynamoDbClient client = Fixtures.client(db)) {
+            assertEquals(Set.of("a", "b"), ids(client), "the write after the torn end kept its own line");
+        }
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).contains("skipped 1 torn line "), warnings.get(0));
     }
 
     @Test

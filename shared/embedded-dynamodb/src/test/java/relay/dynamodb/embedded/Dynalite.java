@@ -27,6 +27,15 @@ import java.util.concurrent.TimeoutException;
  * implement. npm installs the pinned {@link #VERSION} once into {@code ~/.cache/relay/dynalite-VERSION}
  * ({@code $XDG_CACHE_HOME} if set). Without Node.js and npm the dynalite tests are skipped with a message, except
  * on CI (the {@code CI} environment variable set), where that is a failure.
+ *
+ * <p>dynalite's own gaps, where DynamoDB (and the embedded server) differ: no transactions, no UpdateTimeToLive and
+ * so no TTL, no streams; ItemCount is always 0; ReturnValuesOnConditionCheckFailure is ignored; a
+ * ProjectionExpression on a local index does not fetch unprojected attributes from the table; "+3" is refused as a
+ * number; it accepts what DynamoDB refuses: DeleteItem with ReturnValues ALL_NEW, Select SPECIFIC_ATTRIBUTES without
+ * a projection, ALL_PROJECTED_ATTRIBUTES on a table, COUNT or ALL_ATTRIBUTES with a ProjectionExpression,
+ * TotalSegments over 1,000,000, {@code {"BOOL": "true"}}, an empty string as an index key, a WriteRequest holding
+ * both a put and a delete, sums past 38 digits; and it words syntax errors its own way. The tests that meet these
+ * are disabled in the {@code Dynalite*Test} classes with the reason.
  */
 final class Dynalite implements TestServer {
     static final String VERSION = "4.0.0";
