@@ -28,11 +28,6 @@ final class Database implements AutoCloseable {
     private final ConcurrentSkipListMap<String, Table> tables = new ConcurrentSkipListMap<>();
     private FileChannel lockChannel;
 
-    /** An in-memory database without an item cap. */
-    Database(Path dataDirectory) {
-        this(dataDirectory, TableLog.Storage.SYSTEM, 0);
-    }
-
     /**
      * {@code dataDirectory} null keeps tables in memory; {@code maxItemsPerTable} 0 leaves tables unbounded (see
      * {@link Table}).

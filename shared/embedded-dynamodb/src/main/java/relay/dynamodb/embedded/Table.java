@@ -187,8 +187,13 @@ final class Table {
     private void evictOverCap() {
         while (maxItems > 0 && items.size() > maxItems && !expiries.isEmpty()) {
             List<KeyValue> key = expiries.first().key();
+            ObjectNode victim = items.get(key);
+            if (victim == null) {
+                expiries.pollFirst(); // cannot happen: store() keeps the two in step; never loop on it
+                continue;
+            }
             try {
-                commit(key, items.get(key), null, true);
+                commit(key, victim, null, true);
             } catch (RuntimeException e) {
                 return;
             }

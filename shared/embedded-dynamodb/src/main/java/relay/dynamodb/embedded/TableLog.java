@@ -40,7 +40,6 @@ final class TableLog implements AutoCloseable {
 
     /** How table files are opened, and where problems with them are reported (one line each). */
     record Storage(LogFile.Opener opener, Consumer<String> warnings) {
-        static final Storage SYSTEM = new Storage(LogFile.Opener.SYSTEM, System.err::println);
     }
 
     /** What a log replays to; {@code skippedLines} counts the torn lines left out. */
