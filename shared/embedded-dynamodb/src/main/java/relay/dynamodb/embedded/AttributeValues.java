@@ -105,7 +105,10 @@ final class AttributeValues {
         }
         switch (type) {
             case "S" -> requireText(v, type);
-            case "N" -> object.put("N", canonical(parseNumber(v)));
+            case "N" -> {
+                requireText(v, type); // {"N": 123} is malformed JSON for DynamoDB, not a bad number
+                object.put("N", canonical(parseNumber(v)));
+            }
             case "B" -> decode(requireText(v, type));
             case "BOOL" -> {
                 if (!v.isBoolean()) {
@@ -150,7 +153,10 @@ final class AttributeValues {
         for (JsonNode element : v) {
             String canonical = switch (type) {
                 case "SS" -> requireText(element, type);
-                case "NS" -> canonical(parseNumber(element));
+                case "NS" -> {
+                    requireText(element, type);
+                    yield canonical(parseNumber(element));
+                }
                 default -> Base64.getEncoder().encodeToString(decode(requireText(element, type)));
             };
             if (seen.contains(canonical)) {
@@ -176,7 +182,8 @@ final class AttributeValues {
         }
         BigDecimal n;
         try {
-            n = new BigDecimal(v.textValue().trim());
+            // DynamoDB refuses spaces around a number; BigDecimal refuses them too.
+            n = new BigDecimal(v.textValue());
         } catch (NumberFormatException e) {
             throw ApiException.validation("The parameter cannot be converted to a numeric value: " + v.textValue());
         }

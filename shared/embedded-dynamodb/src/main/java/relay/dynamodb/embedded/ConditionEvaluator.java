@@ -123,7 +123,7 @@ final class ConditionEvaluator {
         return switch (operand) {
             case Operand.Value value -> value.value();
             case Operand.Path path -> path.path().get(item);
-            case Operand.Size size -> size(size.path().get(item));
+            case Operand.Size size -> size(operand(size.target(), item));
             default -> throw new IllegalArgumentException("not a condition operand: " + operand);
         };
     }

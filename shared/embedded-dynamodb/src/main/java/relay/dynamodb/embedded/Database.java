@@ -8,6 +8,7 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -22,11 +23,19 @@ final class Database implements AutoCloseable {
     private static final String LOCK_FILE = ".lock";
 
     private final Path dataDirectory;
+    private final TableLog.Storage storage;
+    private final long maxItemsPerTable;
     private final ConcurrentSkipListMap<String, Table> tables = new ConcurrentSkipListMap<>();
     private FileChannel lockChannel;
 
-    Database(Path dataDirectory) {
+    /**
+     * {@code dataDirectory} null keeps tables in memory; {@code maxItemsPerTable} 0 leaves tables unbounded (see
+     * {@link Table}).
+     */
+    Database(Path dataDirectory, TableLog.Storage storage, long maxItemsPerTable) {
         this.dataDirectory = dataDirectory;
+        this.storage = storage;
+        this.maxItemsPerTable = maxItemsPerTable;
         if (dataDirectory != null) {
             try {
                 load();
@@ -43,15 +52,29 @@ final class Database implements AutoCloseable {
             lockDirectory();
             try (DirectoryStream<Path> files = Files.newDirectoryStream(dataDirectory, "*" + TableLog.SUFFIX)) {
                 for (Path file : files) {
-                    TableLog.Contents contents = TableLog.replay(file);
-                    Table table = new Table(contents.schema(), TableLog.reopen(file), contents.ttlAttribute(),
-                            contents.items());
-                    tables.put(contents.schema().name(), table);
+                    TableLog.Loaded loaded;
+                    try {
+                        loaded = TableLog.load(file, storage);
+                    } catch (TableLog.UnreadableLogException e) {
+                        setAside(file, e);
+                        continue;
+                    }
+                    TableLog.Contents contents = loaded.contents();
+                    tables.put(contents.schema().name(), new Table(contents.schema(), loaded.log(),
+                            contents.ttlAttribute(), contents.items(), maxItemsPerTable));
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot load tables from " + dataDirectory, e);
         }
+    }
+
+    /** Moves a file that is not a table log out of the way, so that it neither stops the start nor is lost. */
+    private void setAside(Path file, IOException problem) throws IOException {
+        Path aside = file.resolveSibling(file.getFileName() + ".unreadable");
+        Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
+        storage.warnings().accept("Embedded DynamoDB: " + problem.getMessage() + "; moved it to " + aside
+                + " and started without it");
     }
 
     private void lockDirectory() throws IOException {
@@ -92,8 +115,8 @@ final class Database implements AutoCloseable {
         if (tables.containsKey(schema.name())) {
             throw ApiException.resourceInUse("Table already exists: " + schema.name());
         }
-        TableLog log = dataDirectory == null ? null : TableLog.create(dataDirectory, schema);
-        Table table = new Table(schema, log, null, List.of());
+        TableLog log = dataDirectory == null ? null : TableLog.create(dataDirectory, schema, storage);
+        Table table = new Table(schema, log, null, List.of(), maxItemsPerTable);
         tables.put(schema.name(), table);
         return table;
     }
@@ -117,10 +140,13 @@ final class Database implements AutoCloseable {
         return tables.values();
     }
 
-    void sweepExpired(long nowSeconds) {
+    /** Deletes expired items from every table with TTL on; returns how many. */
+    int sweepExpired(long nowSeconds) {
+        int deleted = 0;
         for (Table table : tables.values()) {
-            table.sweepExpired(nowSeconds);
+            deleted += table.sweepExpired(nowSeconds);
         }
+        return deleted;
     }
 
     @Override

@@ -25,7 +25,7 @@ import relay.dynamodb.embedded.ExpressionLexer.Token;
  * condition := and (OR and)*          and := not (AND not)*          not := NOT not | primary
  * primary   := '(' condition ')' | function '(' operands ')' | operand comparator operand
  *            | operand BETWEEN operand AND operand | operand IN '(' operands ')'
- * operand   := path | :value | size '(' path ')' | '(' operand ')'
+ * operand   := path | :value | size '(' (path | :value) ')' | '(' operand ')'
  * path      := name ('.' name | '[' digits ']')*
  * update    := (SET set (',' set)* | REMOVE path (',' path)* | ADD path :value (',' ...)* | DELETE ...)+
  * set       := path '=' value (('+' | '-') value)?
@@ -36,6 +36,7 @@ final class ExpressionParser {
     private static final Set<String> RESERVED_WORDS = loadReservedWords();
     private static final Set<String> CONDITION_FUNCTIONS =
             Set.of("attribute_exists", "attribute_not_exists", "attribute_type", "begins_with", "contains", "size");
+    private static final Set<String> SIZED_TYPES = Set.of("S", "B", "SS", "NS", "BS", "L", "M");
     private static final Set<String> ATTRIBUTE_TYPES =
             Set.of("S", "SS", "N", "NS", "B", "BS", "BOOL", "NULL", "L", "M");
 
@@ -220,6 +221,9 @@ final class ExpressionParser {
             throw ApiException.validation("Invalid " + kind + ": Operator or function requires a document path; "
                     + "operator or function: " + name);
         }
+        if (name.equals("begins_with")) {
+            arguments.forEach(argument -> requireType(argument, name, Set.of("S", "B")));
+        }
         if (name.equals("attribute_type")) {
             JsonNode type = arguments.get(1) instanceof Operand.Value v ? v.value() : null;
             if (type == null || !"S".equals(AttributeValues.type(type))) {
@@ -233,6 +237,18 @@ final class ExpressionParser {
             }
         }
         return new Condition.Function(name, arguments);
+    }
+
+    /**
+     * DynamoDB checks the type of an expression attribute value given to an operator or function when it parses
+     * the expression: the wrong type is a ValidationException, not a failed condition. Values read from the item
+     * are only checked when the expression is evaluated.
+     */
+    private void requireType(Operand operand, String operator, Set<String> types) {
+        if (operand instanceof Operand.Value value && !types.contains(AttributeValues.type(value.value()))) {
+            throw ApiException.validation("Invalid " + kind + ": Incorrect operand type for operator or function; "
+                    + "operator or function: " + operator + ", operand type: " + AttributeValues.type(value.value()));
+        }
     }
 
     private List<Operand> parseArguments() {
@@ -264,9 +280,10 @@ final class ExpressionParser {
                         : "Invalid function name; function: ") + token.text());
             }
             pos += 2;
-            DocumentPath path = parsePath();
+            Operand target = peek().kind() == Kind.ATTRIBUTE_VALUE ? parseOperand() : new Operand.Path(parsePath());
             expect(Kind.RPAREN);
-            return new Operand.Size(path);
+            requireType(target, "size", SIZED_TYPES);
+            return new Operand.Size(target);
         }
         return new Operand.Path(parsePath());
     }
@@ -370,7 +387,10 @@ final class ExpressionParser {
         Operand left = parseSetOperand();
         if (peek().kind() == Kind.PLUS || peek().kind() == Kind.MINUS) {
             boolean plus = next().kind() == Kind.PLUS;
-            return new Operand.Arithmetic(left, plus, parseSetOperand());
+            Operand right = parseSetOperand();
+            requireType(left, plus ? "+" : "-", Set.of("N"));
+            requireType(right, plus ? "+" : "-", Set.of("N"));
+            return new Operand.Arithmetic(left, plus, right);
         }
         return left;
     }
@@ -398,7 +418,10 @@ final class ExpressionParser {
                 case "list_append" -> {
                     Operand first = parseSetValue();
                     expect(Kind.COMMA);
-                    yield new Operand.ListAppend(first, parseSetValue());
+                    Operand second = parseSetValue();
+                    requireType(first, "list_append", Set.of("L"));
+                    requireType(second, "list_append", Set.of("L"));
+                    yield new Operand.ListAppend(first, second);
                 }
                 default -> throw ApiException.validation(
                         "Invalid UpdateExpression: Invalid function name; function: " + token.text());

@@ -169,8 +169,13 @@ final class ItemOperations {
             tableRequest.rejectLegacy("AttributesToGet");
             Table table = database.table(entry.getKey());
             JsonNode keys = tableRequest.node("Keys");
-            if (keys == null || keys.isEmpty()) {
+            if (keys == null) {
                 throw Request.missing("Keys");
+            }
+            if (!keys.isArray() || keys.isEmpty()) {
+                throw ApiException.validation("1 validation error detected: Value '" + keys + "' at 'requestItems."
+                        + entry.getKey() + ".member.keys' failed to satisfy constraint: Member must have length "
+                        + "greater than or equal to 1");
             }
             total += keys.size();
             if (total > MAX_BATCH_GET) {
@@ -220,6 +225,12 @@ final class ItemOperations {
         for (Map.Entry<String, JsonNode> entry : requestItems(request).properties()) {
             Table table = database.table(entry.getKey());
             TableSchema schema = table.schema();
+            if (!entry.getValue().isArray() || entry.getValue().isEmpty()) {
+                throw ApiException.validation("1 validation error detected: Value '" + request.node("RequestItems")
+                        + "' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: "
+                        + "[Member must have length less than or equal to 25, Member must have length greater than "
+                        + "or equal to 1]");
+            }
             TableWrites writes = new TableWrites(table, new ArrayList<>(), new ArrayList<>());
             TreeSet<List<KeyValue>> seen = new TreeSet<>(KeyValue.ORDER);
             for (JsonNode writeRequest : entry.getValue()) {

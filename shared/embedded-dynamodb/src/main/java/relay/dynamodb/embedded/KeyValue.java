@@ -8,10 +8,9 @@ import java.util.List;
 
 /**
  * A comparable scalar key component (S, N or B) in DynamoDB's sort order: strings by UTF-8 bytes, numbers by
- * value, binary by unsigned bytes. {@link #MIN} and {@link #MAX} bound range scans over composite keys.
+ * value, binary by unsigned bytes. {@link #MAX} bounds range scans over composite keys.
  */
 final class KeyValue implements Comparable<KeyValue> {
-    static final KeyValue MIN = new KeyValue(0, null, null);
     static final KeyValue MAX = new KeyValue(4, null, null);
 
     /** Composite keys compare element-wise; a proper prefix sorts first. */

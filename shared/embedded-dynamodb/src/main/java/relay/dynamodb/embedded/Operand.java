@@ -13,8 +13,8 @@ sealed interface Operand {
     record Value(String placeholder, JsonNode value) implements Operand {
     }
 
-    /** {@code size(path)}. */
-    record Size(DocumentPath path) implements Operand {
+    /** {@code size(path)} or {@code size(:value)}. */
+    record Size(Operand target) implements Operand {
     }
 
     /** {@code if_not_exists(path, fallback)} (update expressions only). */

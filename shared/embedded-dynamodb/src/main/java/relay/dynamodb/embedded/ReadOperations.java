@@ -42,10 +42,14 @@ final class ReadOperations {
         attributes.checkAllUsed();
 
         Condition sortKeyCondition = keyCondition.sortKeyCondition();
+        ObjectNode exclusiveStartKey = exclusiveStartKey(request);
+        if (exclusiveStartKey != null && sortKeyCondition != null && exclusiveStartKey.has(keys.range())
+                && !ConditionEvaluator.test(sortKeyCondition, exclusiveStartKey)) {
+            throw ApiException.validation("The provided starting key does not match the range key predicate");
+        }
         Table.ReadSpec spec = new Table.ReadSpec(index, KeyValue.of(keyCondition.hashValue()),
                 sortKeyCondition == null ? null : item -> ConditionEvaluator.test(sortKeyCondition, item),
-                predicate(filter), request.bool("ScanIndexForward", true), exclusiveStartKey(request),
-                limit(request), 0, 1);
+                predicate(filter), request.bool("ScanIndexForward", true), exclusiveStartKey, limit(request), 0, 1);
         return page(request, table, index, spec, projection);
     }
 
@@ -89,6 +93,12 @@ final class ReadOperations {
             throw ApiException.validation("Must specify the ProjectionExpression or AttributesToGet when choosing "
                     + "to get SPECIFIC_ATTRIBUTES");
         }
+        if ("ALL_ATTRIBUTES".equals(select) && index != null && index.global()
+                && !"ALL".equals(index.projectionType())) {
+            throw ApiException.validation("One or more parameter values were invalid: Select type ALL_ATTRIBUTES is "
+                    + "not supported for global secondary index " + index.name() + " because its projection type "
+                    + "is not ALL");
+        }
         if (projection != null && select != null && !select.equals("SPECIFIC_ATTRIBUTES")) {
             throw ApiException.validation(
                     "Cannot specify the ProjectionExpression when choosing to get " + select);
@@ -99,11 +109,18 @@ final class ReadOperations {
         }
 
         Table.ReadResult result = table.read(spec);
+        // A local index fetches what it does not project from the table; a global one cannot (checked above).
+        boolean fromTable = index != null && !index.global() && !"ALL".equals(index.projectionType())
+                && ("ALL_ATTRIBUTES".equals(select) || projection != null);
         ObjectNode response = Json.object();
         long bytes = 0;
         if (!"COUNT".equals(select)) {
             ArrayNode items = response.putArray("Items");
-            for (ObjectNode item : result.items()) {
+            for (ObjectNode indexed : result.items()) {
+                ObjectNode item = fromTable ? table.get(indexed) : indexed;
+                if (item == null) {
+                    continue; // deleted since the index was read
+                }
                 items.add(projection == null ? item : Projection.apply(item, projection));
                 bytes += AttributeValues.itemSize(item);
             }
@@ -164,7 +181,7 @@ final class ReadOperations {
     private static void rejectKeyAttributes(List<Operand> operands, KeySchema keys) {
         for (Operand operand : operands) {
             DocumentPath path = operand instanceof Operand.Path p ? p.path()
-                    : operand instanceof Operand.Size s ? s.path() : null;
+                    : operand instanceof Operand.Size s && s.target() instanceof Operand.Path p ? p.path() : null;
             if (path != null && keys.contains(path.head())) {
                 throw ApiException.validation("Filter Expression can only contain non-primary key attributes: "
                         + "Primary key attribute: " + path.head());

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -19,13 +20,27 @@ import java.util.function.UnaryOperator;
 /**
  * One table's items and secondary indexes, guarded by a read-write lock. Stored items are never mutated after they
  * are stored, so they can be handed out and serialised after the lock is released.
+ *
+ * <p>Items live in the heap. With TTL on, expired items are deleted by {@link #sweepExpired}, as DynamoDB's TTL
+ * process does (it writes a REMOVE stream record by the TTL service); an index of expiry times keeps the sweep from
+ * reading the whole table. An optional cap on the item count bounds a table that TTL alone does not (a burst, a long
+ * TTL): over the cap, the items that expire soonest are deleted early, the same way. Items without a TTL value, and
+ * tables without TTL, are never deleted by the cap.
  */
 final class Table {
     private static final long MAX_PAGE_BYTES = 1024 * 1024;
     /** TTL ignores expiry times more than five years in the past, as DynamoDB does. */
     private static final long TTL_MAX_AGE_SECONDS = 5L * 365 * 24 * 60 * 60;
 
+    /** An item's TTL expiry; ordered by time, then key. */
+    private record Expiry(BigDecimal at, List<KeyValue> key) {
+        static final Comparator<Expiry> ORDER =
+                Comparator.comparing(Expiry::at).thenComparing(Expiry::key, KeyValue.ORDER);
+    }
+
     private final TableSchema schema;
+    private final long maxItems;
+    private final TreeSet<Expiry> expiries = new TreeSet<>(Expiry.ORDER);
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final TreeMap<List<KeyValue>, ObjectNode> items = new TreeMap<>(KeyValue.ORDER);
     private final Map<String, TreeMap<List<KeyValue>, ObjectNode>> indexes = new HashMap<>();
@@ -50,8 +65,10 @@ final class Table {
     record ReadResult(List<ObjectNode> items, int scannedCount, ObjectNode lastEvaluatedKey) {
     }
 
-    Table(TableSchema schema, TableLog log, String ttlAttribute, Collection<ObjectNode> initialItems) {
+    /** {@code maxItems} 0: no cap. */
+    Table(TableSchema schema, TableLog log, String ttlAttribute, Collection<ObjectNode> initialItems, long maxItems) {
         this.schema = schema;
+        this.maxItems = maxItems;
         this.log = log;
         this.ttlAttribute = ttlAttribute;
         this.stream = schema.streamArn() != null ? new StreamLog(schema) : null;
@@ -89,6 +106,8 @@ final class Table {
                 log.ttl(attribute);
             }
             ttlAttribute = attribute;
+            expiries.clear();
+            items.forEach((key, item) -> addExpiry(key, item));
         } finally {
             lock.writeLock().unlock();
         }
@@ -131,26 +150,53 @@ final class Table {
             if (newItem == oldItem) {
                 return new Change(oldItem, newItem);
             }
-            if (log != null) {
-                if (newItem != null) {
-                    log.put(newItem);
-                } else {
-                    log.delete(schema.keyAttributes(oldItem, null));
-                }
-            }
-            store(key, oldItem, newItem);
-            // DynamoDB writes no stream record for a write that leaves the item unchanged.
-            boolean changed = oldItem == null || newItem == null
-                    || !AttributeValues.equal(AttributeValues.of("M", oldItem), AttributeValues.of("M", newItem));
-            if (stream != null && changed) {
-                stream.append(oldItem, newItem, expiredByTtl);
-            }
+            commit(key, oldItem, newItem, expiredByTtl);
+            evictOverCap();
             if (log != null) {
                 log.compactIfLarge(schema, ttlAttribute, items.values());
             }
             return new Change(oldItem, newItem);
         } finally {
             lock.writeLock().unlock();
+        }
+    }
+
+    /** Logs a change, applies it and records it in the stream; caller holds the write lock. */
+    private void commit(List<KeyValue> key, ObjectNode oldItem, ObjectNode newItem, boolean expiredByTtl) {
+        if (log != null) {
+            if (newItem != null) {
+                log.put(newItem);
+            } else {
+                log.delete(schema.keyAttributes(oldItem, null));
+            }
+        }
+        store(key, oldItem, newItem);
+        // DynamoDB writes no stream record for a write that leaves the item unchanged.
+        boolean changed = oldItem == null || newItem == null
+                || !AttributeValues.equal(AttributeValues.of("M", oldItem), AttributeValues.of("M", newItem));
+        if (stream != null && changed) {
+            stream.append(oldItem, newItem, expiredByTtl);
+        }
+    }
+
+    /**
+     * Over the cap, deletes the items that expire soonest, as TTL deletions; caller holds the write lock. A delete
+     * that cannot be logged (a full disk) stops this one and is tried again on the next write or sweep: the write
+     * that got here has succeeded and must not fail for it.
+     */
+    private void evictOverCap() {
+        while (maxItems > 0 && items.size() > maxItems && !expiries.isEmpty()) {
+            List<KeyValue> key = expiries.first().key();
+            ObjectNode victim = items.get(key);
+            if (victim == null) {
+                expiries.pollFirst(); // cannot happen: store() keeps the two in step; never loop on it
+                continue;
+            }
+            try {
+                commit(key, victim, null, true);
+            } catch (RuntimeException e) {
+                return;
+            }
         }
     }
 
@@ -179,10 +225,15 @@ final class Table {
     private void store(List<KeyValue> key, ObjectNode oldItem, ObjectNode newItem) {
         if (oldItem != null) {
             sizeBytes -= AttributeValues.itemSize(oldItem);
+            BigDecimal expiry = expiryOf(oldItem);
+            if (expiry != null) {
+                expiries.remove(new Expiry(expiry, key));
+            }
         }
         if (newItem != null) {
             items.put(key, newItem);
             sizeBytes += AttributeValues.itemSize(newItem);
+            addExpiry(key, newItem);
         } else {
             items.remove(key);
         }
@@ -215,15 +266,17 @@ final class Table {
         try {
             NavigableMap<List<KeyValue>, ObjectNode> source =
                     spec.index() == null ? items : indexes.get(spec.index().name());
-            List<KeyValue> low = spec.partition() == null ? null : List.of(spec.partition(), KeyValue.MIN);
+            // [p] sorts before every key in partition p (a proper prefix sorts first) and is the whole key of a
+            // hash-only table; [p, MAX] sorts after every key in it.
+            List<KeyValue> low = spec.partition() == null ? null : List.of(spec.partition());
             List<KeyValue> high = spec.partition() == null ? null : List.of(spec.partition(), KeyValue.MAX);
             boolean lowInclusive = true;
             boolean highInclusive = true;
             if (spec.exclusiveStartKey() != null) {
                 List<KeyValue> start = startKey(spec.index(), spec.exclusiveStartKey());
                 if (spec.partition() != null && !start.get(0).equals(spec.partition())) {
-                    throw ApiException.validation("The provided starting key is invalid: "
-                            + "The provided starting key does not match the partition key of the query");
+                    throw ApiException.validation(
+                            "The provided starting key is outside query boundaries based on provided conditions");
                 }
                 if (spec.forward()) {
                     low = start;
@@ -291,42 +344,65 @@ final class Table {
         return index == null ? schema.keyOf(exclusiveStartKey) : schema.indexKeyOf(index, exclusiveStartKey);
     }
 
-    /** Deletes items whose TTL attribute holds an epoch-seconds time before {@code nowSeconds}. */
+    /**
+     * Deletes items whose TTL attribute holds an epoch-seconds time before {@code nowSeconds} (ignoring times more
+     * than five years back, as DynamoDB does), then any items over the cap; returns how many it deleted.
+     */
     int sweepExpired(long nowSeconds) {
-        String attribute = ttlAttribute();
-        if (attribute == null) {
-            return 0;
-        }
         List<List<KeyValue>> expired = new ArrayList<>();
         lock.readLock().lock();
         try {
-            items.forEach((key, item) -> {
-                if (isExpired(item, attribute, nowSeconds)) {
-                    expired.add(key);
-                }
-            });
+            if (ttlAttribute == null) {
+                return 0;
+            }
+            expiries.subSet(new Expiry(BigDecimal.valueOf(nowSeconds - TTL_MAX_AGE_SECONDS), List.of()), true,
+                    new Expiry(BigDecimal.valueOf(nowSeconds), List.of()), false)
+                    .forEach(expiry -> expired.add(expiry.key()));
         } finally {
             lock.readLock().unlock();
         }
         int deleted = 0;
         for (List<KeyValue> key : expired) {
-            Change change = write(key, item -> item != null && isExpired(item, attribute, nowSeconds) ? null : item,
-                    true);
+            Change change;
+            try {
+                change = write(key, item -> item != null && isExpired(item, nowSeconds) ? null : item, true);
+            } catch (ApiException tableDeleted) {
+                return deleted;
+            }
             if (change.oldItem() != null && change.newItem() == null) {
                 deleted++;
             }
         }
+        lock.writeLock().lock();
+        try {
+            if (!closed) {
+                int before = items.size();
+                evictOverCap();
+                deleted += before - items.size();
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
         return deleted;
     }
 
-    private static boolean isExpired(ObjectNode item, String attribute, long nowSeconds) {
-        JsonNode av = item.get(attribute);
-        if (av == null || !av.has("N")) {
-            return false;
-        }
-        BigDecimal expiry = new BigDecimal(av.get("N").asText());
-        return expiry.compareTo(BigDecimal.valueOf(nowSeconds)) < 0
+    private boolean isExpired(ObjectNode item, long nowSeconds) {
+        BigDecimal expiry = expiryOf(item);
+        return expiry != null && expiry.compareTo(BigDecimal.valueOf(nowSeconds)) < 0
                 && expiry.compareTo(BigDecimal.valueOf(nowSeconds - TTL_MAX_AGE_SECONDS)) >= 0;
+    }
+
+    /** The item's TTL time in epoch seconds; null without TTL on, or when the attribute is absent or not a number. */
+    private BigDecimal expiryOf(ObjectNode item) {
+        JsonNode av = ttlAttribute == null ? null : item.get(ttlAttribute);
+        return av == null || !av.has("N") ? null : new BigDecimal(av.get("N").asText());
+    }
+
+    private void addExpiry(List<KeyValue> key, ObjectNode item) {
+        BigDecimal expiry = expiryOf(item);
+        if (expiry != null) {
+            expiries.add(new Expiry(expiry, key));
+        }
     }
 
     private void checkOpen() {

@@ -61,7 +61,8 @@ final class TableOperations {
                 billingMode, throughput.read(), throughput.write(), streamSettings(request, now),
                 request.bool("DeletionProtectionEnabled", false));
         Table table = database.create(schema);
-        return Json.object().set("TableDescription", table.describe("ACTIVE"));
+        // DynamoDB answers CreateTable with CREATING; this table is ACTIVE (usable) as soon as DescribeTable asks.
+        return Json.object().set("TableDescription", table.describe("CREATING"));
     }
 
     private static List<IndexSchema> indexes(Request request, KeySchema keys, boolean provisioned) {

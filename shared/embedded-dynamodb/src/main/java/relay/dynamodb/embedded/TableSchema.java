@@ -184,7 +184,7 @@ record TableSchema(String name, String tableId, long createdMillis, Map<String, 
             i.set("KeySchema", index.keys().toJson());
             i.set("Projection", index.projectionJson());
             if (index.global()) {
-                i.put("IndexStatus", "ACTIVE");
+                i.put("IndexStatus", status); // CREATING, ACTIVE or DELETING with its table
                 i.set("ProvisionedThroughput", throughput(index.readCapacity(), index.writeCapacity()));
             }
             i.put("IndexSizeBytes", countAndSize[1]);

@@ -9,6 +9,10 @@
  * {@code TableLog} persists a table as an append-only JSON-lines file and {@code StreamLog} keeps its stream
  * records.
  *
+ * <p>A data directory survives a full disk: a failed append is cut back off the file (or the next record starts on
+ * a new line), and loading skips torn lines wherever they are, reporting them on standard error, one line per file.
+ * Items live in the heap: TTL deletion (a sweep every minute) and the optional per-table item cap are what bound it.
+ *
  * <p>Not implemented (requests fail with UnknownOperationException or a ValidationException naming the
  * parameter): UpdateTable, PartiQL (ExecuteStatement and friends), backups, global tables, tagging, imports and
  * exports, and the legacy pre-expression parameters (Expected, KeyConditions, AttributeUpdates, ...). Capacity is

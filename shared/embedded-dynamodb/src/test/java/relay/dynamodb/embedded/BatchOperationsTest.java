@@ -14,30 +14,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
 import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
-class BatchOperationsTest {
-    private static EmbeddedDynamoDb db;
-    private static DynamoDbClient client;
-
-    @BeforeAll
-    static void start() {
-        db = EmbeddedDynamoDb.start();
-        client = Fixtures.client(db);
-    }
-
-    @AfterAll
-    static void stop() {
-        client.close();
-        db.close();
-    }
+class BatchOperationsTest extends ServerTest {
 
     private static WriteRequest put(String id, long value) {
         return WriteRequest.builder().putRequest(p -> p.item(item("id", s(id), "v", n(value)))).build();
@@ -113,5 +96,16 @@ class BatchOperationsTest {
     void batchGet_unknownTable_throwsResourceNotFound() {
         assertThrows(ResourceNotFoundException.class, () -> client.batchGetItem(r -> r.requestItems(Map.of(
                 "missing-table", KeysAndAttributes.builder().keys(item("id", s("x"))).build()))));
+    }
+
+    @Test
+    void batchWrite_withNoRequestsForATable_isValidationError() {
+        String name = uniqueTableName("batch-empty");
+        client.createTable(table(name, "id", null, null).build());
+
+        DynamoDbException e = assertThrows(DynamoDbException.class,
+                () -> client.batchWriteItem(r -> r.requestItems(Map.of(name, List.of()))));
+
+        assertEquals("ValidationException", e.awsErrorDetails().errorCode());
     }
 }

@@ -1,5 +1,6 @@
 package relay.dynamodb.embedded;
 
+import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -26,8 +27,12 @@ final class Fixtures {
     }
 
     static DynamoDbClient client(EmbeddedDynamoDb db) {
+        return client(db.endpoint());
+    }
+
+    static DynamoDbClient client(URI endpoint) {
         return DynamoDbClient.builder()
-                .endpointOverride(db.endpoint())
+                .endpointOverride(endpoint)
                 .region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("fake", "fake")))
                 .httpClient(UrlConnectionHttpClient.create())

@@ -12,12 +12,9 @@ import static relay.dynamodb.embedded.Fixtures.uniqueTableName;
 
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
@@ -27,22 +24,8 @@ import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 
-class ItemOperationsTest {
-    private static EmbeddedDynamoDb db;
-    private static DynamoDbClient client;
+class ItemOperationsTest extends ServerTest {
     private String table;
-
-    @BeforeAll
-    static void start() {
-        db = EmbeddedDynamoDb.start();
-        client = Fixtures.client(db);
-    }
-
-    @AfterAll
-    static void stop() {
-        client.close();
-        db.close();
-    }
 
     @BeforeEach
     void createTable() {
@@ -381,5 +364,58 @@ class ItemOperationsTest {
 
         assertEquals("The document path provided in the update expression is invalid for update",
                 e.awsErrorDetails().errorMessage());
+    }
+
+    @Test
+    void condition_beginsWithANumberValue_isValidationError_notAFailedCondition() {
+        client.putItem(b -> b.tableName(table).item(item("request_id", s("bw"), "model", s("gpt-4"))));
+
+        DynamoDbException e = assertThrows(DynamoDbException.class, () -> client.putItem(b -> b.tableName(table)
+                .item(item("request_id", s("bw")))
+                .conditionExpression("begins_with(model, :prefix)")
+                .expressionAttributeValues(Map.of(":prefix", n(4)))));
+
+        assertEquals("ValidationException", e.awsErrorDetails().errorCode());
+        assertEquals("Invalid ConditionExpression: Incorrect operand type for operator or function; "
+                + "operator or function: begins_with, operand type: N", e.awsErrorDetails().errorMessage());
+    }
+
+    @Test
+    void condition_sizeOfAValue_isTheValuesSize() {
+        client.putItem(b -> b.tableName(table).item(item("request_id", s("sz"), "v", n(1))));
+
+        client.putItem(b -> b.tableName(table).item(item("request_id", s("sz"), "v", n(2)))
+                .conditionExpression("size(:word) = :three")
+                .expressionAttributeValues(Map.of(":word", s("abc"), ":three", n(3))));
+
+        assertEquals("2", get("sz").get("v").n());
+    }
+
+    @Test
+    void updateItem_addingAStringValue_isValidationErrorNamingTheOperator() {
+        DynamoDbException e = assertThrows(DynamoDbException.class, () -> client.updateItem(b -> b.tableName(table)
+                .key(item("request_id", s("plus")))
+                .updateExpression("SET tokens = :text + :one")
+                .expressionAttributeValues(Map.of(":text", s("x"), ":one", n(1)))));
+
+        assertEquals("Invalid UpdateExpression: Incorrect operand type for operator or function; "
+                + "operator or function: +, operand type: S", e.awsErrorDetails().errorMessage());
+    }
+
+    @Test
+    void putItem_numberWithSpaces_isValidationError() {
+        DynamoDbException e = assertThrows(DynamoDbException.class,
+                () -> client.putItem(b -> b.tableName(table).item(item("request_id", s("sp"), "v", n(" 1")))));
+
+        assertEquals("ValidationException", e.awsErrorDetails().errorCode());
+        assertTrue(e.awsErrorDetails().errorMessage().contains("cannot be converted to a numeric value"),
+                e.awsErrorDetails().errorMessage());
+    }
+
+    @Test
+    void putItem_numberWithAPlusSign_isStoredWithoutIt() {
+        client.putItem(b -> b.tableName(table).item(item("request_id", s("plus-sign"), "v", n("+3"))));
+
+        assertEquals("3", get("plus-sign").get("v").n());
     }
 }

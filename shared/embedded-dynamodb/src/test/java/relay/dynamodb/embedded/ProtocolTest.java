@@ -93,4 +93,17 @@ class ProtocolTest {
         assertEquals(200, response.statusCode());
         assertTrue(response.body().startsWith("healthy:"));
     }
+
+    @Test
+    void numberGivenAsAJsonNumber_isSerializationException() throws Exception {
+        post("DynamoDB_20120810.CreateTable", "{\"TableName\":\"numbers\",\"BillingMode\":\"PAY_PER_REQUEST\","
+                + "\"AttributeDefinitions\":[{\"AttributeName\":\"id\",\"AttributeType\":\"S\"}],"
+                + "\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"}]}");
+
+        HttpResponse<String> response = post("DynamoDB_20120810.PutItem",
+                "{\"TableName\":\"numbers\",\"Item\":{\"id\":{\"S\":\"x\"},\"n\":{\"N\":123}}}");
+
+        assertEquals(400, response.statusCode());
+        assertTrue(response.body().contains("#SerializationException\""), response.body());
+    }
 }

@@ -2,7 +2,6 @@ package relay.dynamodb.embedded;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static relay.dynamodb.embedded.Fixtures.attribute;
@@ -17,10 +16,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
 import software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndex;
@@ -37,15 +34,11 @@ import software.amazon.awssdk.services.dynamodb.model.Select;
  * One table of request logs: partition {@code tenant}, numeric sort key {@code seq}, a GSI on
  * {@code model}/{@code created} holding all attributes and a KEYS_ONLY GSI on {@code user_id}.
  */
-class QueryScanTest {
+class QueryScanTest extends ServerTest {
     private static final String TABLE = "request-log";
-    private static EmbeddedDynamoDb db;
-    private static DynamoDbClient client;
 
     @BeforeAll
-    static void start() {
-        db = EmbeddedDynamoDb.start();
-        client = Fixtures.client(db);
+    void createAndFillTable() {
         client.createTable(table(TABLE, "tenant", "seq", ScalarAttributeType.N)
                 .attributeDefinitions(attribute("tenant", ScalarAttributeType.S),
                         attribute("seq", ScalarAttributeType.N), attribute("model", ScalarAttributeType.S),
@@ -73,17 +66,11 @@ class QueryScanTest {
                 "created", s("2023-12-31"), "user_id", s("u1"), "cost", n(5))));
     }
 
-    @AfterAll
-    static void stop() {
-        client.close();
-        db.close();
-    }
-
     private static List<Long> seqs(List<Map<String, AttributeValue>> items) {
         return items.stream().map(i -> Long.parseLong(i.get("seq").n())).toList();
     }
 
-    private static List<Long> querySeqs(String sortCondition, Map<String, AttributeValue> values) {
+    private List<Long> querySeqs(String sortCondition, Map<String, AttributeValue> values) {
         Map<String, AttributeValue> all = new java.util.HashMap<>(values);
         all.put(":t", s("acme"));
         return seqs(client.query(b -> b.tableName(TABLE)
@@ -285,10 +272,13 @@ class QueryScanTest {
     @Test
     void scan_withProjection_returnsOnlyRequestedAttributes() {
         var response = client.scan(b -> b.tableName(TABLE).projectionExpression("seq, #r")
-                .expressionAttributeNames(Map.of("#r", "route")).limit(1));
+                .expressionAttributeNames(Map.of("#r", "route")));
 
-        assertEquals(Set.of("seq", "route"), response.items().get(0).keySet());
-        assertNull(response.items().get(0).get("tenant"));
+        assertEquals(11, response.items().size());
+        for (Map<String, AttributeValue> item : response.items()) {
+            String tenant = item.containsKey("route") ? "acme" : "other"; // only acme's items have a route
+            assertEquals(tenant.equals("acme") ? Set.of("seq", "route") : Set.of("seq"), item.keySet());
+        }
     }
 
     @Test
@@ -297,7 +287,32 @@ class QueryScanTest {
                 .keyConditionExpression("tenant = :t").expressionAttributeValues(Map.of(":t", s("acme")))
                 .exclusiveStartKey(item("tenant", s("other"), "seq", n(1)))));
 
-        assertTrue(e.awsErrorDetails().errorMessage().startsWith("The provided starting key is invalid"));
+        assertEquals("The provided starting key is outside query boundaries based on provided conditions",
+                e.awsErrorDetails().errorMessage());
+    }
+
+    @Test
+    void query_onTableWithoutSortKey_findsTheItem() {
+        String name = Fixtures.uniqueTableName("hash-only");
+        client.createTable(table(name, "id", null, null).build());
+        client.putItem(b -> b.tableName(name).item(item("id", s("a"), "v", n(1))));
+        client.putItem(b -> b.tableName(name).item(item("id", s("b"), "v", n(2))));
+
+        var response = client.query(b -> b.tableName(name).keyConditionExpression("id = :id")
+                .expressionAttributeValues(Map.of(":id", s("a"))));
+
+        assertEquals(List.of(item("id", s("a"), "v", n(1))), response.items());
+    }
+
+    @Test
+    void query_allAttributesFromAGsiThatDoesNotProjectThemAll_isValidationError() {
+        DynamoDbException e = assertThrows(DynamoDbException.class, () -> client.query(b -> b.tableName(TABLE)
+                .indexName("by-user").select(Select.ALL_ATTRIBUTES)
+                .keyConditionExpression("user_id = :u").expressionAttributeValues(Map.of(":u", s("u1")))));
+
+        assertEquals("One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for "
+                + "global secondary index by-user because its projection type is not ALL",
+                e.awsErrorDetails().errorMessage());
     }
 
     @Test
@@ -321,5 +336,55 @@ class QueryScanTest {
                 .expressionAttributeValues(Map.of(":t", s("t"), ":min", n(15))));
 
         assertEquals(List.of(2L, 0L), seqs(response.items()));
+    }
+
+    /** A table with a KEYS_ONLY local index on {@code cost}; one item with a non-key attribute {@code note}. */
+    private String tableWithKeysOnlyLocalIndex() {
+        String name = Fixtures.uniqueTableName("lsi-keys");
+        client.createTable(table(name, "tenant", "seq", ScalarAttributeType.N)
+                .attributeDefinitions(attribute("tenant", ScalarAttributeType.S),
+                        attribute("seq", ScalarAttributeType.N), attribute("cost", ScalarAttributeType.N))
+                .localSecondaryIndexes(b -> b.indexName("by-cost")
+                        .keySchema(key("tenant", KeyType.HASH), key("cost", KeyType.RANGE))
+                        .projection(Projection.builder().projectionType(ProjectionType.KEYS_ONLY).build()))
+                .build());
+        client.putItem(b -> b.tableName(name).item(item("tenant", s("t"), "seq", n(1), "cost", n(5),
+                "note", s("from the table"))));
+        return name;
+    }
+
+    @Test
+    void query_allAttributesFromALocalIndex_fetchesWhatItDoesNotProjectFromTheTable() {
+        String name = tableWithKeysOnlyLocalIndex();
+
+        var projected = client.query(b -> b.tableName(name).indexName("by-cost")
+                .keyConditionExpression("tenant = :t").expressionAttributeValues(Map.of(":t", s("t"))));
+        var all = client.query(b -> b.tableName(name).indexName("by-cost").select(Select.ALL_ATTRIBUTES)
+                .keyConditionExpression("tenant = :t").expressionAttributeValues(Map.of(":t", s("t"))));
+
+        assertEquals(List.of(item("tenant", s("t"), "seq", n(1), "cost", n(5))), projected.items());
+        assertEquals(List.of(item("tenant", s("t"), "seq", n(1), "cost", n(5), "note", s("from the table"))),
+                all.items());
+    }
+
+    @Test
+    void query_projectionOfAnAttributeALocalIndexDoesNotProject_fetchesItFromTheTable() {
+        String name = tableWithKeysOnlyLocalIndex();
+
+        var response = client.query(b -> b.tableName(name).indexName("by-cost").projectionExpression("note")
+                .keyConditionExpression("tenant = :t").expressionAttributeValues(Map.of(":t", s("t"))));
+
+        assertEquals(List.of(item("note", s("from the table"))), response.items());
+    }
+
+    @Test
+    void query_withExclusiveStartKeyOutsideTheSortKeyCondition_isValidationError() {
+        DynamoDbException e = assertThrows(DynamoDbException.class, () -> client.query(b -> b.tableName(TABLE)
+                .keyConditionExpression("tenant = :t AND seq > :s")
+                .expressionAttributeValues(Map.of(":t", s("acme"), ":s", n(5)))
+                .exclusiveStartKey(item("tenant", s("acme"), "seq", n(2)))));
+
+        assertEquals("The provided starting key does not match the range key predicate",
+                e.awsErrorDetails().errorMessage());
     }
 }

@@ -17,10 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
 import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
@@ -40,24 +37,10 @@ import software.amazon.awssdk.services.dynamodb.model.TableDescription;
 import software.amazon.awssdk.services.dynamodb.model.TableStatus;
 import software.amazon.awssdk.services.dynamodb.model.TimeToLiveStatus;
 
-class TableOperationsTest {
-    private static EmbeddedDynamoDb db;
-    private static DynamoDbClient client;
-
-    @BeforeAll
-    static void start() {
-        db = EmbeddedDynamoDb.start();
-        client = Fixtures.client(db);
-    }
-
-    @AfterAll
-    static void stop() {
-        client.close();
-        db.close();
-    }
+class TableOperationsTest extends ServerTest {
 
     @Test
-    void createTable_returnsActiveDescriptionWithArnAndKeys() {
+    void createTable_answersCreating_withArnAndKeys_andTheTableIsActiveWhenDescribed() {
         String name = uniqueTableName("requests");
         Instant before = Instant.now().minusSeconds(1);
 
@@ -65,7 +48,9 @@ class TableOperationsTest {
                 .tableDescription();
 
         assertEquals(name, table.tableName());
-        assertEquals(TableStatus.ACTIVE, table.tableStatus());
+        assertEquals(TableStatus.CREATING, table.tableStatus(), "CreateTable is asynchronous in DynamoDB");
+        assertEquals(TableStatus.ACTIVE, client.waiter().waitUntilTableExists(b -> b.tableName(name),
+                o -> o.maxAttempts(20)).matched().response().orElseThrow().table().tableStatus());
         assertEquals("arn:aws:dynamodb:us-east-1:000000000000:table/" + name, table.tableArn());
         assertEquals(List.of(key("request_id", KeyType.HASH), key("ts", KeyType.RANGE)), table.keySchema());
         assertEquals(BillingMode.PAY_PER_REQUEST, table.billingModeSummary().billingMode());

@@ -1,0 +1,37 @@
+package relay.dynamodb.embedded;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+
+/**
+ * A store test class that talks to a DynamoDB-compatible server through the AWS SDK: the embedded server, or
+ * whatever {@link #startServer} of a subclass starts (dynalite: the {@code Dynalite*Test} classes run the same
+ * tests against it, so the two cannot drift apart unnoticed).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class ServerTest {
+    protected TestServer server;
+    protected DynamoDbClient client;
+
+    TestServer startServer() {
+        return TestServer.embedded();
+    }
+
+    @BeforeAll
+    final void startServerAndClient() {
+        server = startServer();
+        client = Fixtures.client(server.endpoint());
+    }
+
+    @AfterAll
+    final void stopServerAndClient() {
+        if (client != null) {
+            client.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+}
