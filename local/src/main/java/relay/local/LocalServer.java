@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
@@ -56,6 +57,8 @@ public final class LocalServer implements AutoCloseable {
     static final long MAX_DRAINED_BYTES = RelayApi.MAX_BODY_BYTES;
     /** Open connections: past it new ones wait in the accept queue instead of the process running out of files. */
     static final int MAX_CONNECTIONS = 10_000;
+    /** How long closing waits for requests under way to finish writing their log records. */
+    static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
 
     private final Server server;
     private final ServerConnector connector;
@@ -240,7 +243,14 @@ public final class LocalServer implements AutoCloseable {
         } catch (Exception e) {
             // stopping anyway: nothing to do about it
         }
-        requestThreads.shutdownNow();
+        // requests under way finish their bookkeeping (the log write) before the table goes, for a while
+        requestThreads.shutdown();
+        try {
+            if (!requestThreads.awaitTermination(CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS)) requestThreads.shutdownNow();
+        } catch (InterruptedException e) {
+            requestThreads.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
         dynamoDbClient.close();
         dynamoDb.close();
     }
