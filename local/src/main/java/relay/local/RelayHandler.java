@@ -10,6 +10,9 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.http.BadMessageException;
+import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Content;
@@ -59,8 +62,8 @@ final class RelayHandler extends Handler.Abstract {
         byte[] body;
         try {
             body = readAtMost(request, RelayApi.MAX_BODY_BYTES + 1);
-        } catch (IOException e) {
-            callback.failed(e); // timed out (a 408 if the client still listens) or hung up: closes the connection
+        } catch (BodyNotReceived e) {
+            callback.failed(e.reason()); // answered if the client still listens; the connection is closed
             return true;
         }
         ApiRequest apiRequest = new ApiRequest(UUID.randomUUID().toString(), request.getMethod(),
@@ -112,7 +115,7 @@ final class RelayHandler extends Handler.Abstract {
      * What comes beyond is read and dropped, up to {@link LocalServer#MAX_DRAINED_BYTES}, so that a client
      * still sending reads its 413 rather than a reset connection; past that Jetty closes the connection.
      */
-    static byte[] readAtMost(Request request, int limit) throws IOException {
+    static byte[] readAtMost(Request request, int limit) throws BodyNotReceived {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         long dropped = 0;
         while (true) {
@@ -121,13 +124,12 @@ final class RelayHandler extends Handler.Abstract {
                 try (Blocker.Runnable available = Blocker.runnable()) {
                     request.demand(available);
                     available.block();
+                } catch (IOException e) {
+                    throw new BodyNotReceived(e);
                 }
                 continue;
             }
-            if (Content.Chunk.isFailure(chunk)) {
-                Throwable failure = chunk.getFailure();
-                throw failure instanceof IOException io ? io : new IOException(failure);
-            }
+            if (Content.Chunk.isFailure(chunk)) throw new BodyNotReceived(chunk.getFailure());
             ByteBuffer bytes = chunk.getByteBuffer();
             int kept = Math.min(bytes.remaining(), limit - body.size());
             byte[] piece = new byte[kept];
@@ -137,6 +139,22 @@ final class RelayHandler extends Handler.Abstract {
             boolean last = chunk.isLast();
             chunk.release();
             if (last || dropped > LocalServer.MAX_DRAINED_BYTES) return body.toByteArray();
+        }
+    }
+
+    /** The body did not arrive in full: it stopped coming (the idle timeout), was cut short, or was malformed. */
+    static final class BodyNotReceived extends Exception {
+        BodyNotReceived(Throwable cause) {
+            super(cause);
+        }
+
+        /** What the client is told, if it still listens: Jetty's own error, a 408 for a timeout, else a 400. */
+        Throwable reason() {
+            Throwable cause = getCause();
+            for (Throwable t = cause; t != null; t = t.getCause()) {
+                if (t instanceof HttpException || t instanceof TimeoutException) return t;
+            }
+            return new BadMessageException(HttpStatus.BAD_REQUEST_400, "the request body ended before its declared length", cause);
         }
     }
 }

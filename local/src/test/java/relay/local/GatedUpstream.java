@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * held the stream back would wait for the end while the end waits for it: the gate gives up after
  * {@link RawHttp#READ_BOUND}, the stream comes up short and the test fails.
  *
- * <p>Content chunks read {@code part0 }, {@code part1 }, ...; each is one event, flushed.
+ * <p>Content chunks read {@code part0 }, {@code part1 }, ...; each is one event, flushed. A request
+ * without {@code stream} is answered whole ({@code held}), once the test lets it go ({@link #letGo}).
  */
 final class GatedUpstream implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -38,7 +39,7 @@ final class GatedUpstream implements AutoCloseable {
 
     private final HttpServer server;
     private final Semaphore receivedByClient = new Semaphore(0);
-    private final AtomicInteger streams = new AtomicInteger();
+    private final AtomicInteger requests = new AtomicInteger();
     private volatile Script script = Script.GATED;
     private volatile int chunks = 3;
     private volatile boolean gateGaveUp;
@@ -69,12 +70,18 @@ final class GatedUpstream implements AutoCloseable {
         receivedByClient.release();
     }
 
+    /** {@code answers} whole answers held back may go. */
+    void letGo(int answers) {
+        receivedByClient.release(answers);
+    }
+
     boolean gateGaveUp() {
         return gateGaveUp;
     }
 
-    int streams() {
-        return streams.get();
+    /** Requests received, streamed or not. */
+    int requests() {
+        return requests.get();
     }
 
     /** Whether an ENDLESS stream's connection was closed by Relay within {@link RawHttp#READ_BOUND}. */
@@ -85,7 +92,19 @@ final class GatedUpstream implements AutoCloseable {
     private void handle(HttpExchange exchange) throws IOException {
         JsonNode request = JSON.readTree(exchange.getRequestBody().readAllBytes());
         String model = request.path("model").asText();
-        streams.incrementAndGet();
+        requests.incrementAndGet();
+        if (!request.path("stream").asBoolean()) {
+            awaitClient();
+            byte[] answer = ("{\"id\":\"chatcmpl-gated\",\"object\":\"chat.completion\",\"created\":1700000000,\"model\":\"" + model
+                    + "\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"held\"},\"finish_reason\":\"stop\"}],"
+                    + "\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1,\"total_tokens\":2}}").getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("content-type", "application/json");
+            exchange.sendResponseHeaders(200, answer.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(answer);
+            }
+            return;
+        }
         exchange.getResponseHeaders().set("content-type", "text/event-stream");
         exchange.sendResponseHeaders(200, 0); // chunked
         OutputStream out = exchange.getResponseBody();

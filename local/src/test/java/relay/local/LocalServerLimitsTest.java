@@ -58,6 +58,7 @@ class LocalServerLimitsTest {
                     litellm_params: {model: openai/gated, api_base: "%s", api_key: os.environ/OPENAI_API_KEY}
                 router_settings:
                   num_retries: 0
+                  allowed_fails: 100000   # no cool-down of the one deployment when hung-up clients fail its calls
                 general_settings:
                   master_key: os.environ/RELAY_MASTER_KEY
                 """.formatted(upstream.baseUrl()));
@@ -88,13 +89,20 @@ class LocalServerLimitsTest {
 
     @Test
     void clientsThatHangUpBeforeReadingTheirAnswer_leaveNoConnectionOpen() throws Exception {
-        String request = RawHttp.request("POST", "/v1/chat/completions", AUTH, mockChat("never read"));
-        for (int i = 0; i < 400; i++) {
+        int clients = 400;
+        upstream.script(GatedUpstream.Script.GATED, 0);
+        int before = upstream.requests();
+        String request = RawHttp.request("POST", "/v1/chat/completions", AUTH,
+                "{\"model\":\"gated\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        for (int i = 0; i < clients; i++) {
             Socket socket = new Socket("127.0.0.1", URI.create(patient.url()).getPort());
             if (i % 2 == 1) socket.setSoLinger(true, 0); // every other one resets rather than closes
             socket.getOutputStream().write(request.getBytes());
             socket.close();
         }
+        // every answer is held at the provider until every client has gone
+        assertEquals(0, eventuallyZero(() -> before + clients - upstream.requests()), "requests that reached the provider");
+        upstream.letGo(clients);
 
         assertEquals(0, eventuallyZero(patient::openConnections), "connections left open by clients that hung up");
         try (RawHttp http = RawHttp.connect(patient)) {
@@ -129,6 +137,29 @@ class LocalServerLimitsTest {
         };
         try (RawHttp http = RawHttp.connect(strict).send(whole.substring(0, cut))) {
             assertTrue(http.closedByServer(), "a half-sent " + part + " is still held after " + RawHttp.READ_BOUND);
+        }
+    }
+
+    @Test
+    void aBodyThatStopsComing_is408InOpenAisShape_thenClosed() throws Exception {
+        String whole = RawHttp.request("POST", "/v1/chat/completions", AUTH, mockChat("never answered"));
+        try (RawHttp http = RawHttp.connect(strict).send(whole.substring(0, whole.length() - 5))) {
+            RawHttp.Head head = http.readHead();
+
+            assertEquals(408, head.status());
+            assertEquals("timeout", error(head, http.readBody()).path("code").asText());
+            assertTrue(http.closedByServer());
+        }
+    }
+
+    @Test
+    void aBodyCutShort_is400InOpenAisShape() throws Exception {
+        String whole = RawHttp.request("POST", "/v1/chat/completions", AUTH, mockChat("never answered"));
+        try (RawHttp http = RawHttp.connect(patient).send(whole.substring(0, whole.length() - 5)).endOutput()) {
+            RawHttp.Head head = http.readHead();
+
+            assertEquals(400, head.status());
+            assertEquals("invalid_request_error", error(head, http.readBody()).path("type").asText());
         }
     }
 

@@ -188,7 +188,7 @@ class LocalServerStreamingTest {
 
     @Test
     void aMalformedStreamRequest_isAPlainJsonError_notAStream() throws Exception {
-        int streams = gated.streams();
+        int requests = gated.requests();
         try (RawHttp http = RawHttp.connect(server)) {
             RawHttp.Head head = http.send(RawHttp.request("POST", "/v1/chat/completions", AUTH,
                     "{\"model\":\"gated\",\"stream\":true,\"messages\":[")).readHead();
@@ -200,7 +200,7 @@ class LocalServerStreamingTest {
             assertEquals(body.getBytes().length, Integer.parseInt(head.header("content-length")));
             assertEquals("invalid_request_error", JSON.readTree(body).path("error").path("type").asText(), body);
         }
-        assertEquals(streams, gated.streams(), "never reached the provider");
+        assertEquals(requests, gated.requests(), "never reached the provider");
     }
 
     @Test

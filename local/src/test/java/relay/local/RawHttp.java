@@ -67,6 +67,12 @@ final class RawHttp implements AutoCloseable {
         return this;
     }
 
+    /** Sends nothing more: the server reads the end of the stream. */
+    RawHttp endOutput() throws IOException {
+        socket.shutdownOutput();
+        return this;
+    }
+
     Head readHead() throws IOException {
         String statusLine = line(in);
         if (statusLine == null) throw new IOException("the connection closed before an answer");
