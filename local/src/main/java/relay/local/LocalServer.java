@@ -51,7 +51,7 @@ public final class LocalServer implements AutoCloseable {
     public static final Duration IDLE_TIMEOUT = Duration.ofSeconds(30);
     /** The request line and headers, in bytes: SDK requests need under 2 KB; Node's and uvicorn's limit too. */
     static final int MAX_HEADER_BYTES = 16 * 1024;
-    /** Header fields per request (Tomcat's limit): an SDK sends about 15; many small ones cost as much as big ones. */
+    /** Header fields per request (Tomcat's default): an SDK sends about 15; the byte limit alone allows thousands of tiny ones. */
     static final int MAX_HEADER_COUNT = 100;
     /** A body past RelayApi's limit is read and dropped up to this, so its sender reads the 413 rather than a reset. */
     static final long MAX_DRAINED_BYTES = RelayApi.MAX_BODY_BYTES;
