@@ -1,27 +1,21 @@
 package relay.local;
 
-import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
-import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
+import java.net.InetAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.util.Base64;
-import java.util.HashMap;
-import java.util.Locale;
-import java.util.Map;
-import java.util.UUID;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import relay.aws.AwsClients;
 import relay.aws.AwsRequestSigner;
 import relay.aws.DynamoDbRequestLogStore;
@@ -34,7 +28,6 @@ import relay.core.config.RelayConfig;
 import relay.core.keys.EnvironmentKeyStore;
 import relay.core.keys.KeyStore;
 import relay.dynamodb.embedded.EmbeddedDynamoDb;
-import relay.proxy.ProxyHandler;
 import relay.proxy.RelayWiring;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -43,24 +36,57 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
 
 /**
- * Relay on a laptop: the Lambda handler behind a plain HTTP server. Each HTTP request becomes the
- * same API Gateway event Lambda would receive, so what works here works deployed. Request logs go to
- * an embedded DynamoDB, in memory or under {@code --data-dir}; keys come from environment variables.
+ * Relay on a laptop: the same {@link RelayApi} the Lambda runs, served by Jetty with a virtual thread
+ * per request, streams going out event by event. Request logs go to an embedded DynamoDB, in memory or
+ * under {@code --data-dir}; keys come from environment variables.
  */
 public final class LocalServer implements AutoCloseable {
     public static final String REQUEST_LOG_TABLE = "relay-request-log";
 
-    private final HttpServer server;
+    /**
+     * How long a pending read or write may make no progress: a request that stops arriving (request line,
+     * headers or body) or an answer the client stops reading is dropped then. SDKs send a request at once and
+     * read as tokens come; waiting on a provider is not idleness and has RelayApi's own time limit.
+     */
+    public static final Duration IDLE_TIMEOUT = Duration.ofSeconds(30);
+    /** The request line and headers, in bytes: SDK requests need under 2 KB; Node's and uvicorn's limit too. */
+    static final int MAX_HEADER_BYTES = 16 * 1024;
+    /** Header fields per request (Tomcat's default): an SDK sends about 15; the byte limit alone allows thousands of tiny ones. */
+    static final int MAX_HEADER_COUNT = 100;
+    /** A body past RelayApi's limit is read and dropped up to this, so its sender reads the 413 rather than a reset. */
+    static final long MAX_DRAINED_BYTES = RelayApi.MAX_BODY_BYTES;
+    /** Open connections: past it new ones wait in the accept queue instead of the process running out of files. */
+    static final int MAX_CONNECTIONS = 10_000;
+    /** How long closing waits for requests under way to finish writing their log records. */
+    static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
+
+    private final Server server;
+    private final ServerConnector connector;
+    private final ExecutorService requestThreads;
+    private final String host;
     private final EmbeddedDynamoDb dynamoDb;
     private final DynamoDbClient dynamoDbClient;
 
-    private LocalServer(HttpServer server, EmbeddedDynamoDb dynamoDb, DynamoDbClient dynamoDbClient) {
+    private LocalServer(Server server, ServerConnector connector, ExecutorService requestThreads, String host,
+                        EmbeddedDynamoDb dynamoDb, DynamoDbClient dynamoDbClient) {
         this.server = server;
+        this.connector = connector;
+        this.requestThreads = requestThreads;
+        this.host = host;
         this.dynamoDb = dynamoDb;
         this.dynamoDbClient = dynamoDbClient;
     }
 
-    public record Options(Path configFile, int port, Path dataDir, String host) {}
+    /** @param idleTimeout see {@link #IDLE_TIMEOUT} (the default); tests shorten it */
+    public record Options(Path configFile, int port, Path dataDir, String host, Duration idleTimeout) {
+        public Options {
+            idleTimeout = idleTimeout == null ? IDLE_TIMEOUT : idleTimeout;
+        }
+
+        public Options(Path configFile, int port, Path dataDir, String host) {
+            this(configFile, port, dataDir, host, IDLE_TIMEOUT);
+        }
+    }
 
     public static void main(String[] args) throws IOException {
         Options options;
@@ -140,12 +166,38 @@ public final class LocalServer implements AutoCloseable {
                 new DynamoDbRequestLogStore(client, REQUEST_LOG_TABLE), false,
                 RelayWiring.logRetention(System.getenv()), Clock.systemUTC(), AwsRequestSigner.withDefaultCredentials(),
                 RelayWiring.CacheTable.dynamoDb(client, ResponseCacheTable.LOCAL_NAME)));
-        ProxyHandler handler = new ProxyHandler(api);
-        HttpServer server = HttpServer.create(new InetSocketAddress(host, options.port()), 128);
-        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        server.createContext("/", exchange -> serve(handler, exchange));
-        server.start();
-        return new LocalServer(server, dynamoDb, client);
+        ExecutorService requestThreads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("relay-request-", 0).factory());
+        Server server = jetty(api, host, options, requestThreads);
+        try {
+            server.start();
+        } catch (Exception e) {
+            requestThreads.shutdownNow();
+            client.close();
+            dynamoDb.close();
+            throw e instanceof IOException io ? io : new IOException("cannot start the HTTP server: " + e.getMessage(), e);
+        }
+        return new LocalServer(server, (ServerConnector) server.getConnectors()[0], requestThreads, host, dynamoDb, client);
+    }
+
+    /** Jetty on {@code host:port}: selectors on a few platform threads, each request's handling on a virtual thread. */
+    private static Server jetty(RelayApi api, String host, Options options, ExecutorService requestThreads) {
+        QueuedThreadPool threads = new QueuedThreadPool();
+        threads.setName("relay-http");
+        threads.setVirtualThreadsExecutor(requestThreads);
+        Server server = new Server(threads);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setRequestHeaderSize(MAX_HEADER_BYTES);
+        http.setSendServerVersion(false);
+        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        connector.setHost(host);
+        connector.setPort(options.port());
+        connector.setIdleTimeout(options.idleTimeout().toMillis());
+        server.addConnector(connector);
+        server.addBean(new NetworkConnectionLimit(MAX_CONNECTIONS, connector));
+        server.setErrorHandler(new JsonErrorHandler(options.idleTimeout()));
+        server.setHandler(new RelayHandler(api));
+        server.setStopAtShutdown(false); // main's shutdown hook closes it, with the embedded DynamoDB
+        return server;
     }
 
     static void createTables(DynamoDbClient client) {
@@ -158,72 +210,22 @@ public final class LocalServer implements AutoCloseable {
         ResponseCacheTable.createIfMissing(client, ResponseCacheTable.LOCAL_NAME);
     }
 
-    private static void serve(ProxyHandler handler, HttpExchange exchange) throws IOException {
-        try (exchange) {
-            APIGatewayV2HTTPResponse response = handler.handleRequest(toEvent(exchange), null);
-            byte[] body = response.getBody() == null ? new byte[0] : response.getBody().getBytes(StandardCharsets.UTF_8);
-            if (response.getHeaders() != null) response.getHeaders().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
-            exchange.sendResponseHeaders(response.getStatusCode(), body.length == 0 ? -1 : body.length);
-            if (body.length > 0) {
-                try (OutputStream out = exchange.getResponseBody()) {
-                    out.write(body);
-                }
-            }
+    public String url() {
+        String name = anyLocal(host) ? "localhost" : host.contains(":") ? "[" + host + "]" : host;
+        return "http://" + name + ":" + connector.getLocalPort();
+    }
+
+    private static boolean anyLocal(String host) {
+        try {
+            return InetAddress.getByName(host).isAnyLocalAddress();
         } catch (IOException e) {
-            // the client went away; nothing to answer
+            return false;
         }
     }
 
-    /** The API Gateway HTTP API (payload 2.0) event for this exchange; the body always base64, as for binary media. */
-    static APIGatewayV2HTTPEvent toEvent(HttpExchange exchange) throws IOException {
-        URI uri = exchange.getRequestURI();
-        Map<String, String> headers = new HashMap<>();
-        exchange.getRequestHeaders().forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), String.join(",", values)));
-        byte[] body = readAtMost(exchange.getRequestBody(), RelayApi.MAX_BODY_BYTES + 1);
-        Instant now = Instant.now();
-        String requestId = UUID.randomUUID().toString();
-        String method = exchange.getRequestMethod();
-        var http = APIGatewayV2HTTPEvent.RequestContext.Http.builder()
-                .withMethod(method)
-                .withPath(uri.getRawPath())
-                .withProtocol(exchange.getProtocol())
-                .withSourceIp(exchange.getRemoteAddress().getAddress().getHostAddress())
-                .withUserAgent(headers.get("user-agent"))
-                .build();
-        var context = APIGatewayV2HTTPEvent.RequestContext.builder()
-                .withAccountId("local")
-                .withApiId("local")
-                .withDomainName(headers.getOrDefault("host", "localhost"))
-                .withRequestId(requestId)
-                .withRouteKey("$default")
-                .withStage("$default")
-                .withTime(DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ENGLISH).withZone(ZoneOffset.UTC).format(now))
-                .withTimeEpoch(now.toEpochMilli())
-                .withHttp(http)
-                .build();
-        return APIGatewayV2HTTPEvent.builder()
-                .withVersion("2.0")
-                .withRouteKey("$default")
-                .withRawPath(uri.getRawPath())
-                .withRawQueryString(uri.getRawQuery() == null ? "" : uri.getRawQuery())
-                .withHeaders(headers)
-                .withRequestContext(context)
-                .withBody(body.length == 0 ? null : Base64.getEncoder().encodeToString(body))
-                .withIsBase64Encoded(body.length > 0)
-                .build();
-    }
-
-    /** Reads up to {@code limit} bytes; a larger body is cut there and the handler answers 413. */
-    private static byte[] readAtMost(InputStream in, int limit) throws IOException {
-        byte[] body = in.readNBytes(limit);
-        if (body.length == limit) in.skip(Long.MAX_VALUE); // drain, so the 413 reaches the client
-        return body;
-    }
-
-    public String url() {
-        InetSocketAddress address = server.getAddress();
-        String host = address.getAddress().isAnyLocalAddress() ? "localhost" : address.getHostString();
-        return "http://" + host + ":" + address.getPort();
+    /** Connections open now, for tests: a client that has gone must not keep one. */
+    int openConnections() {
+        return connector.getConnectedEndPoints().size();
     }
 
     public URI dynamoDbEndpoint() {
@@ -236,7 +238,19 @@ public final class LocalServer implements AutoCloseable {
 
     @Override
     public void close() {
-        server.stop(0);
+        try {
+            server.stop();
+        } catch (Exception e) {
+            // stopping anyway: nothing to do about it
+        }
+        // requests under way finish their bookkeeping (the log write) before the table goes, for a while
+        requestThreads.shutdown();
+        try {
+            if (!requestThreads.awaitTermination(CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS)) requestThreads.shutdownNow();
+        } catch (InterruptedException e) {
+            requestThreads.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
         dynamoDbClient.close();
         dynamoDb.close();
     }

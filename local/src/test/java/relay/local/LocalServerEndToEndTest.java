@@ -35,9 +35,9 @@ import relay.testing.FakeOpenAi;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
- * The whole path on a laptop: the official OpenAI Java SDK -> the local server (HTTP -> API Gateway
- * event -> Lambda handler) -> a real HTTP server speaking OpenAI's API; the request log read back
- * from the embedded DynamoDB after each call.
+ * The whole path on a laptop: the official OpenAI Java SDK -> the local server (Jetty -> RelayApi)
+ * -> a real HTTP server speaking OpenAI's API; the request log read back from the embedded DynamoDB
+ * after each call.
  */
 class LocalServerEndToEndTest {
     static final String MASTER_KEY = TestRelay.MASTER_KEY;

@@ -111,7 +111,10 @@ class ResponseCacheEndToEndTest {
                 .header("authorization", "Bearer " + MASTER_KEY)
                 .header("content-type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(jsonBody)).build(), HttpResponse.BodyHandlers.ofString());
-        return new Answer(response.statusCode(), response.headers().map(), response.body());
+        Answer answer = new Answer(response.statusCode(), response.headers().map(), response.body());
+        // The answer is stored once the client has it, just before its log record is written: the next ask sees it.
+        logOf(target, answer);
+        return answer;
     }
 
     static Answer ask(String question) throws Exception {

@@ -42,11 +42,27 @@ final class TestRelay {
         return OpenAIOkHttpClient.builder().baseUrl(server.url() + "/v1").apiKey(key).maxRetries(0).build();
     }
 
-    /** The request log record of {@code requestId}, read back from the server's embedded DynamoDB. */
+    /**
+     * The request log record of {@code requestId}, read back from the server's embedded DynamoDB. It is
+     * written once the client has its answer, so it may land a moment after the answer: waited for (30 s at most).
+     */
     static RequestLog log(LocalServer server, String requestId) {
-        var item = server.dynamoDbClient().getItem(b -> b.tableName(LocalServer.REQUEST_LOG_TABLE).consistentRead(true)
-                .key(Map.of(RequestLogTable.PARTITION_KEY, AttributeValue.fromS(requestId)))).item();
-        if (item.isEmpty()) throw new AssertionError("no request log record for " + requestId);
-        return DynamoDbRequestLogStore.fromItem(item);
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+        while (true) {
+            var item = server.dynamoDbClient().getItem(b -> b.tableName(LocalServer.REQUEST_LOG_TABLE).consistentRead(true)
+                    .key(Map.of(RequestLogTable.PARTITION_KEY, AttributeValue.fromS(requestId)))).item();
+            if (!item.isEmpty()) return DynamoDbRequestLogStore.fromItem(item);
+            if (System.nanoTime() > deadline) throw new AssertionError("no request log record for " + requestId);
+            pause();
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(20);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
     }
 }
