@@ -19,6 +19,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import relay.aws.AwsClients;
 import relay.aws.AwsRequestSigner;
 import relay.aws.DynamoDbRequestLogStore;
+import relay.aws.QueuedRequestLogStore;
 import relay.aws.RequestLogTable;
 import relay.aws.cache.ResponseCacheTable;
 import relay.core.api.Authenticator;
@@ -66,9 +67,11 @@ public final class LocalServer implements AutoCloseable {
     private final String host;
     private final EmbeddedDynamoDb dynamoDb;
     private final DynamoDbClient dynamoDbClient;
+    private final QueuedRequestLogStore logs;
 
     private LocalServer(Server server, ServerConnector connector, ExecutorService requestThreads, String host,
-                        EmbeddedDynamoDb dynamoDb, DynamoDbClient dynamoDbClient) {
+                        EmbeddedDynamoDb dynamoDb, DynamoDbClient dynamoDbClient, QueuedRequestLogStore logs) {
+        this.logs = logs;
         this.server = server;
         this.connector = connector;
         this.requestThreads = requestThreads;
@@ -109,7 +112,15 @@ public final class LocalServer implements AutoCloseable {
             return;
         }
         KeyStore keys = EnvironmentKeyStore.fromSystem();
-        LocalServer server = start(options, config, keys);
+        LocalServer server;
+        try {
+            server = start(options, config, keys);
+        } catch (ConfigException e) {
+            // a config that parses but that the wiring refuses (an unknown provider, a bad setting)
+            System.err.println("relay-local: " + (configFile == null ? "" : configFile + ": ") + e.getMessage());
+            System.exit(2);
+            return;
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));
         System.out.println("Relay is listening on " + server.url() + "  (OpenAI base URL: " + server.url() + "/v1)");
         System.out.println("  config: " + (configFile == null ? "none (provider/model names only)" : configFile.toAbsolutePath()));
@@ -158,25 +169,37 @@ public final class LocalServer implements AutoCloseable {
         EmbeddedDynamoDb dynamoDb = options.dataDir() == null ? EmbeddedDynamoDb.start() : EmbeddedDynamoDb.start(options.dataDir());
         DynamoDbClient client = AwsClients.dynamoDb(Region.US_EAST_1,
                 StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")), dynamoDb.endpoint());
-        createTables(client);
-        var auth = new Authenticator(keys, config.generalSettings().masterKey(), false);
-        // An open server (no master key) is reachable from this machine only.
-        String host = options.host() != null ? options.host() : auth.masterKey().isPresent() ? "0.0.0.0" : "127.0.0.1";
-        RelayApi api = RelayWiring.api(new RelayWiring.Parts(config, keys,
-                new DynamoDbRequestLogStore(client, REQUEST_LOG_TABLE), false,
-                RelayWiring.logRetention(System.getenv()), Clock.systemUTC(), AwsRequestSigner.withDefaultCredentials(),
-                RelayWiring.CacheTable.dynamoDb(client, ResponseCacheTable.LOCAL_NAME)));
+        // Requests never wait for the log: it is written from a bounded queue, in batches, after the answers.
+        QueuedRequestLogStore logs = new QueuedRequestLogStore(new DynamoDbRequestLogStore(client, REQUEST_LOG_TABLE));
+        RelayApi api;
+        String host;
+        try {
+            createTables(client);
+            var auth = new Authenticator(keys, config.generalSettings().masterKey(), false);
+            // An open server (no master key) is reachable from this machine only.
+            host = options.host() != null ? options.host() : auth.masterKey().isPresent() ? "0.0.0.0" : "127.0.0.1";
+            api = RelayWiring.api(new RelayWiring.Parts(config, keys, logs, false,
+                    RelayWiring.logRetention(System.getenv()), Clock.systemUTC(), AwsRequestSigner.withDefaultCredentials(),
+                    RelayWiring.CacheTable.dynamoDb(client, ResponseCacheTable.LOCAL_NAME)));
+        } catch (RuntimeException e) {
+            // a config the wiring refuses: stop what started, so the process can exit
+            logs.close();
+            client.close();
+            dynamoDb.close();
+            throw e;
+        }
         ExecutorService requestThreads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("relay-request-", 0).factory());
         Server server = jetty(api, host, options, requestThreads);
         try {
             server.start();
         } catch (Exception e) {
             requestThreads.shutdownNow();
+            logs.close();
             client.close();
             dynamoDb.close();
             throw e instanceof IOException io ? io : new IOException("cannot start the HTTP server: " + e.getMessage(), e);
         }
-        return new LocalServer(server, (ServerConnector) server.getConnectors()[0], requestThreads, host, dynamoDb, client);
+        return new LocalServer(server, (ServerConnector) server.getConnectors()[0], requestThreads, host, dynamoDb, client, logs);
     }
 
     /** Jetty on {@code host:port}: selectors on a few platform threads, each request's handling on a virtual thread. */
@@ -251,6 +274,7 @@ public final class LocalServer implements AutoCloseable {
             requestThreads.shutdownNow();
             Thread.currentThread().interrupt();
         }
+        logs.close(); // drains the queued records into the table before it goes
         dynamoDbClient.close();
         dynamoDb.close();
     }
