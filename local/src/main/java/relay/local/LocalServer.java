@@ -139,6 +139,7 @@ public final class LocalServer implements AutoCloseable {
         RelayApi api = RelayWiring.api(new RelayWiring.Parts(config, keys,
                 new DynamoDbRequestLogStore(client, REQUEST_LOG_TABLE), false,
                 RelayWiring.logRetention(System.getenv()), Clock.systemUTC(), AwsRequestSigner.withDefaultCredentials(),
+                new relay.aws.keys.DynamoDbAccessStore(client, relay.aws.keys.AccessTable.LOCAL_NAME),
                 RelayWiring.CacheTable.dynamoDb(client, ResponseCacheTable.LOCAL_NAME)));
         ProxyHandler handler = new ProxyHandler(api);
         HttpServer server = HttpServer.create(new InetSocketAddress(host, options.port()), 128);
@@ -156,6 +157,7 @@ public final class LocalServer implements AutoCloseable {
             // a --data-dir from an earlier run
         }
         ResponseCacheTable.createIfMissing(client, ResponseCacheTable.LOCAL_NAME);
+        relay.aws.keys.AccessTable.createIfMissing(client, relay.aws.keys.AccessTable.LOCAL_NAME);
     }
 
     private static void serve(ProxyHandler handler, HttpExchange exchange) throws IOException {
