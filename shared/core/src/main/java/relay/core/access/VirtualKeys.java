@@ -95,6 +95,21 @@ public final class VirtualKeys {
         return admin.handle(method, path, query, body);
     }
 
+    /**
+     * The keys {@code GET /spend/logs} is narrowed to by LiteLLM's {@code key_alias} and {@code team_id}
+     * parameters (their hashes); null when neither is given.
+     */
+    public java.util.List<String> keyHashesFor(Map<String, String> spendLogParameters) {
+        String alias = spendLogParameters.get("key_alias");
+        String teamId = spendLogParameters.get("team_id");
+        if (alias == null && teamId == null) return null;
+        if (!enabled()) return java.util.List.of();
+        return load(definitions::keys).stream()
+                .filter(k -> alias == null || alias.equals(k.keyAlias()))
+                .filter(k -> teamId == null || teamId.equals(k.teamId()))
+                .map(KeyRecord::keyHash).toList();
+    }
+
     private Optional<KeyRecord> lookUp(String authorizationHeader) {
         if (!enabled()) return Optional.empty();
         String key = VirtualKeyFormat.bearer(authorizationHeader);

@@ -223,7 +223,12 @@ public final class RelayApi {
         }
         requireMaster(request);
         var query = SpendLogs.query(request.query());
-        return json(200, logs.find(query).stream().map(SpendLogs::row).toList(), trace);
+        List<String> keyHashes = virtualKeys.keyHashesFor(request.query());
+        List<RequestLog> rows = keyHashes == null ? logs.find(query) : keyHashes.stream()
+                .flatMap(hash -> logs.find(new relay.core.log.LogQuery(query.requestId(), hash, query.model(), query.from(),
+                        query.to(), query.limit())).stream())
+                .sorted(java.util.Comparator.comparing(RequestLog::time).reversed()).limit(query.limit()).toList();
+        return json(200, rows.stream().map(SpendLogs::row).toList(), trace);
     }
 
     /** LiteLLM's {@code POST /cache/delete} with {@code {"keys": [...]}}: removes cached answers (master key only). */

@@ -73,8 +73,8 @@ class VirtualKeyApiTest {
     static final BigDecimal ANSWER_COST = new BigDecimal("0.00000285");
 
     final TestClock clock = new TestClock(Instant.parse("2025-06-01T12:00:05Z"));
-    final AccessStore store = new InMemoryAccessStore();
-    final RelayApiTest.RecordingLogs logs = new RelayApiTest.RecordingLogs();
+    final CountingStore store = new CountingStore(new InMemoryAccessStore());
+    final SearchableLogs logs = new SearchableLogs();
     final AtomicInteger ids = new AtomicInteger();
     final List<ApiResponse> everyResponse = new java.util.concurrent.CopyOnWriteArrayList<>();
     RelayApiTest.FakeProvider provider;
@@ -644,7 +644,77 @@ class VirtualKeyApiTest {
         }
     }
 
+    @Test
+    void spendLogs_filterByKeyAliasAndTeam() {
+        admin("POST", "/team/new", "{\"team_id\":\"t\"}");
+        String a = newKey("{\"key_alias\":\"a\",\"team_id\":\"t\"}");
+        String b = newKey("{\"key_alias\":\"b\",\"team_id\":\"t\"}");
+        String c = newKey("{\"key_alias\":\"c\"}");
+        for (String key : List.of(a, b, b, c)) assertEquals(200, chat(key, "cheap").status());
+
+        JsonNode byAlias = json(adminGet("/spend/logs", Map.of("key_alias", "b")));
+        JsonNode byTeam = json(adminGet("/spend/logs", Map.of("team_id", "t")));
+        JsonNode nobody = json(adminGet("/spend/logs", Map.of("key_alias", "nobody")));
+
+        assertEquals(2, byAlias.size(), byAlias.toString());
+        byAlias.forEach(row -> assertEquals("b", row.path("key_alias").asText()));
+        assertEquals(3, byTeam.size(), byTeam.toString());
+        byTeam.forEach(row -> assertTrue(List.of("a", "b").contains(row.path("key_alias").asText()), row.toString()));
+        assertEquals(0, nobody.size());
+    }
+
+    @Test
+    void aKeyThatIsNotShapedLikeOne_neverReachesTheStore() {
+        newKey("{}");
+        int before = store.calls.get();
+        for (String wrong : List.of("not-a-key", "sk-short", "sk-" + "a".repeat(500), "sk-has spaces in it 0123456789",
+                "sk-\u0000\u0001-0123456789abcdefghij", "' OR 1=1 --")) {
+            assertEquals(401, send(api, "POST", "/v1/chat/completions", Map.of(),
+                    "{\"model\":\"cheap\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", wrong).status(), wrong);
+        }
+        assertEquals(before, store.calls.get(), "no lookup for a key Relay could never have made");
+        String unknown = "sk-unknown-but-well-shaped-0123456789";
+        chat(unknown, "cheap");
+        chat(unknown, "cheap");
+        assertEquals(before + 1, store.calls.get(), "one lookup per cache TTL, the absence remembered too");
+    }
+
     // ---- helpers ----
+
+    /** The in-memory log, searchable by key hash as the DynamoDB store's by_key index is. */
+    static final class SearchableLogs implements relay.core.log.RequestLogStore {
+        final List<RequestLog> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public void write(RequestLog record) {
+            records.add(record);
+        }
+
+        @Override
+        public List<RequestLog> find(relay.core.log.LogQuery query) {
+            return records.stream().filter(r -> query.keyHash() == null || query.keyHash().equals(r.caller().keyHash()))
+                    .sorted(java.util.Comparator.comparing(RequestLog::time).reversed()).limit(query.limit()).toList();
+        }
+    }
+
+    /** Counts every call to the store. */
+    static final class CountingStore implements AccessStore {
+        final AccessStore inner;
+        final AtomicInteger calls = new AtomicInteger();
+
+        CountingStore(AccessStore inner) {
+            this.inner = inner;
+        }
+
+        @Override public java.util.Optional<Stored> find(Kind kind, String id) { calls.incrementAndGet(); return inner.find(kind, id); }
+        @Override public boolean put(Kind kind, String id, String document, long v) { calls.incrementAndGet(); return inner.put(kind, id, document, v); }
+        @Override public boolean replace(Kind kind, String o, long v, String n, String d) { calls.incrementAndGet(); return inner.replace(kind, o, v, n, d); }
+        @Override public boolean delete(Kind kind, String id) { calls.incrementAndGet(); return inner.delete(kind, id); }
+        @Override public List<Stored> all(Kind kind) { calls.incrementAndGet(); return inner.all(kind); }
+        @Override public CounterResult update(String id, relay.core.access.CounterUpdate u) { calls.incrementAndGet(); return inner.update(id, u); }
+        @Override public Map<String, BigDecimal> counters(String id) { calls.incrementAndGet(); return inner.counters(id); }
+        @Override public void deleteCounters(String id) { calls.incrementAndGet(); inner.deleteCounters(id); }
+    }
 
     interface Call {
         ApiResponse run(int i) throws Exception;
