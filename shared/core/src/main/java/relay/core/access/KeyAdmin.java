@@ -50,6 +50,11 @@ final class KeyAdmin {
         Matcher regenerate = REGENERATE_PATH.matcher(path);
         if (regenerate.matches()) {
             allow(method, "POST", path);
+            if (!VirtualKeyFormat.looksLikeHash(regenerate.group(1))) {
+                // Paths land in access logs: a key there would be written down, so only its hash is taken.
+                throw RelayException.invalid("key", "In /key/{key}/regenerate, name the key by its token (its SHA-256 hash),"
+                        + " or POST /key/regenerate with {\"key\": ...} in the body: paths are written to access logs.");
+            }
             return regenerate(regenerate.group(1), AdminInput.of(body));
         }
         return switch (path) {

@@ -94,22 +94,52 @@ public final class KeyGate implements RequestGate {
             accounts.add(new Ledger.Account(endUserCounter(user), "end user '" + shown(user) + "'",
                     new Limits(settings.maxEndUserBudget(), null, null, null, null, null)));
         }
-        Ledger.Reservation ofKey = null;
-        for (Ledger.Account account : accounts) {
-            Ledger.Reservation reservation;
-            try {
-                reservation = ledger.reserve(account, charge);
-            } catch (RelayException e) {
-                throw e;
-            } catch (RuntimeException e) {
-                Diagnostics.warn("access_reservation_failed", "account", account.label(), "error", e.getClass().getName());
-                throw new RelayException(ErrorKind.SERVICE_UNAVAILABLE, "Relay could not check this key's budget and limits; try again.");
-            }
-            // Registered at once, so a later refusal or a failed call still releases it after the answer.
+        if (accounts.size() == 1) {
+            Ledger.Reservation reservation = reserve(accounts.get(0), charge);
             trace.afterAnswer(() -> ledger.settle(reservation, trace.cost(), tokens(trace.usage())));
-            if (ofKey == null) ofKey = reservation;
+            headers(reservation, trace);
+            return;
         }
+        // One write per limited account, all at once: the request waits for one round trip, not one per account.
+        List<java.util.concurrent.Future<Ledger.Reservation>> pending = new ArrayList<>(accounts.size());
+        RelayException refusal = null;
+        Ledger.Reservation ofKey = null;
+        try (var writes = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (Ledger.Account account : accounts) pending.add(writes.submit(() -> reserve(account, charge)));
+            for (var future : pending) {
+                Ledger.Reservation reservation;
+                try {
+                    reservation = future.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (refusal == null) refusal = e.getCause() instanceof RelayException r ? r : unavailable();
+                    continue;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    if (refusal == null) refusal = unavailable();
+                    continue;
+                }
+                // Registered at once, so a refusal by another account or a failed call still releases it after the answer.
+                trace.afterAnswer(() -> ledger.settle(reservation, trace.cost(), tokens(trace.usage())));
+                if (ofKey == null) ofKey = reservation;
+            }
+        }
+        if (refusal != null) throw refusal;
         headers(ofKey, trace);
+    }
+
+    private Ledger.Reservation reserve(Ledger.Account account, Ledger.Charge charge) {
+        try {
+            return ledger.reserve(account, charge);
+        } catch (RelayException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            Diagnostics.warn("access_reservation_failed", "account", account.label(), "error", e.getClass().getName());
+            throw unavailable();
+        }
+    }
+
+    private static RelayException unavailable() {
+        return new RelayException(ErrorKind.SERVICE_UNAVAILABLE, "Relay could not check this key's budget and limits; try again.");
     }
 
     private void headers(Ledger.Reservation reservation, RequestTrace trace) {

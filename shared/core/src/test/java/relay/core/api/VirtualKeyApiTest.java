@@ -214,6 +214,18 @@ class VirtualKeyApiTest {
     }
 
     @Test
+    void regenerateByPath_takesTheTokenHash_neverTheKeyItself() {
+        String key = newKey("{}");
+
+        assertError(admin("POST", "/key/" + key + "/regenerate", null), 400, "invalid_request_error", null);
+        ApiResponse byHash = admin("POST", "/key/" + Callers.hash(key) + "/regenerate", null);
+
+        assertEquals(200, byHash.status(), byHash.body());
+        assertEquals(200, chat(json(byHash).path("key").asText(), "cheap").status());
+        assertEquals(401, chat(key, "cheap").status());
+    }
+
+    @Test
     void teamRoundTrip_new_info_update_list_delete() {
         ApiResponse created = admin("POST", "/team/new", "{\"team_id\":\"research\",\"team_alias\":\"Research\",\"max_budget\":2,\"models\":[\"cheap\"]}");
         assertEquals(200, created.status(), created.body());
@@ -480,13 +492,17 @@ class VirtualKeyApiTest {
     void aTeamsBudget_bindsAllItsKeys() {
         admin("POST", "/team/new", "{\"team_id\":\"t\",\"max_budget\":" + budgetForOneCall().toPlainString() + "}");
         String one = newKey("{\"team_id\":\"t\"}");
-        String two = newKey("{\"team_id\":\"t\"}");
+        String two = newKey("{\"team_id\":\"t\",\"max_budget\":1,\"max_parallel_requests\":5}");
 
         assertEquals(200, chat(api, one, "cheap", ",\"max_tokens\":4").status());
         ApiResponse refused = chat(api, two, "cheap", ",\"max_tokens\":4");
 
         assertError(refused, 400, "budget_exceeded", "budget_exceeded");
         assertTrue(json(refused).path("error").path("message").asText().contains("Team 't'"), refused.body());
+        JsonNode twoInfo = keyInfo(two);
+        assertEquals(0, twoInfo.path("reserved_spend").decimalValue().signum(), "the key's own reservation was released: " + twoInfo);
+        assertEquals(0, twoInfo.path("requests_in_flight").asInt(), twoInfo.toString());
+        assertEquals(1, provider.calls.size());
     }
 
     @Test
