@@ -145,6 +145,10 @@ public final class RelayBench {
             StreamingBench.main(Arrays.copyOfRange(args, 1, args.length));
             return;
         }
+        if (args.length > 0 && args[0].equals("virtual-keys")) {
+            VirtualKeyBench.main(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         relay.dynamodb.embedded.EmbeddedDynamoDb.sendSegmentsAtOnce(); // before the first loopback server starts
         Options options;
         try {

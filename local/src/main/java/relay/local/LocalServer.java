@@ -180,6 +180,7 @@ public final class LocalServer implements AutoCloseable {
             host = options.host() != null ? options.host() : auth.masterKey().isPresent() ? "0.0.0.0" : "127.0.0.1";
             api = RelayWiring.api(new RelayWiring.Parts(config, keys, logs, false,
                     RelayWiring.logRetention(System.getenv()), Clock.systemUTC(), AwsRequestSigner.withDefaultCredentials(),
+                    new relay.aws.keys.DynamoDbAccessStore(client, relay.aws.keys.AccessTable.LOCAL_NAME),
                     RelayWiring.CacheTable.dynamoDb(client, ResponseCacheTable.LOCAL_NAME)));
         } catch (RuntimeException e) {
             // a config the wiring refuses: stop what started, so the process can exit
@@ -231,6 +232,7 @@ public final class LocalServer implements AutoCloseable {
             // a --data-dir from an earlier run
         }
         ResponseCacheTable.createIfMissing(client, ResponseCacheTable.LOCAL_NAME);
+        relay.aws.keys.AccessTable.createIfMissing(client, relay.aws.keys.AccessTable.LOCAL_NAME);
     }
 
     public String url() {

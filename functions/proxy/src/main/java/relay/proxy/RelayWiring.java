@@ -49,9 +49,21 @@ public final class RelayWiring {
 
     private RelayWiring() {}
 
-    /** The parts that differ between Lambda, the local server and tests. */
+    /**
+     * The parts that differ between Lambda, the local server and tests.
+     *
+     * @param accessStore where virtual keys, teams and their spend live; null: the master key alone
+     */
     public record Parts(RelayConfig config, KeyStore keys, RequestLogStore logs, boolean masterKeyRequired,
-                        Duration logRetention, Clock clock, RequestSigner awsSigner, CacheTable cacheTable) {
+                        Duration logRetention, Clock clock, RequestSigner awsSigner,
+                        relay.core.access.AccessStore accessStore,
+                        CacheTable cacheTable) {
+
+        /** Without virtual keys. */
+        public Parts(RelayConfig config, KeyStore keys, RequestLogStore logs, boolean masterKeyRequired,
+                     Duration logRetention, Clock clock, RequestSigner awsSigner, CacheTable cacheTable) {
+            this(config, keys, logs, masterKeyRequired, logRetention, clock, awsSigner, null, cacheTable);
+        }
 
         /** Without a response cache table (a configured cache always misses). */
         public Parts(RelayConfig config, KeyStore keys, RequestLogStore logs, boolean masterKeyRequired,
@@ -89,14 +101,17 @@ public final class RelayWiring {
                 model -> new ModelEmbedder(uncached, model, parts.clock()));
         var gateway = new Gateway(router, routing, parts.keys(), parts.clock(), dropParams, caching);
         var auth = new Authenticator(parts.keys(), parts.config().generalSettings().masterKey(), parts.masterKeyRequired());
+        var virtualKeys = parts.accessStore() == null ? relay.core.access.VirtualKeys.off()
+                : new relay.core.access.VirtualKeys(parts.accessStore(), router, parts.clock(),
+                        relay.core.access.AccessSettings.from(parts.config()), auth::masterKey);
         return new RelayApi(gateway, router, auth, parts.logs(), parts.clock(), parts.logRetention(),
-                !Boolean.TRUE.equals(parts.config().litellmSettings().turnOffMessageLogging()));
+                !Boolean.TRUE.equals(parts.config().litellmSettings().turnOffMessageLogging()), virtualKeys);
     }
 
     /**
      * The Lambda function's wiring, from its environment: {@code RELAY_SECRET_ARN},
      * {@code RELAY_REQUEST_LOG_TABLE}, {@code RELAY_LOG_TTL_DAYS}, {@code RELAY_CONFIG_PATH},
-     * {@code RELAY_SECRET_REFRESH_SECONDS}, {@code RELAY_RESPONSE_CACHE_TABLE}. No AWS call happens here: clients connect on first use.
+     * {@code RELAY_SECRET_REFRESH_SECONDS}, {@code RELAY_RESPONSE_CACHE_TABLE}, {@code RELAY_ACCESS_TABLE}. No AWS call happens here: clients connect on first use.
      */
     public static RelayApi fromLambdaEnvironment(Map<String, String> env) {
         Region region = Region.of(env.getOrDefault("AWS_REGION", "us-east-1"));
@@ -109,8 +124,10 @@ public final class RelayWiring {
                 Clock.systemUTC());
         DynamoDbClient dynamoDb = AwsClients.dynamoDb(region, credentials, uri(env.get("RELAY_DYNAMODB_ENDPOINT")));
         String cacheTable = env.get(ResponseCacheTable.ENVIRONMENT_VARIABLE);
+        String accessTable = env.get(relay.aws.keys.AccessTable.ENVIRONMENT_VARIABLE);
         return api(new Parts(loadConfig(env), keys, new DynamoDbRequestLogStore(dynamoDb, table), true,
                 logRetention(env), Clock.systemUTC(), new AwsRequestSigner(credentials),
+                accessTable == null || accessTable.isBlank() ? null : new relay.aws.keys.DynamoDbAccessStore(dynamoDb, accessTable),
                 cacheTable == null || cacheTable.isBlank() ? CacheTable.NONE : CacheTable.dynamoDb(dynamoDb, cacheTable)));
     }
 

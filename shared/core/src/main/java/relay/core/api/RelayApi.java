@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import relay.core.Json;
+import relay.core.access.VirtualKeys;
 import relay.core.error.ErrorKind;
 import relay.core.error.RelayException;
 import relay.core.gateway.Gateway;
@@ -61,6 +62,7 @@ public final class RelayApi {
     private final Clock clock;
     private final Duration logRetention;
     private final boolean logMessages;
+    private final VirtualKeys virtualKeys;
 
     public RelayApi(Gateway gateway, ModelRouter router, Authenticator authenticator, RequestLogStore logs,
                     Clock clock, Duration logRetention) {
@@ -70,6 +72,13 @@ public final class RelayApi {
     /** @param logMessages false for {@code litellm_settings.turn_off_message_logging}: no bodies in the request log */
     public RelayApi(Gateway gateway, ModelRouter router, Authenticator authenticator, RequestLogStore logs,
                     Clock clock, Duration logRetention, boolean logMessages) {
+        this(gateway, router, authenticator, logs, clock, logRetention, logMessages, VirtualKeys.off());
+    }
+
+    /** @param virtualKeys LiteLLM's virtual keys, teams and budgets; {@link VirtualKeys#off()} for the master key alone */
+    public RelayApi(Gateway gateway, ModelRouter router, Authenticator authenticator, RequestLogStore logs,
+                    Clock clock, Duration logRetention, boolean logMessages, VirtualKeys virtualKeys) {
+        this.virtualKeys = virtualKeys;
         this.logMessages = logMessages;
         this.gateway = gateway;
         this.router = router;
@@ -180,6 +189,7 @@ public final class RelayApi {
             case "/cache/ping" -> { return new Answer.Whole(pingCache(method, request, trace)); }
             default -> { }
         }
+        if (VirtualKeys.isAdminPath(path)) return new Answer.Whole(keyAdmin(method, path, request, trace));
         Route route = ROUTES.get(path);
         if (route == null) {
             throw new RelayException(ErrorKind.NOT_FOUND, "Unknown path '" + printable(request.path())
@@ -191,13 +201,13 @@ public final class RelayApi {
                     + printable(request.path()) + "; use " + allowed + ".", null, Map.of("allow", allowed), null);
         }
         if (route == Route.HEALTH) return new Answer.Whole(health(trace));
-        authenticator.check(request.header("authorization"));
-        trace.caller(Callers.authenticated(trace.caller(), authenticator));
+        authenticate(request, trace);
         if (request.body() != null && request.body().length > 0 && request.body().length <= MAX_BODY_BYTES) {
             trace.requestBody(new String(request.body(), java.nio.charset.StandardCharsets.UTF_8));
         }
         return switch (route) {
-            case MODELS -> new Answer.Whole(json(200, ModelList.of(router.models()), trace));
+            case MODELS -> new Answer.Whole(json(200, ModelList.of(router.models().stream()
+                    .filter(model -> trace.gate().mayUse(model.id())).toList()), trace));
             case CHAT -> chat(request, trace, sink);
             case COMPLETIONS -> completions(request, trace, sink);
             case EMBEDDINGS -> new Answer.Whole(embeddings(request, trace));
@@ -211,9 +221,14 @@ public final class RelayApi {
         if (!method.equals("GET")) {
             throw new RelayException(ErrorKind.METHOD_NOT_ALLOWED, "Use GET on /spend/logs.", null, Map.of("allow", "GET"), null);
         }
-        authenticator.check(request.header("authorization"));
+        requireMaster(request);
         var query = SpendLogs.query(request.query());
-        return json(200, logs.find(query).stream().map(SpendLogs::row).toList(), trace);
+        List<String> keyHashes = virtualKeys.keyHashesFor(request.query());
+        List<RequestLog> rows = keyHashes == null ? logs.find(query) : keyHashes.stream()
+                .flatMap(hash -> logs.find(new relay.core.log.LogQuery(query.requestId(), hash, query.model(), query.from(),
+                        query.to(), query.limit())).stream())
+                .sorted(java.util.Comparator.comparing(RequestLog::time).reversed()).limit(query.limit()).toList();
+        return json(200, rows.stream().map(SpendLogs::row).toList(), trace);
     }
 
     /** LiteLLM's {@code POST /cache/delete} with {@code {"keys": [...]}}: removes cached answers (master key only). */
@@ -222,7 +237,7 @@ public final class RelayApi {
         if (!method.equals("POST")) {
             throw new RelayException(ErrorKind.METHOD_NOT_ALLOWED, "Use POST on /cache/delete.", null, Map.of("allow", "POST"), null);
         }
-        authenticator.check(request.header("authorization"));
+        requireMaster(request);
         var keys = CacheDeletion.keys(RequestParser.parseObject(body(request)));
         requireCache();
         int deleted;
@@ -241,7 +256,7 @@ public final class RelayApi {
         if (!method.equals("GET")) {
             throw new RelayException(ErrorKind.METHOD_NOT_ALLOWED, "Use GET on /cache/ping.", null, Map.of("allow", "GET"), null);
         }
-        authenticator.check(request.header("authorization"));
+        requireMaster(request);
         requireCache();
         try {
             gateway.pingCache();
@@ -252,6 +267,36 @@ public final class RelayApi {
         }
         var settings = gateway.cacheSettings();
         return json(200, Map.of("status", "healthy", "cache_type", settings.type(), "semantic", settings.semantic()), trace);
+    }
+
+    /**
+     * The master key, or a virtual key that passes its key's checks (its limits are applied by the
+     * gate it puts on the trace, before any provider call).
+     */
+    private void authenticate(ApiRequest request, RequestTrace trace) {
+        var key = virtualKeys.authenticate(request.header("authorization"));
+        if (key.isPresent()) {
+            trace.gate(key.get());
+            trace.caller(new RequestLog.Caller(key.get().keyHash(), key.get().keyAlias(), null, Map.of()));
+            return;
+        }
+        authenticator.check(request.header("authorization"));
+        trace.caller(Callers.authenticated(trace.caller(), authenticator));
+    }
+
+    /** Admin routes take the master key only; a virtual key is refused even where no master key is set. */
+    private void requireMaster(ApiRequest request) {
+        if (virtualKeys.presentsVirtualKey(request.header("authorization"))) {
+            throw new RelayException(ErrorKind.PERMISSION_DENIED, "This route needs Relay's master key; a virtual key cannot use it.");
+        }
+        authenticator.check(request.header("authorization"));
+    }
+
+    /** LiteLLM's key and team management ({@code /key/*}, {@code /team/*}; master key only; never logged: bodies hold keys). */
+    private ApiResponse keyAdmin(String method, String path, ApiRequest request, RequestTrace trace) {
+        trace.notLogged();
+        requireMaster(request);
+        return json(200, virtualKeys.admin(method, path, request.query(), body(request)), trace);
     }
 
     private void requireCache() {
@@ -414,6 +459,7 @@ public final class RelayApi {
             headers.put("x-relay-fallbacks", Integer.toString(trace.failedDeployments()));
         }
         headers.put("x-relay-cache", trace.cacheStatus());
+        headers.putAll(trace.responseHeaders());
         if (trace.cacheKey() != null) headers.put("x-relay-cache-key", trace.cacheKey());
         return headers;
     }

@@ -75,8 +75,9 @@ public record RelayConfig(
             List<String> defaultFallbacks,
             Boolean turnOffMessageLogging,
             Object cache,
-            Object cacheParams) {
-        static final LitellmSettings NONE = new LitellmSettings(null, null, null, null, null, null, null, null, null, null);
+            Object cacheParams,
+            Object maxEndUserBudget) {
+        static final LitellmSettings NONE = new LitellmSettings(null, null, null, null, null, null, null, null, null, null, null);
 
         /** The response cache: {@code cache} and {@code cache_params}. */
         public relay.core.cache.CacheSettings cacheSettings() {
@@ -84,7 +85,15 @@ public record RelayConfig(
         }
     }
 
-    public record GeneralSettings(String masterKey) {}
+    /**
+     * {@code general_settings}. {@code user_api_key_cache_ttl}: seconds a virtual key's record is kept in
+     * the instance (LiteLLM's name); checked where it is used.
+     */
+    public record GeneralSettings(String masterKey, Object userApiKeyCacheTtl) {
+        public GeneralSettings(String masterKey) {
+            this(masterKey, null);
+        }
+    }
 
     public static RelayConfig empty() {
         return new RelayConfig(null, null, null, null);

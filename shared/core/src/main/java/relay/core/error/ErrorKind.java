@@ -7,6 +7,8 @@ public enum ErrorKind {
     CONTENT_POLICY(400, "invalid_request_error", "content_policy_violation"),
     /** A parameter this deployment's provider cannot take; another deployment may. */
     UNSUPPORTED_PARAMS(400, "invalid_request_error", "unsupported_params"),
+    /** A virtual key's (or its team's, or end user's) {@code max_budget} would be passed: LiteLLM's shape. */
+    BUDGET_EXCEEDED(400, "budget_exceeded", "budget_exceeded"),
     AUTHENTICATION(401, "authentication_error", "invalid_api_key"),
     PERMISSION_DENIED(403, "permission_error", null),
     NOT_FOUND(404, "invalid_request_error", "not_found"),

@@ -61,6 +61,7 @@ public final class Gateway {
     public ChatCompletionResponse chat(ChatCompletionRequest request, RequestTrace trace) {
         trace.requestedModel(request.model());
         applyRequestTimeout(request.body(), trace);
+        trace.gate().admitChat(request, trace);
         if (request.mockResponse() != null) {
             trace.deployment("mock_response");
             String text = request.mockResponse();
@@ -106,6 +107,7 @@ public final class Gateway {
         trace.requestedModel(request.model());
         trace.stream(true);
         applyRequestTimeout(request.body(), trace);
+        trace.gate().admitChat(request, trace);
         boolean clientWantsUsage = request.body().path("stream_options").path("include_usage").asBoolean(false);
         AtomicBoolean started = new AtomicBoolean();
         StreamProgress progress = new StreamProgress();
@@ -173,6 +175,7 @@ public final class Gateway {
     public EmbeddingResult embed(EmbeddingRequest request, RequestTrace trace) {
         trace.requestedModel(request.model());
         applyRequestTimeout(request.body(), trace);
+        trace.gate().admitEmbedding(request, trace);
         var routed = router.run(plan(request.model(), request.body(), trace, () -> false, 0, null), trace,
                 (deployment, timeout) -> provider(deployment).embed(call(deployment, request, timeout)));
         trace.deployment(routed.deployment().id());

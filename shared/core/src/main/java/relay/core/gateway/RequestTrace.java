@@ -34,6 +34,8 @@ public final class RequestTrace {
     private String cacheStatus = "off";
     private String cacheKey;
     private String requestBody;
+    private RequestGate gate = RequestGate.OPEN;
+    private final java.util.Map<String, String> responseHeaders = new java.util.LinkedHashMap<>();
 
     public RequestTrace(String requestId, Instant start, String route) {
         this.requestId = requestId;
@@ -74,6 +76,16 @@ public final class RequestTrace {
     public String cacheKey() { return cacheKey; }
 
     public void requestBody(String body) { this.requestBody = body; }
+
+    /** What the caller's key allows; {@link RequestGate#OPEN} for the master key. */
+    public void gate(RequestGate gate) { this.gate = gate; }
+
+    public RequestGate gate() { return gate; }
+
+    /** A header for the client's response, such as {@code x-relay-key-spend} or {@code x-ratelimit-remaining-requests}. */
+    public void responseHeader(String lowerCaseName, String value) { responseHeaders.put(lowerCaseName, value); }
+
+    public java.util.Map<String, String> responseHeaders() { return java.util.Collections.unmodifiableMap(responseHeaders); }
 
     public boolean logged() { return logged; }
 
