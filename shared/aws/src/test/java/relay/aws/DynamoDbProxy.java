@@ -110,6 +110,16 @@ final class DynamoDbProxy implements AutoCloseable {
      * The next {@code times} BatchWriteItems pass all but their last {@code leave} writes on to DynamoDB and answer
      * those as UnprocessedItems.
      */
+    /**
+     * Answers every write that holds {@code requestId} as DynamoDB answers an item it refuses (a
+     * ValidationException, e.g. over 400 KB): Relay trims its records to fit, so a refused item is made here.
+     */
+    void refuse(String requestId) {
+        refused = requestId;
+    }
+
+    private volatile String refused;
+
     void leaveUnprocessed(int leave, int times) {
         unprocessedLeave = leave;
         unprocessedTimes.set(times);
@@ -129,6 +139,12 @@ final class DynamoDbProxy implements AutoCloseable {
             arrived.release();
             gate.await(MAX_HOLD.toSeconds(), TimeUnit.SECONDS);
 
+            if (refused != null && new String(body, java.nio.charset.StandardCharsets.UTF_8).contains(refused)) {
+                byte[] refusal = ("{\"__type\":\"com.amazon.coral.validate#ValidationException\","
+                        + "\"message\":\"Item size has exceeded the maximum allowed size\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                answer(exchange, 400, refusal);
+                return;
+            }
             ArrayNode leftOver = null;
             String leftOverTable = null;
             if ("BatchWriteItem".equals(operation) && unprocessedTimes.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
@@ -143,6 +159,12 @@ final class DynamoDbProxy implements AutoCloseable {
                     (i < keep ? kept : leftOver).add(it.next());
                 }
                 leftOverTable = table.getKey();
+                if (kept.isEmpty()) { // nothing to forward (DynamoDB refuses an empty list): all of it is left over
+                    ObjectNode json = JSON.createObjectNode();
+                    json.putObject("UnprocessedItems").set(leftOverTable, leftOver);
+                    answer(exchange, 200, JSON.writeValueAsBytes(json));
+                    return;
+                }
                 ((ObjectNode) request.get("RequestItems")).set(leftOverTable, kept);
                 body = JSON.writeValueAsBytes(request);
             }
@@ -160,21 +182,25 @@ final class DynamoDbProxy implements AutoCloseable {
                 json.putObject("UnprocessedItems").set(leftOverTable, leftOver);
                 answer = JSON.writeValueAsBytes(json);
             }
-            CRC32 crc = new CRC32();
-            crc.update(answer);
-            response.headers().firstValue("Content-Type").ifPresent(v -> exchange.getResponseHeaders().set("Content-Type", v));
             response.headers().firstValue("x-amzn-RequestId").ifPresent(v -> exchange.getResponseHeaders().set("x-amzn-RequestId", v));
-            exchange.getResponseHeaders().set("x-amz-crc32", Long.toString(crc.getValue()));
-            exchange.sendResponseHeaders(response.statusCode(), answer.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(answer);
-            }
-            synchronized (answered) {
-                answered.incrementAndGet();
-                answered.notifyAll();
-            }
+            answer(exchange, response.statusCode(), answer);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private void answer(HttpExchange exchange, int status, byte[] answer) throws IOException {
+        CRC32 crc = new CRC32();
+        crc.update(answer);
+        exchange.getResponseHeaders().set("Content-Type", "application/x-amz-json-1.0");
+        exchange.getResponseHeaders().set("x-amz-crc32", Long.toString(crc.getValue()));
+        exchange.sendResponseHeaders(status, answer.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(answer);
+        }
+        synchronized (answered) {
+            answered.incrementAndGet();
+            answered.notifyAll();
         }
     }
 

@@ -398,13 +398,10 @@ class QueuedRequestLogStoreTest {
                 Instant.now().plus(Duration.ofDays(30)).truncatedTo(ChronoUnit.SECONDS));
     }
 
-    /** Over DynamoDB's 400 KB item limit, which the embedded DynamoDB enforces as DynamoDB does. */
-    private static RequestLog oversized() {
+    /** A record DynamoDB refuses (as it refuses an item over 400 KB; Relay's own records are trimmed to fit). */
+    private RequestLog oversized() {
         RequestLog r = record();
-        return new RequestLog(r.requestId(), r.time(), r.route(), r.caller(), r.requestedModel(), r.deployment(),
-                r.provider(), r.status(), r.latencyMillis(), r.providerLatencyMillis(), r.promptTokens(),
-                r.completionTokens(), r.totalTokens(), r.costUsd(), r.stream(), r.cacheStatus(), r.errorType(),
-                r.errorCode(), r.errorMessage(), r.attempts(),
-                new RequestLog.Bodies("x".repeat(250_000), "y".repeat(250_000), false), r.expiresAt());
+        proxy.refuse(r.requestId());
+        return r;
     }
 }

@@ -229,6 +229,7 @@ class VirtualKeysOnDynamoDbTest {
             return Completions.response("c", 1, "m", "x", Usage.of(3, 4));
         };
         CountDownLatch othersAnswered = new CountDownLatch(190);
+        List<ApiResponse> answeredWhileHeld = new java.util.concurrent.CopyOnWriteArrayList<>();
         ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
         try {
             CountDownLatch start = new CountDownLatch(1);
@@ -238,6 +239,7 @@ class VirtualKeysOnDynamoDbTest {
                 futures.add(pool.submit(() -> {
                     start.await();
                     ApiResponse response = send(target, "POST", "/v1/chat/completions", Map.of(), BODY, key);
+                    answeredWhileHeld.add(response); // before the count: the future itself completes a moment later
                     othersAnswered.countDown();
                     return response;
                 }));
@@ -246,8 +248,7 @@ class VirtualKeysOnDynamoDbTest {
             assertTrue(tenInside.await(60, TimeUnit.SECONDS), "ten requests reach the upstream");
             // An eleventh admitted request would be held upstream too, and this would never count down.
             assertTrue(othersAnswered.await(60, TimeUnit.SECONDS), "the other 190 are answered while ten are held");
-            List<ApiResponse> early = new ArrayList<>();
-            for (Future<ApiResponse> f : futures) if (f.isDone()) early.add(f.get());
+            List<ApiResponse> early = List.copyOf(answeredWhileHeld);
             assertEquals(190, early.size());
             for (ApiResponse r : early) {
                 assertEquals(429, r.status(), r.body());
