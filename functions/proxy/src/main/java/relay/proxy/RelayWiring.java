@@ -90,7 +90,8 @@ public final class RelayWiring {
         var gateway = new Gateway(router, routing, parts.keys(), parts.clock(), dropParams, caching);
         var auth = new Authenticator(parts.keys(), parts.config().generalSettings().masterKey(), parts.masterKeyRequired());
         return new RelayApi(gateway, router, auth, parts.logs(), parts.clock(), parts.logRetention(),
-                !Boolean.TRUE.equals(parts.config().litellmSettings().turnOffMessageLogging()));
+                !Boolean.TRUE.equals(parts.config().litellmSettings().turnOffMessageLogging()))
+                .withEndpoints(java.util.List.of(new relay.core.messages.MessagesEndpoint(gateway)));
     }
 
     /**

@@ -61,6 +61,8 @@ public final class RelayApi {
     private final Clock clock;
     private final Duration logRetention;
     private final boolean logMessages;
+    /** APIs beyond OpenAI's own routes, set while wiring ({@link #withEndpoints}). */
+    private volatile List<Endpoint> endpoints = List.of();
 
     public RelayApi(Gateway gateway, ModelRouter router, Authenticator authenticator, RequestLogStore logs,
                     Clock clock, Duration logRetention) {
@@ -77,6 +79,14 @@ public final class RelayApi {
         this.logs = logs;
         this.clock = clock;
         this.logRetention = logRetention;
+    }
+
+    /** Adds APIs beyond OpenAI's own routes (Anthropic's Messages, OpenAI's Responses); called while wiring, before serving. */
+    public RelayApi withEndpoints(List<? extends Endpoint> more) {
+        List<Endpoint> all = new ArrayList<>(endpoints);
+        all.addAll(more);
+        endpoints = List.copyOf(all);
+        return this;
     }
 
     /**
@@ -180,6 +190,9 @@ public final class RelayApi {
             case "/cache/ping" -> { return new Answer.Whole(pingCache(method, request, trace)); }
             default -> { }
         }
+        for (Endpoint endpoint : endpoints) {
+            if (endpoint.serves(path)) return endpoint(endpoint, path, method, request, trace, sink);
+        }
         Route route = ROUTES.get(path);
         if (route == null) {
             throw new RelayException(ErrorKind.NOT_FOUND, "Unknown path '" + printable(request.path())
@@ -203,6 +216,33 @@ public final class RelayApi {
             case EMBEDDINGS -> new Answer.Whole(embeddings(request, trace));
             case HEALTH -> throw new IllegalStateException("handled above");
         };
+    }
+
+    /**
+     * A request to an added API: its own place for the key, its own error shape and stream framing;
+     * authentication, the log and the answer's headers as for every route.
+     */
+    private Answer endpoint(Endpoint endpoint, String path, String method, ApiRequest request, RequestTrace trace, ResponseSink sink) {
+        EndpointCall call = new EndpointCall(request, method, path, trace, sink, contentType -> headers(trace, contentType));
+        try {
+            String authorization = endpoint.authorization(request);
+            trace.caller(Callers.fromHeaders(authorization));
+            authenticator.check(authorization);
+            trace.caller(Callers.authenticated(trace.caller(), authenticator));
+            if (request.body() != null && request.body().length > 0 && request.body().length <= MAX_BODY_BYTES) {
+                trace.requestBody(new String(request.body(), java.nio.charset.StandardCharsets.UTF_8));
+            }
+            endpoint.answer(call);
+            if (!call.ended()) throw new IllegalStateException("endpoint left its answer unfinished");
+        } catch (RuntimeException e) {
+            RelayException failure = e instanceof RelayException r ? r : internal(e, trace);
+            if (failure.kind() == ErrorKind.CLIENT_CLOSED) throw failure;
+            if (call.started()) call.failStream(failure, endpoint.errorEvent(failure));
+            else call.error(failure, endpoint.errorBody(failure));
+        }
+        RelayException failure = call.failure();
+        return new Answer.Streamed(new Sent(call.status(), failure == null ? null : failure.kind(),
+                failure == null ? null : failure.getMessage(), call.loggedBody()));
     }
 
     /** LiteLLM's {@code GET /spend/logs}: recent records by key, model or time range (master key only). */

@@ -38,6 +38,7 @@ public final class AnthropicProvider implements Provider {
 
     private final ProviderHttp http;
     private final Clock clock;
+    private final AnthropicPassthrough passthrough;
 
     public AnthropicProvider(HttpClient http) {
         this(http, Clock.systemUTC());
@@ -46,7 +47,12 @@ public final class AnthropicProvider implements Provider {
     public AnthropicProvider(HttpClient http, Clock clock) {
         this.http = new ProviderHttp(http);
         this.clock = clock;
+        this.passthrough = new AnthropicPassthrough(this.http);
     }
+
+    /** {@code /v1/messages} requests go to Anthropic as they were sent. */
+    @Override
+    public relay.core.provider.NativeMessages nativeMessages() { return passthrough; }
 
     @Override
     public String name() { return "anthropic"; }
