@@ -91,7 +91,9 @@ public final class RelayWiring {
         var auth = new Authenticator(parts.keys(), parts.config().generalSettings().masterKey(), parts.masterKeyRequired());
         return new RelayApi(gateway, router, auth, parts.logs(), parts.clock(), parts.logRetention(),
                 !Boolean.TRUE.equals(parts.config().litellmSettings().turnOffMessageLogging()))
-                .withEndpoints(java.util.List.of(new relay.core.messages.MessagesEndpoint(gateway)));
+                .withEndpoints(java.util.List.of(new relay.core.messages.MessagesEndpoint(gateway), new relay.core.responses.ResponsesEndpoint(gateway,
+                        new relay.core.responses.InMemoryResponseStore(parts.clock(), 10_000, 256L << 20), parts.clock(),
+                        relay.core.responses.ResponsesEndpoint.DEFAULT_RETENTION)));
     }
 
     /**
