@@ -34,7 +34,7 @@ public final class AnthropicProvider implements Provider {
 
     /** n, seed, logit_bias, logprobs and the penalties have no Anthropic counterpart, so the gateway rejects or drops them. */
     private static final Set<String> SUPPORTED = Set.of("temperature", "top_p", "max_tokens", "max_completion_tokens",
-            "stop", "response_format", "tools", "tool_choice", "parallel_tool_calls", "functions", "function_call");
+            "stop", "response_format", "tools", "tool_choice", "parallel_tool_calls", "functions", "function_call", "reasoning_effort");
 
     private final ProviderHttp http;
     private final Clock clock;
