@@ -105,7 +105,10 @@ public final class RelayWiring {
                 : new relay.core.access.VirtualKeys(parts.accessStore(), router, parts.clock(),
                         relay.core.access.AccessSettings.from(parts.config()), auth::masterKey);
         return new RelayApi(gateway, router, auth, parts.logs(), parts.clock(), parts.logRetention(),
-                !Boolean.TRUE.equals(parts.config().litellmSettings().turnOffMessageLogging()), virtualKeys);
+                !Boolean.TRUE.equals(parts.config().litellmSettings().turnOffMessageLogging()), virtualKeys)
+                .withEndpoints(java.util.List.of(new relay.core.messages.MessagesEndpoint(gateway), new relay.core.responses.ResponsesEndpoint(gateway,
+                        new relay.core.responses.InMemoryResponseStore(parts.clock(), 10_000, 256L << 20), parts.clock(),
+                        relay.core.responses.ResponsesEndpoint.DEFAULT_RETENTION)));
     }
 
     /**

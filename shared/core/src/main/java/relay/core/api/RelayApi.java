@@ -63,6 +63,8 @@ public final class RelayApi {
     private final Duration logRetention;
     private final boolean logMessages;
     private final VirtualKeys virtualKeys;
+    /** APIs beyond OpenAI's own routes, set while wiring ({@link #withEndpoints}). */
+    private volatile List<Endpoint> endpoints = List.of();
 
     public RelayApi(Gateway gateway, ModelRouter router, Authenticator authenticator, RequestLogStore logs,
                     Clock clock, Duration logRetention) {
@@ -86,6 +88,14 @@ public final class RelayApi {
         this.logs = logs;
         this.clock = clock;
         this.logRetention = logRetention;
+    }
+
+    /** Adds APIs beyond OpenAI's own routes (Anthropic's Messages, OpenAI's Responses); called while wiring, before serving. */
+    public RelayApi withEndpoints(List<? extends Endpoint> more) {
+        List<Endpoint> all = new ArrayList<>(endpoints);
+        all.addAll(more);
+        endpoints = List.copyOf(all);
+        return this;
     }
 
     /**
@@ -190,10 +200,13 @@ public final class RelayApi {
             default -> { }
         }
         if (VirtualKeys.isAdminPath(path)) return new Answer.Whole(keyAdmin(method, path, request, trace));
+        for (Endpoint endpoint : endpoints) {
+            if (endpoint.serves(path)) return endpoint(endpoint, path, method, request, trace, sink);
+        }
         Route route = ROUTES.get(path);
         if (route == null) {
             throw new RelayException(ErrorKind.NOT_FOUND, "Unknown path '" + printable(request.path())
-                    + "'. Relay serves /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/models and /health.");
+                    + "'. Relay serves /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/messages, /v1/responses, /v1/models and /health.");
         }
         String allowed = route == Route.HEALTH || route == Route.MODELS ? "GET" : "POST";
         if (!allowed.equals(method)) {
@@ -201,7 +214,7 @@ public final class RelayApi {
                     + printable(request.path()) + "; use " + allowed + ".", null, Map.of("allow", allowed), null);
         }
         if (route == Route.HEALTH) return new Answer.Whole(health(trace));
-        authenticate(request, trace);
+        authenticate(request.header("authorization"), trace);
         if (request.body() != null && request.body().length > 0 && request.body().length <= MAX_BODY_BYTES) {
             trace.requestBody(new String(request.body(), java.nio.charset.StandardCharsets.UTF_8));
         }
@@ -213,6 +226,32 @@ public final class RelayApi {
             case EMBEDDINGS -> new Answer.Whole(embeddings(request, trace));
             case HEALTH -> throw new IllegalStateException("handled above");
         };
+    }
+
+    /**
+     * A request to an added API: its own place for the key, its own error shape and stream framing;
+     * authentication, the log and the answer's headers as for every route.
+     */
+    private Answer endpoint(Endpoint endpoint, String path, String method, ApiRequest request, RequestTrace trace, ResponseSink sink) {
+        EndpointCall call = new EndpointCall(request, method, path, trace, sink, contentType -> headers(trace, contentType));
+        try {
+            String authorization = endpoint.authorization(request);
+            trace.caller(Callers.fromHeaders(authorization));
+            authenticate(authorization, trace);
+            if (request.body() != null && request.body().length > 0 && request.body().length <= MAX_BODY_BYTES) {
+                trace.requestBody(new String(request.body(), java.nio.charset.StandardCharsets.UTF_8));
+            }
+            endpoint.answer(call);
+            if (!call.ended()) throw new IllegalStateException("endpoint left its answer unfinished");
+        } catch (RuntimeException e) {
+            RelayException failure = e instanceof RelayException r ? r : internal(e, trace);
+            if (failure.kind() == ErrorKind.CLIENT_CLOSED) throw failure;
+            if (call.started()) call.failStream(failure, endpoint.errorEvent(failure));
+            else call.error(failure, endpoint.errorBody(failure));
+        }
+        RelayException failure = call.failure();
+        return new Answer.Streamed(new Sent(call.status(), failure == null ? null : failure.kind(),
+                failure == null ? null : failure.getMessage(), call.loggedBody()));
     }
 
     /** LiteLLM's {@code GET /spend/logs}: recent records by key, model or time range (master key only). */
@@ -273,14 +312,14 @@ public final class RelayApi {
      * The master key, or a virtual key that passes its key's checks (its limits are applied by the
      * gate it puts on the trace, before any provider call).
      */
-    private void authenticate(ApiRequest request, RequestTrace trace) {
-        var key = virtualKeys.authenticate(request.header("authorization"));
+    private void authenticate(String authorization, RequestTrace trace) {
+        var key = virtualKeys.authenticate(authorization);
         if (key.isPresent()) {
             trace.gate(key.get());
             trace.caller(new RequestLog.Caller(key.get().keyHash(), key.get().keyAlias(), null, Map.of()));
             return;
         }
-        authenticator.check(request.header("authorization"));
+        authenticator.check(authorization);
         trace.caller(Callers.authenticated(trace.caller(), authenticator));
     }
 

@@ -153,6 +153,86 @@ public final class Gateway {
         if (answer != null && !answer.isEmpty()) trace.afterAnswer(() -> cache.store(Replay.assemble(answer)));
     }
 
+    /**
+     * As {@link #chat}, for a request that came in another API's shape: a deployment whose provider
+     * speaks that API natively is called through {@code passthrough}; the others get {@code request}, its
+     * chat translation, and their answer goes through {@code fromChat}. When no deployment of the model
+     * passes through, this is {@link #chat} (response cache and {@code mock_response} included).
+     *
+     * @param usageOf the token counts of a native answer, for the log and the cost
+     */
+    public <T> T chat(ChatCompletionRequest request, RequestTrace trace, Passthrough<T> passthrough,
+                      java.util.function.Function<ChatCompletionResponse, T> fromChat, java.util.function.Function<T, Usage> usageOf) {
+        if (!passesThrough(request, passthrough)) return fromChat.apply(chat(request, trace));
+        trace.requestedModel(request.model());
+        applyRequestTimeout(request.body(), trace);
+        var routed = router.run(plan(request.model(), request.body(), trace, () -> false, promptTokensAtLeast(request), null), trace,
+                (deployment, timeout) -> {
+                    Passthrough.Call<T> direct = passthrough.of(provider(deployment));
+                    if (direct != null) return direct.call(call(deployment, request, timeout), () -> { });
+                    return fromChat.apply(provider(deployment).chat(call(deployment, fit(deployment, request), timeout)));
+                });
+        Usage usage = usageOf.apply(routed.value());
+        trace.deployment(routed.deployment().id());
+        trace.usage(usage);
+        trace.cost(cost(routed.deployment(), usage));
+        return routed.value();
+    }
+
+    /**
+     * As {@link #streamChat}, for a request that came in another API's shape: a deployment whose provider
+     * speaks that API natively streams through {@code passthrough} (which returns the stream's usage);
+     * the others stream the chat translation to {@code out}, usage chunk included. When no deployment
+     * of the model passes through, this is {@link #streamChat} (the request should then ask for usage).
+     */
+    public void streamChat(ChatCompletionRequest request, RequestTrace trace, Passthrough<Usage> passthrough,
+                           Consumer<ChatCompletionChunk> out) {
+        if (!passesThrough(request, passthrough)) {
+            streamChat(request, trace, out);
+            return;
+        }
+        trace.requestedModel(request.model());
+        trace.stream(true);
+        applyRequestTimeout(request.body(), trace);
+        AtomicBoolean started = new AtomicBoolean();
+        StreamProgress progress = new StreamProgress();
+        Runnable sent = () -> {
+            progress.chunk();
+            started.set(true);
+        };
+        Consumer<ChatCompletionChunk> chunks = chunk -> {
+            if (chunk.usage() != null) trace.usage(chunk.usage());
+            sent.run();
+            out.accept(chunk);
+        };
+        Router.Routed<Boolean> routed;
+        try {
+            routed = router.run(plan(request.model(), request.body(), trace, started::get, promptTokensAtLeast(request), progress), trace,
+                    (deployment, timeout) -> {
+                        trace.deployment(deployment.id());
+                        Passthrough.Call<Usage> direct = passthrough.of(provider(deployment));
+                        if (direct != null) {
+                            Usage usage = direct.call(call(deployment, request, timeout), sent);
+                            if (usage != null) trace.usage(usage);
+                        } else {
+                            provider(deployment).streamChat(call(deployment, fit(deployment, request), timeout), chunks);
+                        }
+                        return Boolean.TRUE;
+                    });
+        } catch (RuntimeException e) {
+            if (!started.get()) trace.deployment(null);
+            throw e;
+        }
+        trace.deployment(routed.deployment().id());
+        trace.cost(cost(routed.deployment(), trace.usage()));
+    }
+
+    /** Whether any deployment of the requested model takes the request natively (a canned answer never does). */
+    private boolean passesThrough(ChatCompletionRequest request, Passthrough<?> passthrough) {
+        if (request.mockResponse() != null) return false;
+        return models.route(request.model()).stream().anyMatch(d -> passthrough.of(provider(d)) != null);
+    }
+
     /** The response cache's settings ({@link relay.core.cache.CacheSettings#OFF} when none is configured). */
     public relay.core.cache.CacheSettings cacheSettings() {
         return caching.settings();

@@ -33,6 +33,11 @@ public interface Provider {
     /** Streams the answer as chunks, in order; returns when the provider's stream has ended. */
     void streamChat(ProviderCall<ChatCompletionRequest> call, Consumer<ChatCompletionChunk> chunks);
 
+    /** Anthropic's Messages API spoken natively, or null when a Messages request must reach this provider through chat. */
+    default NativeMessages nativeMessages() {
+        return null;
+    }
+
     default EmbeddingResult embed(ProviderCall<EmbeddingRequest> call) {
         throw new RelayException(ErrorKind.INVALID_REQUEST,
                 "Provider '" + name() + "' does not serve embeddings.", "model");

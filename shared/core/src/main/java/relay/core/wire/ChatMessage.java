@@ -6,7 +6,8 @@ import java.util.List;
 
 /**
  * One message of a conversation, also used as a streaming delta. {@code content} is a string, an
- * array of content parts, or null (an assistant turn that only calls tools).
+ * array of content parts, or null (an assistant turn that only calls tools). {@code reasoning_content}
+ * is the model's reasoning (thinking) where the provider returns it, as LiteLLM names it.
  */
 public record ChatMessage(
         String role,
@@ -15,7 +16,14 @@ public record ChatMessage(
         List<ToolCall> toolCalls,
         String toolCallId,
         FunctionCall functionCall,
-        String refusal) {
+        String refusal,
+        String reasoningContent) {
+
+    /** A message without reasoning. */
+    public ChatMessage(String role, JsonNode content, String name, List<ToolCall> toolCalls, String toolCallId,
+                       FunctionCall functionCall, String refusal) {
+        this(role, content, name, toolCalls, toolCallId, functionCall, refusal, null);
+    }
 
     public static ChatMessage of(String role, String text) {
         return new ChatMessage(role, text == null ? null : TextNode.valueOf(text), null, null, null, null, null);

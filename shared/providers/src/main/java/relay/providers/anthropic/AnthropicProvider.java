@@ -34,10 +34,11 @@ public final class AnthropicProvider implements Provider {
 
     /** n, seed, logit_bias, logprobs and the penalties have no Anthropic counterpart, so the gateway rejects or drops them. */
     private static final Set<String> SUPPORTED = Set.of("temperature", "top_p", "max_tokens", "max_completion_tokens",
-            "stop", "response_format", "tools", "tool_choice", "parallel_tool_calls", "functions", "function_call");
+            "stop", "response_format", "tools", "tool_choice", "parallel_tool_calls", "functions", "function_call", "reasoning_effort");
 
     private final ProviderHttp http;
     private final Clock clock;
+    private final AnthropicPassthrough passthrough;
 
     public AnthropicProvider(HttpClient http) {
         this(http, Clock.systemUTC());
@@ -46,7 +47,12 @@ public final class AnthropicProvider implements Provider {
     public AnthropicProvider(HttpClient http, Clock clock) {
         this.http = new ProviderHttp(http);
         this.clock = clock;
+        this.passthrough = new AnthropicPassthrough(this.http);
     }
+
+    /** {@code /v1/messages} requests go to Anthropic as they were sent. */
+    @Override
+    public relay.core.provider.NativeMessages nativeMessages() { return passthrough; }
 
     @Override
     public String name() { return "anthropic"; }

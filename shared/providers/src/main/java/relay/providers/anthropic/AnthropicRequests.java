@@ -43,6 +43,7 @@ public final class AnthropicRequests {
         copy(body, "top_p", out, "top_p");
         copy(body, "top_k", out, "top_k"); // Anthropic's own sampling knob, passed through when sent
         stopSequences(request.stop(), out);
+        thinking(request, out);
         tools(request, out);
         // Anthropic rejects personal data such as an email address as user_id (LiteLLM skips those too).
         if (request.user() != null && !request.user().isBlank() && !request.user().contains("@")) {
@@ -50,6 +51,27 @@ public final class AnthropicRequests {
         }
         if (stream) out.put("stream", true);
         return out;
+    }
+
+    /**
+     * {@code reasoning_effort} as Anthropic's {@code thinking} with LiteLLM's budgets (or LiteLLM's {@code thinking}
+     * as sent). Anthropic needs {@code max_tokens} above the budget, so a smaller one is raised by the budget:
+     * the client's limit then bounds the answer after the thinking.
+     */
+    private static void thinking(ChatCompletionRequest request, ObjectNode out) {
+        JsonNode thinking = request.body().get("thinking");
+        if (thinking != null && thinking.isObject()) {
+            out.set("thinking", thinking);
+        } else {
+            JsonNode effort = request.body().get("reasoning_effort");
+            if (effort == null || effort.isNull() || "none".equals(effort.asText())) return;
+            if (!effort.isTextual()) throw RelayException.invalid("reasoning_effort", "'reasoning_effort' must be a string.");
+            int budget = relay.core.wire.ReasoningEffort.parse(effort.asText(), "reasoning_effort").budgetTokens();
+            out.putObject("thinking").put("type", "enabled").put("budget_tokens", budget);
+        }
+        int budget = out.path("thinking").path("budget_tokens").asInt(0);
+        int max = out.path("max_tokens").asInt();
+        if (budget > 0 && max <= budget) out.put("max_tokens", budget + max);
     }
 
     private static void copy(ObjectNode from, String field, ObjectNode to, String as) {

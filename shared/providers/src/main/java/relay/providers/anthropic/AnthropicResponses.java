@@ -22,6 +22,7 @@ public final class AnthropicResponses {
     public static ChatCompletionResponse toOpenAi(JsonNode message, long created, AnswerShape shape) {
         if (!message.path("content").isArray()) throw new IllegalArgumentException("no content array");
         StringBuilder text = new StringBuilder();
+        StringBuilder reasoning = new StringBuilder();
         List<ToolCall> calls = new ArrayList<>();
         String json = null;
         for (JsonNode block : message.path("content")) {
@@ -36,7 +37,8 @@ public final class AnthropicResponses {
                                 new FunctionCall(block.path("name").asText(), arguments)));
                     }
                 }
-                default -> { } // thinking, redacted_thinking, server tool blocks: OpenAI's format has no place for them
+                case "thinking" -> reasoning.append(block.path("thinking").asText()); // reasoning_content, as LiteLLM returns it
+                default -> { } // redacted_thinking, server tool blocks: OpenAI's format has no place for them
             }
         }
         String stopReason = message.path("stop_reason").asText(null);
@@ -46,7 +48,8 @@ public final class AnthropicResponses {
                 : calls.isEmpty() && refusal == null ? "" : null;
         boolean legacy = shape.legacyFunctions() && !calls.isEmpty();
         ChatMessage reply = new ChatMessage("assistant", content == null ? null : Json.MAPPER.getNodeFactory().textNode(content),
-                null, calls.isEmpty() || legacy ? null : List.copyOf(calls), null, legacy ? calls.get(0).function() : null, refusal);
+                null, calls.isEmpty() || legacy ? null : List.copyOf(calls), null, legacy ? calls.get(0).function() : null, refusal,
+                reasoning.isEmpty() ? null : reasoning.toString());
         String finish = finishReason(stopReason, json != null && calls.isEmpty(), shape.legacyFunctions());
         var choice = new ChatCompletionResponse.Choice(0, reply, finish, null);
         String id = message.path("id").isTextual() ? message.path("id").asText() : Completions.newId();

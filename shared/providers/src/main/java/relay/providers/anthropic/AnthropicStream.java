@@ -135,7 +135,12 @@ public final class AnthropicStream {
                 if (block.kind == Kind.TEXT && !delta.path("text").asText().isEmpty()) content(delta.path("text").asText());
             }
             case "input_json_delta" -> arguments(block, delta.path("partial_json").asText());
-            default -> { } // thinking_delta, signature_delta, citations_delta
+            case "thinking_delta" -> {
+                if (!delta.path("thinking").asText().isEmpty()) {
+                    delta(new ChatMessage(null, null, null, null, null, null, null, delta.path("thinking").asText()), null);
+                }
+            }
+            default -> { } // signature_delta, citations_delta
         }
     }
 

@@ -46,7 +46,7 @@ public final class BedrockProvider implements Provider {
     static final String EVENT_STREAM = "application/vnd.amazon.eventstream";
 
     private static final Set<String> SUPPORTED = Set.of("temperature", "top_p", "max_tokens", "max_completion_tokens",
-            "stop", "response_format", "tools", "tool_choice", "functions", "function_call");
+            "stop", "response_format", "tools", "tool_choice", "functions", "function_call", "reasoning_effort");
     private static final Pattern REGION = Pattern.compile("[a-z0-9-]{1,32}");
     /** Headers the HTTP client sets itself (and refuses from callers). */
     private static final Set<String> CLIENT_HEADERS = Set.of("host", "content-length", "content-type", "connection");
@@ -89,6 +89,7 @@ public final class BedrockProvider implements Provider {
     @Override
     public ChatCompletionResponse chat(ProviderCall<ChatCompletionRequest> call) {
         var converse = ConverseRequests.toConverse(call.request());
+        ConverseRequests.reasoning(call.request(), call.deployment().providerModel(), converse.body());
         String label = ProviderHttp.label(NAME, call);
         JsonNode answer = ProviderHttp.readJson(label, post(label, call, "converse", converse.body(), "application/json"));
         try {
@@ -102,6 +103,7 @@ public final class BedrockProvider implements Provider {
     @Override
     public void streamChat(ProviderCall<ChatCompletionRequest> call, Consumer<ChatCompletionChunk> chunks) {
         var converse = ConverseRequests.toConverse(call.request());
+        ConverseRequests.reasoning(call.request(), call.deployment().providerModel(), converse.body());
         String label = ProviderHttp.label(NAME, call);
         var translator = new ConverseStreamTranslator(Completions.newId(), clock.instant().getEpochSecond(),
                 call.deployment().providerModel(), converse.shape(), chunks);

@@ -257,6 +257,33 @@ public final class ConverseRequests {
         return blocks;
     }
 
+    /**
+     * {@code reasoning_effort} in the Converse body for the model behind it: Claude's {@code thinking} budget
+     * (LiteLLM's budgets; {@code maxTokens} raised by the budget when not above it), Nova's {@code reasoningConfig}.
+     * Other models on Bedrock reason on their own or not at all; for them it is left out.
+     */
+    public static void reasoning(ChatCompletionRequest request, String modelId, ObjectNode body) {
+        JsonNode effort = request.body().get("reasoning_effort");
+        if (effort == null || effort.isNull() || "none".equals(effort.asText())) return;
+        if (!effort.isTextual()) throw RelayException.invalid("reasoning_effort", "'reasoning_effort' must be a string.");
+        var level = relay.core.wire.ReasoningEffort.parse(effort.asText(), "reasoning_effort");
+        String model = modelId.toLowerCase(java.util.Locale.ROOT);
+        ObjectNode fields = body.has("additionalModelRequestFields") ? (ObjectNode) body.get("additionalModelRequestFields")
+                : Json.object();
+        if (model.contains("anthropic") || model.contains("claude")) {
+            fields.putObject("thinking").put("type", "enabled").put("budget_tokens", level.budgetTokens());
+            ObjectNode inference = body.has("inferenceConfig") ? (ObjectNode) body.get("inferenceConfig") : body.putObject("inferenceConfig");
+            int max = inference.path("maxTokens").asInt(4096);
+            if (max <= level.budgetTokens()) inference.put("maxTokens", level.budgetTokens() + max);
+        } else if (model.contains("nova")) {
+            String nova = level == relay.core.wire.ReasoningEffort.MINIMAL ? "low" : level.wire();
+            fields.putObject("reasoningConfig").put("type", "enabled").put("maxReasoningEffort", nova);
+        } else {
+            return;
+        }
+        body.set("additionalModelRequestFields", fields);
+    }
+
     private static ObjectNode inferenceConfig(ChatCompletionRequest request) {
         ObjectNode config = Json.object();
         Integer maxTokens = request.maxCompletionTokens() != null ? request.maxCompletionTokens() : request.maxTokens();

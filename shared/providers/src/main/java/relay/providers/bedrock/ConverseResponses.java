@@ -21,11 +21,14 @@ public final class ConverseResponses {
         JsonNode message = converse.path("output").path("message");
         if (!message.path("content").isArray()) throw new IllegalArgumentException("no output.message.content");
         StringBuilder text = new StringBuilder();
+        StringBuilder reasoning = new StringBuilder();
         List<ToolCall> toolCalls = new ArrayList<>();
         boolean jsonAnswer = false;
         for (JsonNode block : message.path("content")) {
             if (block.path("text").isTextual()) {
                 text.append(block.path("text").asText());
+            } else if (block.path("reasoningContent").path("reasoningText").path("text").isTextual()) {
+                reasoning.append(block.path("reasoningContent").path("reasoningText").path("text").asText()); // reasoning_content
             } else if (block.path("toolUse").isObject()) {
                 JsonNode use = block.path("toolUse");
                 String name = use.path("name").asText();
@@ -37,7 +40,7 @@ public final class ConverseResponses {
                     toolCalls.add(new ToolCall(null, use.path("toolUseId").asText(), "function", new FunctionCall(name, arguments)));
                 }
             }
-            // reasoningContent, citations and other blocks have no place in OpenAI's message
+            // citations and other blocks have no place in OpenAI's message
         }
         String finish = finishReason(converse.path("stopReason").asText(null), jsonAnswer);
         boolean legacy = shape.legacyFunctions() && !toolCalls.isEmpty();
@@ -45,7 +48,7 @@ public final class ConverseResponses {
         ChatMessage reply = new ChatMessage("assistant",
                 text.isEmpty() && !toolCalls.isEmpty() ? null : TextNode.valueOf(text.toString()), null,
                 toolCalls.isEmpty() || legacy ? null : List.copyOf(toolCalls), null,
-                legacy ? toolCalls.get(0).function() : null, null);
+                legacy ? toolCalls.get(0).function() : null, null, reasoning.isEmpty() ? null : reasoning.toString());
         var choice = new ChatCompletionResponse.Choice(0, reply, finish, null);
         return new ChatCompletionResponse(id, ChatCompletionResponse.OBJECT, created, model, List.of(choice),
                 usage(converse.path("usage")), null);

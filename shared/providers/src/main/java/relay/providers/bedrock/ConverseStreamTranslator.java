@@ -108,9 +108,14 @@ public final class ConverseStreamTranslator {
             if (!text.isEmpty()) emitDelta(text, null, null);
             return;
         }
+        JsonNode reasoning = delta.path("reasoningContent").path("text");
+        if (reasoning.isTextual()) { // the model's reasoning: reasoning_content
+            if (!reasoning.asText().isEmpty()) emit(new ChatMessage(null, null, null, null, null, null, null, reasoning.asText()), null);
+            return;
+        }
         JsonNode input = delta.path("toolUse").path("input");
         Block block = blocks.get(index);
-        if (!input.isTextual() || block == null || input.asText().isEmpty()) return; // reasoning and other deltas are dropped
+        if (!input.isTextual() || block == null || input.asText().isEmpty()) return; // signatures and other deltas are dropped
         block.sawInput = true;
         arguments(block, input.asText());
     }

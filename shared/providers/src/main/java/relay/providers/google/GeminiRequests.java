@@ -320,7 +320,22 @@ public final class GeminiRequests {
             if (value != null && value.isNumber()) config.put(penalty[1], value.asDouble());
         }
         responseFormat(request.responseFormat(), config);
+        thinking(request, config);
         return config;
+    }
+
+    /** {@code reasoning_effort} as Gemini's thinking budget (LiteLLM's budgets), its thoughts returned as reasoning_content. */
+    private static void thinking(ChatCompletionRequest request, ObjectNode config) {
+        JsonNode effort = request.body().get("reasoning_effort");
+        if (effort == null || effort.isNull()) return;
+        if (!effort.isTextual()) throw RelayException.invalid("reasoning_effort", "'reasoning_effort' must be a string.");
+        ObjectNode thinking = config.putObject("thinkingConfig");
+        if (effort.asText().equals("none")) {
+            thinking.put("thinkingBudget", 0);
+            return;
+        }
+        thinking.put("thinkingBudget", relay.core.wire.ReasoningEffort.parse(effort.asText(), "reasoning_effort").budgetTokens());
+        thinking.put("includeThoughts", true);
     }
 
     private static void responseFormat(JsonNode format, ObjectNode config) {

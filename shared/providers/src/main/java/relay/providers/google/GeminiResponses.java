@@ -44,9 +44,13 @@ public final class GeminiResponses {
 
     private static ChatCompletionResponse.Choice choice(JsonNode candidate, int position, Supplier<String> ids) {
         StringBuilder text = new StringBuilder();
+        StringBuilder reasoning = new StringBuilder();
         List<ToolCall> calls = new ArrayList<>();
         for (JsonNode part : candidate.path("content").path("parts")) {
-            if (part.path("thought").asBoolean(false)) continue; // the model's reasoning, not its answer
+            if (part.path("thought").asBoolean(false)) { // the model's reasoning, not its answer: reasoning_content
+                reasoning.append(part.path("text").asText(""));
+                continue;
+            }
             if (part.path("text").isTextual()) text.append(part.get("text").asText());
             JsonNode call = part.get("functionCall");
             if (call != null && call.hasNonNull("name")) {
@@ -56,7 +60,8 @@ public final class GeminiResponses {
         }
         // OpenAI sends null content beside tool calls, and a string otherwise
         TextNode content = calls.isEmpty() || !text.isEmpty() ? TextNode.valueOf(text.toString()) : null;
-        ChatMessage message = new ChatMessage("assistant", content, null, calls.isEmpty() ? null : calls, null, null, null);
+        ChatMessage message = new ChatMessage("assistant", content, null, calls.isEmpty() ? null : calls, null, null, null,
+                reasoning.isEmpty() ? null : reasoning.toString());
         String reason = finishReason(candidate.path("finishReason").asText(null), !calls.isEmpty());
         return new ChatCompletionResponse.Choice(candidate.path("index").asInt(position), message, reason, null);
     }

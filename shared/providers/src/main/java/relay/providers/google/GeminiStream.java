@@ -27,7 +27,7 @@ import relay.core.wire.Usage;
  * chunks: a role chunk per choice, content deltas, tool calls as a header delta then their arguments,
  * a finish chunk per choice, and at the end a usage-only chunk. Gemini sends whole function calls, except
  * Vertex's streamed arguments ({@code willContinue} + {@code partialArgs}), which are gathered and sent
- * when the call closes. Gemini's thoughts are left out, as OpenAI's API has no place for them.
+ * when the call closes. Gemini's thoughts come as {@code reasoning_content} deltas, as LiteLLM streams them.
  */
 public final class GeminiStream {
     private static final Pattern PATH_STEP = Pattern.compile("\\.([^.\\[]+)|\\[(\\d+)]|\\['([^']*)']");
@@ -107,7 +107,11 @@ public final class GeminiStream {
     }
 
     private void part(int index, Choice choice, JsonNode part) {
-        if (part.path("thought").asBoolean(false)) return;
+        if (part.path("thought").asBoolean(false)) { // the model's reasoning: reasoning_content
+            String thought = part.path("text").asText("");
+            if (!thought.isEmpty()) emit(index, new ChatMessage(null, null, null, null, null, null, null, thought), null);
+            return;
+        }
         String text = part.path("text").asText("");
         if (!text.isEmpty()) emit(index, ChatMessage.of(null, text), null);
         JsonNode call = part.get("functionCall");

@@ -38,7 +38,7 @@ abstract class GoogleProvider implements Provider {
     static final Set<String> SUPPORTED = Set.of(
             "temperature", "top_p", "n", "max_tokens", "max_completion_tokens", "stop", "seed",
             "presence_penalty", "frequency_penalty", "response_format", "tools", "tool_choice",
-            "parallel_tool_calls", "functions", "function_call");
+            "parallel_tool_calls", "functions", "function_call", "reasoning_effort");
 
     protected final ProviderHttp http;
     protected final Clock clock;

@@ -1,0 +1,186 @@
+package relay.core.messages;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import relay.core.Json;
+import relay.core.api.ApiRequest;
+import relay.core.api.Endpoint;
+import relay.core.api.EndpointCall;
+import relay.core.error.RelayException;
+import relay.core.gateway.Gateway;
+import relay.core.gateway.Passthrough;
+import relay.core.provider.Completions;
+import relay.core.provider.NativeMessages;
+import relay.core.provider.ProviderCall;
+import relay.core.wire.ChatCompletionRequest;
+import relay.core.wire.ChatMessage;
+import relay.core.wire.RequestParser;
+import relay.core.wire.Usage;
+
+/**
+ * Anthropic's Messages API, {@code POST /v1/messages} and {@code POST /v1/messages/count_tokens}, for
+ * every model: a deployment on Anthropic gets the request as sent (see {@link NativeMessages}); any
+ * other gets its translation through chat, and its answer (or stream) comes back in Anthropic's shape.
+ * Errors are Anthropic's {@code {"type":"error","error":{"type","message"}}}.
+ */
+public final class MessagesEndpoint implements Endpoint {
+    /** Client headers that go along to Anthropic: the API version and opted-in beta features. */
+    private static final java.util.List<String> FORWARDED_HEADERS = java.util.List.of("anthropic-version", "anthropic-beta");
+
+    private final Gateway gateway;
+
+    public MessagesEndpoint(Gateway gateway) {
+        this.gateway = gateway;
+    }
+
+    @Override
+    public boolean serves(String path) {
+        return path.equals("/messages") || path.equals("/messages/count_tokens");
+    }
+
+    /** Anthropic's SDKs send the key as {@code x-api-key}; Claude Code may send either. */
+    @Override
+    public String authorization(ApiRequest request) {
+        String authorization = request.header("authorization");
+        if (authorization != null && !authorization.isBlank()) return authorization;
+        String apiKey = request.header("x-api-key");
+        return apiKey == null || apiKey.isBlank() ? null : "Bearer " + apiKey.strip();
+    }
+
+    @Override
+    public void answer(EndpointCall call) {
+        call.requireMethod("POST");
+        ObjectNode body = call.jsonBody();
+        if (call.path().equals("/messages/count_tokens")) {
+            countTokens(call, body);
+            return;
+        }
+        MessagesToChat.Translation translation = MessagesToChat.translate(body, false);
+        ChatCompletionRequest chat = RequestParser.chat(translation.chat());
+        call.caller(chat.body());
+        NativeMessages.Request direct = new NativeMessages.Request(withoutRelayFields(body), forwardedHeaders(call));
+        if (!chat.stream()) {
+            JsonNode message = gateway.chat(chat, call.trace(), provider -> {
+                NativeMessages speaks = provider.nativeMessages();
+                if (speaks != null) return (c, sent) -> speaks.create(withRequest(c, direct));
+                return refusal(translation);
+            }, ChatToMessages::message, answer -> ChatToMessages.usageOf(answer.path("usage")));
+            call.json(200, message);
+            return;
+        }
+        MessagesStream translated = new MessagesStream(call::event, chat.model());
+        boolean[] nativeStream = {false};
+        gateway.streamChat(chat, call.trace(), provider -> {
+            NativeMessages speaks = provider.nativeMessages();
+            if (speaks != null) return (c, sent) -> {
+                NativeUsage usage = new NativeUsage();
+                speaks.stream(withRequest(c, direct), event -> {
+                    nativeStream[0] = true;
+                    usage.add(event);
+                    call.event(event.path("type").asText("message"), event);
+                    sent.run();
+                });
+                return usage.total();
+            };
+            return refusal(translation);
+        }, translated::accept);
+        if (!nativeStream[0]) translated.finish();
+        call.end();
+    }
+
+    /** For a deployment that needs the translation: none (the chat path), or the 400 for what cannot be translated. */
+    private static <T> Passthrough.Call<T> refusal(MessagesToChat.Translation translation) {
+        RelayException untranslatable = translation.untranslatable();
+        if (untranslatable == null) return null;
+        return (c, sent) -> {
+            throw untranslatable;
+        };
+    }
+
+    private static ProviderCall<NativeMessages.Request> withRequest(ProviderCall<ChatCompletionRequest> call, NativeMessages.Request request) {
+        return new ProviderCall<>(call.deployment(), request, call.apiKey(), call.timeout());
+    }
+
+    private static ObjectNode withoutRelayFields(ObjectNode body) {
+        ObjectNode copy = body.deepCopy();
+        copy.remove(MessagesToChat.RELAY_FIELDS);
+        return copy;
+    }
+
+    private static Map<String, String> forwardedHeaders(EndpointCall call) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (String name : FORWARDED_HEADERS) {
+            String value = call.header(name);
+            if (value != null && !value.isBlank()) headers.put(name, value);
+        }
+        return headers;
+    }
+
+    /**
+     * An estimate, as Relay counts prompts elsewhere (about four characters a token, {@link Completions#estimateTokens}),
+     * over the system prompt, the messages, tool calls and results, and the tool definitions; images are not counted.
+     */
+    private static void countTokens(EndpointCall call, ObjectNode body) {
+        ChatCompletionRequest chat = RequestParser.chat(MessagesToChat.translate(body, true).chat());
+        call.trace().requestedModel(chat.model());
+        StringBuilder text = new StringBuilder();
+        for (ChatMessage message : chat.messages()) {
+            text.append(message.text()).append('\n');
+            if (message.toolCalls() != null) {
+                message.toolCalls().forEach(t -> text.append(t.function().name()).append(t.function().arguments()).append('\n'));
+            }
+        }
+        if (chat.tools() != null) text.append(Json.write(chat.tools()));
+        call.json(200, Json.object().put("input_tokens", Completions.estimateTokens(text.toString())));
+    }
+
+    @Override
+    public Object errorBody(RelayException e) {
+        ObjectNode body = Json.object().put("type", "error");
+        body.putObject("error").put("type", errorType(e)).put("message", e.getMessage());
+        return body;
+    }
+
+    @Override
+    public String errorEvent(RelayException e) {
+        return "event: error\ndata: " + Json.write(errorBody(e)) + "\n\n";
+    }
+
+    /** Anthropic's error type for the status Relay answers with. */
+    static String errorType(RelayException e) {
+        return switch (e.kind().status()) {
+            case 400, 405, 415 -> "invalid_request_error";
+            case 401 -> "authentication_error";
+            case 403 -> "permission_error";
+            case 404 -> "not_found_error";
+            case 408, 504 -> "timeout_error";
+            case 413 -> "request_too_large";
+            case 429 -> "rate_limit_error";
+            case 503, 529 -> "overloaded_error";
+            default -> "api_error";
+        };
+    }
+
+    /** A native stream's token counts: {@code message_start} has the prompt's, {@code message_delta} the running totals. */
+    private static final class NativeUsage {
+        private final ObjectNode counts = Json.object();
+
+        void add(JsonNode event) {
+            JsonNode usage = switch (event.path("type").asText()) {
+                case "message_start" -> event.path("message").path("usage");
+                case "message_delta" -> event.path("usage");
+                default -> null;
+            };
+            if (usage == null || !usage.isObject()) return;
+            usage.properties().forEach(e -> {
+                if (e.getValue().isNumber()) counts.set(e.getKey(), e.getValue());
+            });
+        }
+
+        Usage total() {
+            return counts.isEmpty() ? null : ChatToMessages.usageOf(counts);
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package relay.core.responses;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.regex.Pattern;
+import relay.core.Json;
+import relay.core.api.Endpoint;
+import relay.core.api.EndpointCall;
+import relay.core.error.ErrorKind;
+import relay.core.error.RelayException;
+import relay.core.gateway.Gateway;
+import relay.core.log.Diagnostics;
+import relay.core.wire.ChatCompletionRequest;
+import relay.core.wire.ChatCompletionResponse;
+import relay.core.wire.ErrorBody;
+import relay.core.wire.Fields;
+import relay.core.wire.RequestParser;
+
+/**
+ * OpenAI's Responses API for every model, through chat: {@code POST /v1/responses} (whole or streamed as
+ * the Responses events), {@code GET} and {@code DELETE /v1/responses/{id}} and
+ * {@code GET /v1/responses/{id}/input_items} for stored responses, and {@code previous_response_id}.
+ * A response is stored unless the request says {@code store: false}; only the key that created it can
+ * read it. Errors are OpenAI's shape.
+ */
+public final class ResponsesEndpoint implements Endpoint {
+    /** OpenAI keeps responses 30 days. */
+    public static final Duration DEFAULT_RETENTION = Duration.ofDays(30);
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{1,128}");
+
+    private final Gateway gateway;
+    private final ResponseStore store;
+    private final Clock clock;
+    private final Duration retention;
+
+    public ResponsesEndpoint(Gateway gateway, ResponseStore store, Clock clock, Duration retention) {
+        this.gateway = gateway;
+        this.store = store;
+        this.clock = clock;
+        this.retention = retention;
+    }
+
+    @Override
+    public boolean serves(String path) {
+        return path.equals("/responses") || path.startsWith("/responses/");
+    }
+
+    @Override
+    public void answer(EndpointCall call) {
+        if (call.path().equals("/responses")) {
+            call.requireMethod("POST");
+            create(call);
+            return;
+        }
+        String[] rest = call.path().substring("/responses/".length()).split("/", -1);
+        if (rest.length == 2 && rest[1].equals("input_items")) {
+            call.requireMethod("GET");
+            call.trace().notLogged(); // reading back, not traffic
+            StoredResponse stored = find(rest[0], call, null);
+            ObjectNode list = Json.object().put("object", "list");
+            ArrayNode data = list.putArray("data");
+            stored.input().forEach(data::add);
+            list.put("first_id", data.isEmpty() ? null : data.get(0).path("id").asText(null));
+            list.put("last_id", data.isEmpty() ? null : data.get(data.size() - 1).path("id").asText(null));
+            list.put("has_more", false);
+            call.json(200, list);
+            return;
+        }
+        if (rest.length != 1) throw notFound();
+        call.trace().notLogged();
+        switch (call.method()) {
+            case "GET" -> call.json(200, find(rest[0], call, null).response());
+            case "DELETE" -> {
+                find(rest[0], call, null);
+                store.delete(rest[0]);
+                call.json(200, Json.object().put("id", rest[0]).put("object", "response").put("deleted", true));
+            }
+            default -> call.requireMethod("GET");
+        }
+    }
+
+    private void create(EndpointCall call) {
+        ObjectNode body = call.jsonBody();
+        String previousId = Fields.string(body, "previous_response_id", "previous_response_id");
+        ArrayNode previous = previousId == null ? null : find(previousId, call, "previous_response_id").conversation();
+        boolean keep = !Boolean.FALSE.equals(Fields.bool(body, "store", "store"));
+        ResponsesToChat.Translation translation = ResponsesToChat.translate(body, previous);
+        ChatCompletionRequest chat = RequestParser.chat(translation.chat());
+        call.caller(chat.body());
+        String id = ChatToResponses.newId("resp_");
+        long createdAt = clock.instant().getEpochSecond();
+        if (!chat.stream()) {
+            ChatCompletionResponse answer = gateway.chat(chat, call.trace());
+            ObjectNode response = ChatToResponses.response(id, createdAt, body, answer);
+            if (keep) keep(response, translation.input(), call);
+            call.json(200, response);
+            return;
+        }
+        ResponsesStream stream = new ResponsesStream(call::event, id, createdAt, chat.model(), body);
+        gateway.streamChat(chat, call.trace(), stream::accept);
+        ObjectNode response = stream.finish();
+        if (keep) keep(response, translation.input(), call); // before the client learns the id is complete
+        stream.complete(response);
+        call.end();
+    }
+
+    /** Stores the response; a store that fails costs the follow-ups, not this answer. */
+    private void keep(ObjectNode response, ArrayNode input, EndpointCall call) {
+        try {
+            store.put(new StoredResponse(response.get("id").asText(), owner(call), response, input, clock.instant().plus(retention)));
+        } catch (RuntimeException e) {
+            Diagnostics.warn("response_store_failed", "request_id", call.trace().requestId(), "error", e.getClass().getName());
+        }
+    }
+
+    /** The caller's stored response; another key's, an unknown or an expired one is a 404. */
+    private StoredResponse find(String id, EndpointCall call, String param) {
+        if (!ID.matcher(id).matches()) throw notFoundId("(malformed id)", param);
+        StoredResponse stored;
+        try {
+            stored = store.get(id).orElse(null);
+        } catch (RuntimeException e) {
+            Diagnostics.warn("response_store_read_failed", "request_id", call.trace().requestId(), "error", e.getClass().getName());
+            throw new RelayException(ErrorKind.SERVICE_UNAVAILABLE, "Relay's store of responses could not be read; try again.");
+        }
+        if (stored == null || (stored.owner() != null && !Objects.equals(stored.owner(), owner(call)))) throw notFoundId(id, param);
+        return stored;
+    }
+
+    private static String owner(EndpointCall call) {
+        return call.trace().caller().keyHash();
+    }
+
+    private static RelayException notFoundId(String id, String param) {
+        String what = param == null ? "Response" : "Previous response";
+        return new RelayException(ErrorKind.NOT_FOUND, what + " with id '" + id + "' not found. Responses are kept "
+                + "unless created with store: false, for the key that created them, until they expire.", param);
+    }
+
+    private static RelayException notFound() {
+        return new RelayException(ErrorKind.NOT_FOUND, "Unknown path under /v1/responses. Relay serves POST /v1/responses, "
+                + "GET and DELETE /v1/responses/{id} and GET /v1/responses/{id}/input_items.");
+    }
+
+    @Override
+    public Object errorBody(RelayException e) {
+        return ErrorBody.of(e.getMessage(), e.kind().type(), e.param(), e.kind().code());
+    }
+
+    /** OpenAI's stream error event: {@code {"type":"error","code","message","param"}}. */
+    @Override
+    public String errorEvent(RelayException e) {
+        ObjectNode event = Json.object().put("type", "error").put("code", e.kind().code()).put("message", e.getMessage());
+        event.put("param", e.param());
+        return "event: error\ndata: " + Json.write(event) + "\n\n";
+    }
+}

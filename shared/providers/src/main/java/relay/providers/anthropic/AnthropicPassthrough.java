@@ -1,0 +1,99 @@
+package relay.providers.anthropic;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+import relay.core.Json;
+import relay.core.error.ErrorKind;
+import relay.core.error.RelayException;
+import relay.core.provider.NativeMessages;
+import relay.core.provider.ProviderCall;
+import relay.providers.http.ProviderErrors;
+import relay.providers.http.ProviderHttp;
+import relay.providers.http.ServerSentEvents;
+
+/**
+ * A {@code /v1/messages} request sent to Anthropic as the client wrote it, with the deployment's model
+ * and key; the client's {@code anthropic-version} and {@code anthropic-beta} go along. Answers and
+ * events come back untouched.
+ */
+final class AnthropicPassthrough implements NativeMessages {
+    private final ProviderHttp http;
+
+    AnthropicPassthrough(ProviderHttp http) {
+        this.http = http;
+    }
+
+    @Override
+    public JsonNode create(ProviderCall<Request> call) {
+        String label = ProviderHttp.label("anthropic", call);
+        ObjectNode body = body(call, false);
+        return ProviderHttp.readJson(label, http.postJson(label, call, AnthropicProvider.uri(call), headers(call, "application/json"), body));
+    }
+
+    @Override
+    public void stream(ProviderCall<Request> call, Consumer<JsonNode> events) {
+        String label = ProviderHttp.label("anthropic", call);
+        InputStream body = http.postJson(label, call, AnthropicProvider.uri(call), headers(call, "text/event-stream"), body(call, true));
+        boolean complete;
+        try {
+            complete = ServerSentEvents.read(body, event -> {
+                JsonNode data = parse(label, event.data());
+                String type = data.path("type").asText();
+                if (type.equals("error")) throw error(label, data, call.apiKey());
+                events.accept(data);
+                return !type.equals("message_stop");
+            });
+        } catch (UncheckedIOException e) {
+            throw new RelayException(ErrorKind.PROVIDER_ERROR, label + " broke off its stream: " + e.getCause().getMessage());
+        }
+        if (!complete) throw new RelayException(ErrorKind.PROVIDER_ERROR, label + " ended its stream before message_stop.");
+    }
+
+    private static ObjectNode body(ProviderCall<Request> call, boolean stream) {
+        ObjectNode body = call.request().body().deepCopy();
+        body.put("model", call.deployment().providerModel());
+        if (stream) body.put("stream", true); else body.remove("stream");
+        return body;
+    }
+
+    private static Map<String, String> headers(ProviderCall<Request> call, String accept) {
+        Map<String, String> headers = new HashMap<>();
+        headers.put("accept", accept);
+        headers.put("anthropic-version", AnthropicProvider.API_VERSION);
+        headers.putAll(call.request().headers());
+        if (call.apiKey() != null) headers.put("x-api-key", call.apiKey());
+        return headers;
+    }
+
+    private static JsonNode parse(String label, String data) {
+        try {
+            JsonNode node = Json.MAPPER.readTree(data);
+            if (node == null || !node.isObject()) throw ProviderHttp.malformed(label);
+            return node;
+        } catch (IOException e) {
+            throw ProviderHttp.malformed(label);
+        }
+    }
+
+    /** An in-stream error, with the HTTP status Anthropic gives its type, mapped like an HTTP error. */
+    private static RelayException error(String label, JsonNode event, String apiKey) {
+        int status = switch (event.path("error").path("type").asText()) {
+            case "invalid_request_error" -> 400;
+            case "authentication_error" -> 401;
+            case "permission_error" -> 403;
+            case "not_found_error" -> 404;
+            case "request_too_large" -> 413;
+            case "rate_limit_error" -> 429;
+            case "overloaded_error" -> 529;
+            default -> 500;
+        };
+        return ProviderErrors.from(label, status, event.toString().getBytes(StandardCharsets.UTF_8), null, apiKey);
+    }
+}
