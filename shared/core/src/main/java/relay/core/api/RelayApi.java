@@ -430,12 +430,13 @@ public final class RelayApi {
 
     private static final Set<Character> SAFE_PUNCTUATION = Set.of('/', '-', '_', '.', '~', '%');
 
-    /** Echoes client text in messages without control characters or markup, and not too long. */
-    private static String printable(String text) {
+    /** Echoes client text in messages without control characters, bidirectional controls or markup, and not too long. */
+    static String printable(String text) {
         if (text == null) return "";
         StringBuilder safe = new StringBuilder();
         for (int i = 0; i < text.length() && safe.length() < 200; i++) {
             char c = text.charAt(i);
+            if (relay.core.error.BidiControls.is(c)) continue;
             safe.append(Character.isLetterOrDigit(c) || SAFE_PUNCTUATION.contains(c) ? c : '?');
         }
         return safe.toString();
