@@ -350,7 +350,9 @@ public final class RelayApi {
         }
 
         private void write(String text) {
-            if (logged.length() <= RequestTrace.MAX_LOGGED_BODY_CHARS) logged.append(text);
+            // the log keeps the start, and enough past it for keys across the cut to be recognised and scrubbed
+            int room = RequestTrace.MAX_LOGGED_BODY_CHARS + 2 * relay.core.error.Redaction.LONGEST_SECRET - logged.length();
+            if (room > 0) logged.append(text, 0, Math.min(room, text.length()));
             sink.body(text);
         }
     }

@@ -202,6 +202,12 @@ public final class Gateway {
         }
     }
 
+    /**
+     * The most {@code fallbacks} one request may name: each can mean a group of deployments, each with its retries,
+     * so the list is what multiplies the attempts (and the time and memory) one request can cost.
+     */
+    public static final int MAX_REQUEST_FALLBACKS = 10;
+
     /** The request's own routing fields, as LiteLLM takes them: {@code fallbacks}, {@code num_retries}. */
     private static Router.Plan plan(String model, ObjectNode body, RequestTrace trace, java.util.function.BooleanSupplier started,
                                     int promptTokensAtLeast, StreamProgress progress) {
@@ -209,6 +215,10 @@ public final class Gateway {
         JsonNode requested = body.get("fallbacks");
         if (requested != null && !requested.isNull()) {
             if (!requested.isArray()) throw RelayException.invalid("fallbacks", "'fallbacks' must be an array of model names.");
+            if (requested.size() > MAX_REQUEST_FALLBACKS) {
+                throw RelayException.invalid("fallbacks", "'fallbacks' lists " + requested.size() + " models; a request may name at most "
+                        + MAX_REQUEST_FALLBACKS + ".");
+            }
             for (int i = 0; i < requested.size(); i++) {
                 JsonNode item = requested.get(i);
                 JsonNode name = item.isObject() ? item.get("model") : item;

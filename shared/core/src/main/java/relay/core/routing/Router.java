@@ -274,15 +274,22 @@ public final class Router {
         for (String target : targets) if (seen.add(target)) queue.add(target);
     }
 
-    /** One error for the client: the most telling failure's kind, and a message listing every failure. */
+    /** How many failed attempts the client's error message lists; the request log has the rest. */
+    static final int MAX_FAILURES_LISTED = 10;
+
+    /** One error for the client: the most telling failure's kind, and a message listing the failures (the first ones). */
     private static RelayException allFailed(List<RelayException> failures, RequestTrace trace, String note) {
         RelayException telling = failures.stream().max(Comparator.comparingInt(e -> Failures.telling(e.kind()))).orElseThrow();
         if (failures.size() == 1) return telling;
-        List<String> parts = trace.attempts().stream().filter(a -> !a.succeeded())
+        List<Attempt> failed = trace.attempts().stream()
+                .filter(a -> !a.succeeded() && !RequestTrace.ATTEMPTS_OMITTED.equals(a.errorType())).toList();
+        int count = trace.attemptCount();
+        List<String> parts = failed.stream().limit(MAX_FAILURES_LISTED)
                 .map(a -> a.deployment() + " (" + a.status() + " " + a.errorType() + ": " + a.message() + ")").toList();
-        String message = parts.size() == 1 && note != null
+        String more = count > parts.size() ? "; and " + (count - parts.size()) + " more (see the request log)" : "";
+        String message = count == 1 && note != null
                 ? failures.get(0).getMessage() + " " + note // one real failure, then the deadline
-                : "All " + parts.size() + " attempts failed: " + String.join("; ", parts) + (note == null ? "" : ". " + note);
+                : "All " + count + " attempts failed: " + String.join("; ", parts) + more + (note == null ? "" : ". " + note);
         return new RelayException(telling.kind(), message, telling.param(), telling.headers(), null);
     }
 

@@ -139,4 +139,63 @@ class HostileRequestsTest {
             assertFalse(record.errorMessage().contains(rlo), record.errorMessage());
         }
     }
+
+    // ---- what one request can make Relay hold ----
+
+    static String fallbacks(int count) {
+        StringBuilder names = new StringBuilder();
+        for (int i = 0; i < count; i++) names.append(i == 0 ? "" : ",").append("\"unknown-").append(i).append('"');
+        return ",\"fallbacks\":[" + names + "]";
+    }
+
+    @Test
+    void moreThanTenFallbacks_isA400NamingFallbacks_beforeAnyCall() {
+        RelayApi api = api();
+        provider.chat = call -> { throw new relay.core.error.RelayException(relay.core.error.ErrorKind.PROVIDER_ERROR, "down"); };
+
+        ApiResponse tenThousand = post(api, chat("chat", fallbacks(10_000)));
+        ApiResponse eleven = post(api, chat("chat", fallbacks(11)));
+        ApiResponse ten = post(api, chat("chat", fallbacks(10)));
+
+        assertError(tenThousand, 400, "invalid_request_error", null);
+        assertEquals("fallbacks", json(tenThousand).path("error").path("param").asText());
+        assertEquals("fallbacks", json(eleven).path("error").path("param").asText());
+        assertEquals(1, provider.calls.size(), "only the request with ten fallbacks reached a provider");
+        assertEquals(404, ten.status(), "an unknown fallback is the most telling failure: " + ten.body());
+        assertEquals(11, lastLog().attempts().size(), "its model, then its ten (unknown) fallbacks");
+    }
+
+    @Test
+    void aRequestThatMakesHundredsOfAttempts_keepsABoundedRecord_andABoundedMessage() {
+        StringBuilder yaml = new StringBuilder("model_list:\n");
+        StringBuilder names = new StringBuilder();
+        for (int i = 0; i <= 10; i++) {
+            yaml.append("  - model_name: g").append(i).append("\n    litellm_params: {model: fake/g").append(i)
+                    .append(", api_key: os.environ/FAKE_KEY}\n");
+            if (i > 0) names.append(names.isEmpty() ? "" : ",").append("\"g").append(i).append('"');
+        }
+        yaml.append("router_settings: {num_retries: 10, allowed_fails: 100000}\n");
+        RelayApi api = api(yaml.toString());
+        String longReason = "overloaded " + "x".repeat(5000);
+        provider.chat = call -> {
+            throw new relay.core.error.RelayException(relay.core.error.ErrorKind.PROVIDER_UNAVAILABLE,
+                    "fake (" + call.deployment().providerModel() + ") " + longReason, null, Map.of("retry-after-ms", "1"), null);
+        };
+
+        ApiResponse response = post(api, chat("g0", ",\"fallbacks\":[" + names + "]"));
+
+        assertEquals(503, response.status());
+        assertEquals(11 * 11, provider.calls.size(), "eleven groups, eleven tries each");
+        RequestLog record = lastLog();
+        assertTrue(record.attempts().size() <= relay.core.gateway.RequestTrace.MAX_ATTEMPTS_KEPT, "attempts kept: " + record.attempts().size());
+        relay.core.log.Attempt omitted = record.attempts().get(record.attempts().size() - 2);
+        assertEquals(relay.core.gateway.RequestTrace.ATTEMPTS_OMITTED, omitted.errorType());
+        assertTrue(omitted.message().startsWith((121 - record.attempts().size() + 1) + " more attempts"), omitted.message());
+        assertEquals("fake/g10", record.attempts().get(record.attempts().size() - 1).deployment(), "the last attempt is kept");
+        assertTrue(record.attempts().stream().allMatch(a -> a.message().length() <= relay.core.gateway.RequestTrace.MAX_ATTEMPT_MESSAGE_CHARS));
+        String message = json(response).path("error").path("message").asText();
+        assertTrue(message.startsWith("All 121 attempts failed"), message.substring(0, 100));
+        assertTrue(message.length() < 20_000, "the client's message lists the first failures only: " + message.length());
+        assertEquals("11", response.headers().get("x-relay-fallbacks"), "every deployment failed");
+    }
 }

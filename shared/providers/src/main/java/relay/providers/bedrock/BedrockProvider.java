@@ -18,7 +18,6 @@ import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import relay.core.Json;
 import relay.core.error.ErrorKind;
-import relay.core.error.Redaction;
 import relay.core.error.RelayException;
 import relay.core.provider.Completions;
 import relay.core.provider.EmbeddingResult;
@@ -29,6 +28,7 @@ import relay.core.wire.ChatCompletionChunk;
 import relay.core.wire.ChatCompletionRequest;
 import relay.core.wire.ChatCompletionResponse;
 import relay.core.wire.EmbeddingRequest;
+import relay.providers.http.ProviderErrors;
 import relay.providers.http.ProviderHttp;
 
 /**
@@ -114,7 +114,7 @@ public final class BedrockProvider implements Provider {
             throw new RelayException(ErrorKind.PROVIDER_ERROR, label + " sent a corrupt event-stream frame: " + e.getMessage());
         } catch (IOException e) {
             throw new RelayException(ErrorKind.PROVIDER_ERROR, label + " broke off its stream: "
-                    + Redaction.scrub(String.valueOf(e.getMessage()), call.apiKey()));
+                    + ProviderErrors.message(String.valueOf(e.getMessage()), call.apiKey(), false));
         }
         if (!translator.complete()) {
             throw new RelayException(ErrorKind.PROVIDER_ERROR, label + " ended its stream before messageStop.");

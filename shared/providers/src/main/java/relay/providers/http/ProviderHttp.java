@@ -12,7 +12,6 @@ import java.net.http.HttpTimeoutException;
 import java.util.Map;
 import relay.core.Json;
 import relay.core.error.ErrorKind;
-import relay.core.error.Redaction;
 import relay.core.error.RelayException;
 import relay.core.provider.ProviderCall;
 
@@ -112,7 +111,7 @@ public final class ProviderHttp {
         String reason = cause == null ? "I/O error"
                 : cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
         return new RelayException(ErrorKind.PROVIDER_UNAVAILABLE, "Could not reach " + label + ": "
-                + Redaction.scrub(reason, call.apiKey()), null, Map.of(), cause);
+                + ProviderErrors.message(reason, call.apiKey(), false), null, Map.of(), cause);
     }
 
     /** The deployment's {@code api_base}, else the provider's default, without a trailing slash. */
