@@ -112,8 +112,7 @@ public final class RelayApi {
     public AfterAnswer handle(ApiRequest request, ResponseSink sink) {
         String method = request.method() == null ? "" : request.method().toUpperCase(java.util.Locale.ROOT);
         RequestTrace trace = new RequestTrace(request.requestId(), clock.instant(), method + " " + request.path());
-        Instant latest = clock.instant().plus(MAX_TIME_LIMIT);
-        trace.deadline(request.deadline() == null || request.deadline().isAfter(latest) ? latest : request.deadline());
+        trace.deadline(answerDeadline(request.deadline()));
         trace.caller(Callers.fromHeaders(request.header("authorization")));
         Sent sent;
         try {
@@ -133,6 +132,26 @@ public final class RelayApi {
                 Diagnostics.warn("request_log_failed", "request_id", trace.requestId(), "error", e.getClass().getName());
             }
         };
+    }
+
+    /** The most kept free before a transport's own deadline; see {@link #answerDeadline}. */
+    static final Duration TRANSPORT_MARGIN = Duration.ofMillis(750);
+
+    /**
+     * When the answer must be out, given the transport's deadline (a Lambda's end; null: none, then
+     * {@link #MAX_TIME_LIMIT}): a little before it, a tenth of the time left and at most {@link #TRANSPORT_MARGIN},
+     * because the transport's deadline is a hard stop and the answer must still reach the client, and its record
+     * the log, before it. The request's own {@code timeout} is the client's budget for the answer itself: it takes
+     * no margin (the log is written after the answer).
+     */
+    private Instant answerDeadline(Instant transportDeadline) {
+        Instant now = clock.instant();
+        Instant latest = now.plus(MAX_TIME_LIMIT);
+        Instant end = transportDeadline == null || transportDeadline.isAfter(latest) ? latest : transportDeadline;
+        Duration left = Duration.between(now, end);
+        if (left.isNegative()) return end;
+        Duration margin = left.dividedBy(10);
+        return end.minus(margin.compareTo(TRANSPORT_MARGIN) < 0 ? margin : TRANSPORT_MARGIN);
     }
 
     /** A bug, not the client's fault: say so without details, keep the details in our logs. */

@@ -35,8 +35,6 @@ import relay.core.provider.ModelRouter;
  * attempt is recorded on the request's trace.
  */
 public final class Router {
-    /** Kept free at the end of the deadline to write the log and answer. */
-    static final Duration ANSWER_MARGIN = Duration.ofMillis(750);
     /** Below this, starting another attempt is pointless. */
     static final Duration MIN_ATTEMPT = Duration.ofMillis(200);
 
@@ -106,7 +104,8 @@ public final class Router {
         while (true) {
             ErrorKind groupFailure = null;
             for (Deployment deployment : balancer.order(deployments, statesOf(deployments))) {
-                Duration remaining = Duration.between(clock.instant(), plan.deadline()).minus(ANSWER_MARGIN);
+                // the whole time to the deadline: the request log is written after the answer, outside it
+                Duration remaining = Duration.between(clock.instant(), plan.deadline());
                 if (remaining.compareTo(MIN_ATTEMPT) < 0) {
                     String note = "The request's time ran out before " + deployment.id() + " could be tried.";
                     failures.add(new RelayException(ErrorKind.REQUEST_TIMEOUT, note));
@@ -228,7 +227,12 @@ public final class Router {
                 throw bug;
             }
             recorded = true;
-            state.failed(Failures.countsAgainstDeployment(e.kind()), millis, e.kind() == ErrorKind.REQUEST_TIMEOUT);
+            // A timeout counts against the deployment only when its own limit ran out (its timeout, stream_timeout):
+            // when the request's deadline cut the attempt short, the client's impatience was the cause.
+            boolean cutByRequestDeadline = e.kind() == ErrorKind.REQUEST_TIMEOUT && (watch.expired() != null
+                    ? watch.endedAtDeadline() : progress != null || left.compareTo(deployment.timeout()) <= 0);
+            state.failed(Failures.countsAgainstDeployment(e.kind()) && !cutByRequestDeadline, millis,
+                    e.kind() == ErrorKind.REQUEST_TIMEOUT);
             trace.attempt(new Attempt(deployment.id(), e.kind().status(), e.kind().code() == null ? e.kind().type() : e.kind().code(),
                     e.getMessage(), millis));
             throw e;
