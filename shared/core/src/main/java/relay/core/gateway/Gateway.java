@@ -77,7 +77,8 @@ public final class Gateway {
         trace.usage(routed.value().usage());
         trace.cost(cost(routed.deployment(), routed.value().usage()));
         ChatCompletionResponse answer = routed.value();
-        trace.afterAnswer(() -> cache.store(answer));
+        // only the requested group's answer (or a configured fallback's) may be cached under its key
+        if (!routed.requestFallback()) trace.afterAnswer(() -> cache.store(answer));
         return answer;
     }
 
@@ -148,7 +149,9 @@ public final class Gateway {
         }
         trace.deployment(routed.deployment().id());
         trace.cost(cost(routed.deployment(), trace.usage()));
-        if (answer != null && !answer.isEmpty()) trace.afterAnswer(() -> cache.store(Replay.assemble(answer)));
+        if (answer != null && !answer.isEmpty() && !routed.requestFallback()) {
+            trace.afterAnswer(() -> cache.store(Replay.assemble(answer)));
+        }
     }
 
     /** The response cache's settings ({@link relay.core.cache.CacheSettings#OFF} when none is configured). */

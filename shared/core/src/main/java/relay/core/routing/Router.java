@@ -91,13 +91,24 @@ public final class Router {
         }
     }
 
-    public record Routed<T>(T value, Deployment deployment) {}
+    /**
+     * A deployment's answer.
+     *
+     * @param group           the model group whose deployment answered
+     * @param requestFallback whether that group was reached through the request's own {@code fallbacks} (directly, or
+     *                        through a configured fallback of one): its answer is not the requested model's, nor one the
+     *                        config stands behind, so it must never be cached as the requested model's answer
+     */
+    public record Routed<T>(T value, Deployment deployment, String group, boolean requestFallback) {}
 
     public <T> Routed<T> run(Plan plan, RequestTrace trace, DeploymentCall<T> call) {
         List<Deployment> primary = groups.route(plan.model()); // an unknown model stops here: nothing to fall back from
         Deque<String> queue = new ArrayDeque<>();
         Set<String> seen = new LinkedHashSet<>();
         seen.add(plan.model());
+        // per group: whether the config stands behind it answering this request (the model, the config's fallbacks)
+        Map<String, Boolean> configured = new java.util.HashMap<>();
+        configured.put(plan.model(), true);
         List<RelayException> failures = new ArrayList<>();
         String group = plan.model();
         List<Deployment> deployments = primary;
@@ -133,7 +144,7 @@ public final class Router {
                 }
                 try {
                     T value = attempt(deployment, state, plan, trace, remaining, call);
-                    return new Routed<>(value, deployment);
+                    return new Routed<>(value, deployment, group, !configured.get(group));
                 } catch (RelayException e) {
                     failures.add(e);
                     if (plan.streamStarted().getAsBoolean() || !Failures.fallbackable(e.kind())) throw e;
@@ -145,9 +156,10 @@ public final class Router {
             }
             if (!plan.fallbacksDisabled()) {
                 // the path for this failure first, then the request's own fallbacks, then the configured ones
-                if (groupFailure != null) enqueue(queue, seen, targets(groupFailure, group));
-                if (group.equals(plan.model())) enqueue(queue, seen, plan.requestFallbacks());
-                enqueue(queue, seen, targets(null, group));
+                boolean trusted = configured.get(group);
+                if (groupFailure != null) enqueue(queue, seen, configured, targets(groupFailure, group), trusted);
+                if (group.equals(plan.model())) enqueue(queue, seen, configured, plan.requestFallbacks(), false);
+                enqueue(queue, seen, configured, targets(null, group), trusted);
             }
             if (queue.isEmpty()) throw allFailed(failures, trace, null);
             group = queue.poll();
@@ -274,8 +286,13 @@ public final class Router {
         return targets != null ? targets : table.getOrDefault("*", List.of());
     }
 
-    private static void enqueue(Deque<String> queue, Set<String> seen, List<String> targets) {
-        for (String target : targets) if (seen.add(target)) queue.add(target);
+    /** Queues the groups not seen yet; a group the config also leads to counts as configured, however it came first. */
+    private static void enqueue(Deque<String> queue, Set<String> seen, Map<String, Boolean> configured, List<String> targets,
+                                boolean byConfig) {
+        for (String target : targets) {
+            if (seen.add(target)) queue.add(target);
+            configured.merge(target, byConfig, Boolean::logicalOr);
+        }
     }
 
     /** How many failed attempts the client's error message lists; the request log has the rest. */

@@ -198,4 +198,78 @@ class HostileRequestsTest {
         assertTrue(message.length() < 20_000, "the client's message lists the first failures only: " + message.length());
         assertEquals("11", response.headers().get("x-relay-fallbacks"), "every deployment failed");
     }
+
+    // ---- cache poisoning through the request's own fallbacks ----
+
+    /** chat always fails; other and spare answer, each naming itself. */
+    void chatFails() {
+        provider.chat = call -> {
+            if (call.deployment().providerModel().equals("chat-1")) {
+                throw new relay.core.error.RelayException(relay.core.error.ErrorKind.PROVIDER_ERROR, "fake (chat-1) returned 500");
+            }
+            return relay.core.provider.Completions.response("c-1", 1, "m", "answer of " + call.deployment().providerModel(),
+                    relay.core.wire.Usage.of(1, 1));
+        };
+        provider.stream = (call, out) -> {
+            if (call.deployment().providerModel().equals("chat-1")) {
+                throw new relay.core.error.RelayException(relay.core.error.ErrorKind.PROVIDER_ERROR, "fake (chat-1) returned 500");
+            }
+            relay.core.provider.Completions.chunks("c-1", 1, "m", "answer of " + call.deployment().providerModel(), null).forEach(out);
+        };
+    }
+
+    @Test
+    void anAnswerFromTheRequestsOwnFallback_isNeverCachedAsTheRequestedModels() {
+        RelayApi api = api();
+        chatFails();
+
+        ApiResponse viaFallback = post(api, chat("chat", ",\"fallbacks\":[\"other\"]"));
+        ApiResponse streamedViaFallback = post(api, chat("chat", ",\"stream\":true,\"fallbacks\":[\"other\"]"));
+        ApiResponse plain = post(api, chat("chat", ""));
+        ApiResponse plainStream = post(api, chat("chat", ",\"stream\":true"));
+
+        assertEquals(200, viaFallback.status(), viaFallback.body());
+        assertEquals("fake/other-1", viaFallback.headers().get("x-relay-model"));
+        assertEquals(200, streamedViaFallback.status());
+        assertTrue(streamedViaFallback.body().contains("other-1"), streamedViaFallback.body());
+        assertTrue(plain.status() >= 500 || plain.status() == 429, "a plain request for chat is not answered by other's answer: " + plain.body());
+        assertEquals("miss", plain.headers().get("x-relay-cache"));
+        assertEquals("miss", plainStream.headers().get("x-relay-cache"));
+        assertFalse(plainStream.body().contains("other-1"), plainStream.body());
+    }
+
+    @Test
+    void anAnswerFromAConfiguredFallback_isCached_evenWhenTheRequestAlsoNamedIt() {
+        chatFails();
+        RelayApi configured = api(CONFIG.replace("router_settings: {num_retries: 0}",
+                "router_settings: {num_retries: 0, fallbacks: [{chat: [other]}]}"));
+
+        ApiResponse first = post(configured, chat("chat", ",\"fallbacks\":[\"other\"]"));
+        ApiResponse again = post(configured, chat("chat", ""));
+
+        assertEquals(200, first.status(), first.body());
+        assertEquals("hit-exact", again.headers().get("x-relay-cache"), "the config stands behind other answering for chat");
+    }
+
+    @Test
+    void aConfiguredFallbackReachedThroughTheRequestsFallback_isNotCachedEither() {
+        RelayApi api = api(CONFIG.replace("router_settings: {num_retries: 0}",
+                "  - model_name: spare\n    litellm_params: {model: fake/spare-1, api_key: os.environ/FAKE_KEY}\n"
+                        + "router_settings: {num_retries: 0, fallbacks: [{other: [spare]}]}"));
+        chatFails();
+        var answer = provider.chat;
+        provider.chat = call -> {
+            if (call.deployment().providerModel().equals("other-1")) {
+                throw new relay.core.error.RelayException(relay.core.error.ErrorKind.PROVIDER_ERROR, "fake (other-1) returned 500");
+            }
+            return answer.apply(call);
+        };
+
+        ApiResponse viaChain = post(api, chat("chat", ",\"fallbacks\":[\"other\"]"));
+        ApiResponse plain = post(api, chat("chat", ""));
+
+        assertEquals("fake/spare-1", viaChain.headers().get("x-relay-model"), viaChain.body());
+        assertEquals("miss", plain.headers().get("x-relay-cache"));
+        assertFalse(plain.body().contains("spare-1"), plain.body());
+    }
 }
