@@ -114,6 +114,24 @@ public final class ProviderHttp {
                 + ProviderErrors.message(reason, call.apiKey(), false), null, Map.of(), cause);
     }
 
+    /**
+     * Whether {@code url} names a host elsewhere: false for null, and for this machine (localhost, 127.0.0.0/8,
+     * ::1, 0.0.0.0), which a provider's default address must never be for a client to reach it by a name alone.
+     */
+    public static boolean publicAddress(String url) {
+        if (url == null) return false;
+        String host;
+        try {
+            host = URI.create(url).getHost();
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        if (host == null) return false;
+        host = host.toLowerCase(java.util.Locale.ROOT);
+        return !(host.equals("localhost") || host.endsWith(".localhost") || host.startsWith("127.") || host.equals("0.0.0.0")
+                || host.equals("[::1]") || host.equals("::1") || host.equals("[::]"));
+    }
+
     /** The deployment's {@code api_base}, else the provider's default, without a trailing slash. */
     public static String base(ProviderCall<?> call, String defaultBase) {
         String base = call.deployment().apiBase() == null || call.deployment().apiBase().isBlank()

@@ -64,6 +64,12 @@ public class OpenAiProvider implements Provider {
     @Override
     public String defaultKeyName() { return defaultKeyName; }
 
+    /** Only a host with a public default address: not Azure (none), nor Ollama or LM Studio (this machine). */
+    @Override
+    public boolean reachableWithoutConfig() {
+        return ProviderHttp.publicAddress(defaultApiBase);
+    }
+
     @Override
     public ChatCompletionResponse chat(ProviderCall<ChatCompletionRequest> call) {
         ObjectNode body = chatBody(call);
