@@ -270,7 +270,7 @@ public final class Gateway {
             throw new RelayException(ErrorKind.AUTHENTICATION, "Relay has no API key for provider '" + provider.name()
                     + "' (deployment " + deployment.id() + "): set " + source + " in Relay's key store.");
         }
-        return new ProviderCall<>(deployment, request, key, timeout);
+        return new ProviderCall<>(deployment, request, key, timeout, models.answerLimits());
     }
 
     /**

@@ -40,6 +40,7 @@ public final class ModelRouter {
         this.catalog = catalog;
         this.providers = providers.stream().collect(Collectors.toUnmodifiableMap(Provider::name, p -> p));
         this.groupsOnly = config.generalSettings().modelGroupsOnly();
+        this.answerLimits = AnswerLimits.from(config.generalSettings());
         List<String> named = config.generalSettings().catalogProviders();
         if (named != null) {
             for (String provider : named) {
@@ -72,6 +73,12 @@ public final class ModelRouter {
     }
 
     private final Duration defaultTimeout;
+    private final AnswerLimits answerLimits;
+
+    /** How much of a provider's answer a call may read ({@code general_settings.max_response_size_mb}, …). */
+    public AnswerLimits answerLimits() {
+        return answerLimits;
+    }
     /** Settings every deployment has unless its own entry says otherwise ({@code router_settings.stream_timeout}). */
     private final Map<String, String> defaultOptions;
 

@@ -90,7 +90,7 @@ public final class BedrockProvider implements Provider {
     public ChatCompletionResponse chat(ProviderCall<ChatCompletionRequest> call) {
         var converse = ConverseRequests.toConverse(call.request());
         String label = ProviderHttp.label(NAME, call);
-        JsonNode answer = ProviderHttp.readJson(label, post(label, call, "converse", converse.body(), "application/json"));
+        JsonNode answer = ProviderHttp.readJson(label, call, post(label, call, "converse", converse.body(), "application/json"));
         try {
             return ConverseResponses.toOpenAi(answer, converse.shape(), Completions.newId(),
                     clock.instant().getEpochSecond(), call.deployment().providerModel());
@@ -106,10 +106,12 @@ public final class BedrockProvider implements Provider {
         var translator = new ConverseStreamTranslator(Completions.newId(), clock.instant().getEpochSecond(),
                 call.deployment().providerModel(), converse.shape(), chunks);
         try (InputStream events = post(label, call, "converse-stream", converse.body(), EVENT_STREAM)) {
-            EventStreamDecoder decoder = new EventStreamDecoder(events);
+            EventStreamDecoder decoder = new EventStreamDecoder(events, call.limits().eventBytes());
             for (var message = decoder.next(); message != null; message = decoder.next()) {
                 dispatch(label, call, message, translator);
             }
+        } catch (EventStreamDecoder.MessageTooLargeException e) {
+            throw ProviderHttp.tooLarge(label, "a stream event", call.limits().eventBytes(), "max_stream_event_size_mb");
         } catch (EventStreamDecoder.MalformedFrameException e) {
             throw new RelayException(ErrorKind.PROVIDER_ERROR, label + " sent a corrupt event-stream frame: " + e.getMessage());
         } catch (IOException e) {
@@ -180,7 +182,7 @@ public final class BedrockProvider implements Provider {
     }
 
     private JsonNode invoke(String label, ProviderCall<?> call, Object body) {
-        return ProviderHttp.readJson(label, post(label, call, "invoke", body, "application/json"));
+        return ProviderHttp.readJson(label, call, post(label, call, "invoke", body, "application/json"));
     }
 
     /** POSTs {@code body} to {@code /model/{id}/{action}}, signed (or with the deployment's Bedrock API key). */
