@@ -250,7 +250,16 @@ public final class Router {
             throw e;
         } finally {
             // an Error (Relay's, not the deployment's): keep the in-flight count and a half-open trial permit right
-            if (!recorded) state.failed(false, (System.nanoTime() - start) / 1_000_000, false);
+            if (!recorded) {
+                long millis = (System.nanoTime() - start) / 1_000_000;
+                state.failed(false, millis, false);
+                try {
+                    trace.attempt(new Attempt(deployment.id(), ErrorKind.INTERNAL.status(), ErrorKind.INTERNAL.code(),
+                            "Relay failed while calling " + deployment.id() + ".", millis));
+                } catch (Error stillFailing) {
+                    // the Error on its way out matters more than this line of the record
+                }
+            }
         }
     }
 

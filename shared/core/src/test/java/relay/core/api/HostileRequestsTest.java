@@ -272,4 +272,104 @@ class HostileRequestsTest {
         assertEquals("miss", plain.headers().get("x-relay-cache"));
         assertFalse(plain.body().contains("spare-1"), plain.body());
     }
+
+    // ---- a JVM Error on the request path ----
+
+    /** A sink recording what reached the client. */
+    static final class Recording implements ResponseSink {
+        final List<String> calls = new java.util.ArrayList<>();
+
+        @Override
+        public void head(int status, Map<String, String> headers) {
+            calls.add("head " + status + " " + headers.get("content-type"));
+        }
+
+        @Override
+        public void body(byte[] bytes) {
+            calls.add(new String(bytes, StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public void end() {
+            calls.add("end");
+        }
+    }
+
+    AfterAnswer handle(RelayApi api, String body, ResponseSink sink) {
+        return api.handle(new ApiRequest("req-" + ids.incrementAndGet(), "POST", "/v1/chat/completions", Map.of(),
+                body.getBytes(StandardCharsets.UTF_8)), sink);
+    }
+
+    @Test
+    void anOutOfMemoryError_isA500InternalError_withItsRecord_andIsRethrownAfterTheBookkeeping() {
+        OutOfMemoryError oom = new OutOfMemoryError("Java heap space (from the test)");
+        provider.chat = call -> { throw oom; };
+        Recording sink = new Recording();
+
+        AfterAnswer after = handle(api(), chat("chat", ""), sink);
+
+        assertEquals("head 500 application/json", sink.calls.get(0));
+        assertTrue(sink.calls.get(1).contains("\"internal_error\""), sink.calls.get(1));
+        assertFalse(sink.calls.get(1).contains("heap"), "no detail of the error: " + sink.calls.get(1));
+        assertEquals("end", sink.calls.get(2));
+        assertTrue(logs.records.isEmpty(), "the record waits for the answer to be out");
+        OutOfMemoryError rethrown = org.junit.jupiter.api.Assertions.assertThrows(OutOfMemoryError.class, after::run);
+        assertTrue(rethrown == oom, "the same Error, not swallowed");
+        RequestLog record = lastLog();
+        assertEquals(500, record.status());
+        assertEquals("internal_error", record.errorCode());
+        assertEquals("fake/chat-1", record.attempts().get(0).deployment());
+    }
+
+    @Test
+    void aStackOverflowMidStream_endsTheStreamWithAnErrorEvent_andIsLogged() {
+        provider.stream = (call, out) -> {
+            relay.core.provider.Completions.chunks("c-1", 1, "m", "first words", null).subList(0, 2).forEach(out);
+            throw new StackOverflowError();
+        };
+        Recording sink = new Recording();
+
+        AfterAnswer after = handle(api(), chat("chat", ",\"stream\":true"), sink);
+
+        assertEquals("head 200 text/event-stream", sink.calls.get(0));
+        String last = sink.calls.get(sink.calls.size() - 2);
+        assertTrue(last.startsWith("data: {\"error\"") && last.contains("internal_error"), last);
+        assertEquals("end", sink.calls.get(sink.calls.size() - 1));
+        org.junit.jupiter.api.Assertions.assertThrows(StackOverflowError.class, after::run);
+        RequestLog record = lastLog();
+        assertEquals(200, record.status(), "the client had its 200 and then the error event");
+        assertEquals("internal_error", record.errorCode());
+        assertTrue(record.stream());
+    }
+
+    @Test
+    void theBufferedPath_answersTheErrorAs500_andLogsIt() {
+        provider.chat = call -> { throw new StackOverflowError(); };
+
+        ApiResponse response = post(api(), chat("chat", ""));
+
+        assertError(response, 500, "api_error", "internal_error");
+        assertEquals(500, lastLog().status());
+    }
+
+    // ---- a stream too long to cache ----
+
+    @Test
+    void aStreamTooLongToCache_isStreamedWhole_butNotKept() {
+        String word = "w".repeat(1000) + " ";
+        provider.stream = (call, out) -> {
+            for (int i = 0; i < 1200; i++) {
+                out.accept(relay.core.provider.Completions.chunks("c-1", 1, "m", word, null).get(1));
+            }
+            out.accept(relay.core.provider.Completions.chunks("c-1", 1, "m", "", relay.core.wire.Usage.of(1, 1200)).getLast());
+        };
+        RelayApi api = api();
+
+        ApiResponse first = post(api, chat("chat", ",\"stream\":true"));
+        ApiResponse again = post(api, chat("chat", ",\"stream\":true"));
+
+        assertTrue(first.body().endsWith("data: [DONE]\n\n"));
+        assertTrue(first.body().length() > 1_200_000, "the client got it all: " + first.body().length());
+        assertEquals("miss", again.headers().get("x-relay-cache"), "a 1.2 M-character answer is not kept for the cache");
+    }
 }
