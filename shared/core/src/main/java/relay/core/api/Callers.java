@@ -8,6 +8,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import relay.core.error.Redaction;
 import relay.core.log.RequestLog.Caller;
 
 /** Who made a request, for the log: the key only as a hash, plus the request's {@code user} and {@code metadata}. */
@@ -62,7 +63,8 @@ final class Callers {
         }
     }
 
+    /** Scrubbed of anything key-like, then cut: metadata is the client's free text, and the log must hold no key. */
     private static String cut(String s) {
-        return s.length() <= MAX_METADATA_CHARS ? s : s.substring(0, MAX_METADATA_CHARS);
+        return Redaction.scrubAndCut(s, null, MAX_METADATA_CHARS);
     }
 }

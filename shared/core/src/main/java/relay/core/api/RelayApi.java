@@ -116,10 +116,18 @@ public final class RelayApi {
         error(RelayException.invalid("model", "priming"), new RequestTrace("priming", clock.instant(), "GET /"));
     }
 
-    /** Answers the request whole, then does its bookkeeping: for transports that cannot stream, and for tests. */
+    /**
+     * Answers the request whole, then does its bookkeeping: for transports that cannot stream, and for tests. Such a
+     * transport can only answer once this returns, so an {@link Error} the request raised is answered (a 500) and
+     * reported, not rethrown; a transport that can rethrow it uses {@link #handle(ApiRequest, ResponseSink)}.
+     */
     public ApiResponse handle(ApiRequest request) {
         BufferedSink buffer = new BufferedSink();
-        handle(request, buffer).run();
+        try {
+            handle(request, buffer).run();
+        } catch (Error answered) {
+            Diagnostics.warn("fatal_error_answered", "request_id", request.requestId(), "error", answered.getClass().getName());
+        }
         return buffer.response();
     }
 
@@ -131,18 +139,33 @@ public final class RelayApi {
     public AfterAnswer handle(ApiRequest request, ResponseSink sink) {
         String method = request.method() == null ? "" : request.method().toUpperCase(java.util.Locale.ROOT);
         RequestTrace trace = new RequestTrace(request.requestId(), clock.instant(), method + " " + request.path());
-        Instant latest = clock.instant().plus(MAX_TIME_LIMIT);
-        trace.deadline(request.deadline() == null || request.deadline().isAfter(latest) ? latest : request.deadline());
+        trace.deadline(answerDeadline(request.deadline()));
         trace.caller(Callers.fromHeaders(request.header("authorization")));
+        TrackedSink tracked = new TrackedSink(sink);
         Sent sent;
+        Error fatal = null;
         try {
-            sent = send(sink, dispatch(method, request, trace, sink));
+            sent = send(tracked, dispatch(method, request, trace, tracked));
         } catch (RelayException e) {
-            sent = e.kind() == ErrorKind.CLIENT_CLOSED ? Sent.clientGone(e) : send(sink, error(e, trace), e);
+            sent = e.kind() == ErrorKind.CLIENT_CLOSED ? Sent.clientGone(e) : send(tracked, error(e, trace), e);
         } catch (RuntimeException e) {
-            sent = send(sink, error(internal(e, trace), trace), internal(e, trace));
+            RelayException internal = internal(e, trace);
+            sent = send(tracked, error(internal, trace), internal);
+        } catch (Error e) {
+            fatal = e;
+            sent = answerFatal(e, trace, tracked);
         }
-        if (!trace.logged()) return trace::runAfterAnswer;
+        AfterAnswer bookkeeping = trace.logged() ? bookkeeping(trace, sent) : trace::runAfterAnswer;
+        if (fatal == null) return bookkeeping;
+        Error raised = fatal;
+        return () -> {
+            bookkeeping.run();
+            throw raised;
+        };
+    }
+
+    /** The cache store and the log record, once the answer is out; never throws. */
+    private AfterAnswer bookkeeping(RequestTrace trace, Sent sent) {
         RequestLog record = trace.finish(sent.status(), sent.failure(), sent.failureMessage(), sent.body(), logMessages, logRetention);
         return () -> {
             trace.runAfterAnswer();
@@ -154,9 +177,107 @@ public final class RelayApi {
         };
     }
 
+    /**
+     * The answer to a JVM {@link Error} on the request path (an OutOfMemoryError, a StackOverflowError): a 500 while
+     * nothing was sent, else an error event ending a stream; best effort, as the process may still be short of memory.
+     */
+    private Sent answerFatal(Error e, RequestTrace trace, TrackedSink sink) {
+        RelayException internal = internal(e, trace);
+        try {
+            if (!sink.started()) return send(sink, error(internal, trace), internal);
+            trace.streamError(ErrorKind.INTERNAL);
+            if (sink.streaming() && !sink.ended()) {
+                sink.body("data: " + Json.write(errorBody(internal)) + "\n\n");
+                sink.end();
+            }
+        } catch (RuntimeException | Error unanswerable) {
+            // the client may be gone, or memory still short: the record is what matters now
+        }
+        return new Sent(sink.status(), ErrorKind.INTERNAL, internal.getMessage(), null);
+    }
+
+    /** The transport's sink, remembering what went out: whether a head was sent (and which), and whether it ended. */
+    private static final class TrackedSink implements ResponseSink {
+        private final ResponseSink sink;
+        private int status;
+        private boolean streaming;
+        private boolean ended;
+
+        TrackedSink(ResponseSink sink) {
+            this.sink = sink;
+        }
+
+        boolean started() {
+            return status != 0;
+        }
+
+        int status() {
+            return status;
+        }
+
+        boolean streaming() {
+            return streaming;
+        }
+
+        boolean ended() {
+            return ended;
+        }
+
+        @Override
+        public void head(int status, Map<String, String> headers) {
+            this.status = status;
+            this.streaming = "text/event-stream".equals(headers.get("content-type"));
+            sink.head(status, headers);
+        }
+
+        @Override
+        public void body(byte[] bytes) {
+            sink.body(bytes);
+        }
+
+        @Override
+        public void body(String text) {
+            sink.body(text);
+        }
+
+        @Override
+        public void end() {
+            ended = true;
+            sink.end();
+        }
+
+        @Override
+        public void send(ApiResponse response) {
+            status = response.status();
+            ended = true;
+            sink.send(response); // the transport's own whole-answer path (it may send a content length)
+        }
+    }
+
+    /** The most kept free before a transport's own deadline; see {@link #answerDeadline}. */
+    static final Duration TRANSPORT_MARGIN = Duration.ofMillis(750);
+
+    /**
+     * When the answer must be out, given the transport's deadline (a Lambda's end; null: none, then
+     * {@link #MAX_TIME_LIMIT}): a little before it, a tenth of the time left and at most {@link #TRANSPORT_MARGIN},
+     * because the transport's deadline is a hard stop and the answer must still reach the client, and its record
+     * the log, before it. The request's own {@code timeout} is the client's budget for the answer itself: it takes
+     * no margin (the log is written after the answer).
+     */
+    private Instant answerDeadline(Instant transportDeadline) {
+        Instant now = clock.instant();
+        Instant latest = now.plus(MAX_TIME_LIMIT);
+        Instant end = transportDeadline == null || transportDeadline.isAfter(latest) ? latest : transportDeadline;
+        Duration left = Duration.between(now, end);
+        if (left.isNegative()) return end;
+        Duration margin = left.dividedBy(10);
+        return end.minus(margin.compareTo(TRANSPORT_MARGIN) < 0 ? margin : TRANSPORT_MARGIN);
+    }
+
     /** A bug, not the client's fault: say so without details, keep the details in our logs. */
-    private static RelayException internal(RuntimeException e, RequestTrace trace) {
-        Diagnostics.warn("unhandled_error", "request_id", trace.requestId(), "error", e.getClass().getName());
+    private static RelayException internal(Throwable e, RequestTrace trace) {
+        Diagnostics.warn(e instanceof Error ? "fatal_error" : "unhandled_error", "request_id", trace.requestId(),
+                "error", e.getClass().getName());
         return new RelayException(ErrorKind.INTERNAL, "Relay failed to handle the request (request id " + trace.requestId() + ").");
     }
 
@@ -434,7 +555,9 @@ public final class RelayApi {
         }
 
         private void write(String text) {
-            if (logged.length() <= RequestTrace.MAX_LOGGED_BODY_CHARS) logged.append(text);
+            // the log keeps the start, and enough past it for keys across the cut to be recognised and scrubbed
+            int room = RequestTrace.MAX_LOGGED_BODY_CHARS + 2 * relay.core.error.Redaction.LONGEST_SECRET - logged.length();
+            if (room > 0) logged.append(text, 0, Math.min(room, text.length()));
             sink.body(text);
         }
     }
@@ -515,12 +638,13 @@ public final class RelayApi {
 
     private static final Set<Character> SAFE_PUNCTUATION = Set.of('/', '-', '_', '.', '~', '%');
 
-    /** Echoes client text in messages without control characters or markup, and not too long. */
-    private static String printable(String text) {
+    /** Echoes client text in messages without control characters, bidirectional controls or markup, and not too long. */
+    static String printable(String text) {
         if (text == null) return "";
         StringBuilder safe = new StringBuilder();
         for (int i = 0; i < text.length() && safe.length() < 200; i++) {
             char c = text.charAt(i);
+            if (relay.core.error.BidiControls.is(c)) continue;
             safe.append(Character.isLetterOrDigit(c) || SAFE_PUNCTUATION.contains(c) ? c : '?');
         }
         return safe.toString();

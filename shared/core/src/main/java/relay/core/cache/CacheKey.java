@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import relay.core.wire.ChatCompletionRequest;
+import relay.core.wire.RelayFields;
 
 /**
  * The cache keys of one chat request.
@@ -32,12 +33,20 @@ import relay.core.wire.ChatCompletionRequest;
  */
 public record CacheKey(String exact, String scope, String semanticText) {
 
-    /** Body fields that do not change the answer. */
-    public static final Set<String> IGNORED = Set.of(
+    /**
+     * Body fields that do not change the answer: Relay's own ({@link RelayFields}) but {@code mock_response} (a
+     * canned answer must never share a key with a real one), and these.
+     */
+    public static final Set<String> IGNORED = ignored(
             "model", "messages", // hashed on their own
-            "stream", "stream_options", "user", "metadata", "cache", "fallbacks", "context_window_fallbacks",
-            "content_policy_fallbacks", "num_retries", "timeout", "request_timeout", "drop_params",
-            "disable_fallbacks", "store", "service_tier");
+            "stream", "stream_options", "user", "store", "service_tier");
+
+    private static Set<String> ignored(String... openAiFields) {
+        Set<String> all = new java.util.HashSet<>(RelayFields.ALL);
+        all.remove("mock_response");
+        all.addAll(List.of(openAiFields));
+        return Set.copyOf(all);
+    }
 
     /** Bumped when the canonical form changes, so old entries are never read with a new meaning. */
     static final int VERSION = 1;

@@ -86,12 +86,30 @@ public record RelayConfig(
     }
 
     /**
-     * {@code general_settings}. {@code user_api_key_cache_ttl}: seconds a virtual key's record is kept in
-     * the instance (LiteLLM's name); checked where it is used.
+     * {@code general_settings}.
+     *
+     * @param userApiKeyCacheTtl     seconds a virtual key's record is kept in the instance (LiteLLM's
+     *                               {@code user_api_key_cache_ttl}); checked where it is used
+     * @param allowedModelGroupsOnly true: clients may use only the {@code model_name}s of {@code model_list} (as
+     *                               requested model or fallback); no catalog name, no bare {@code provider/model}
+     * @param catalogProviders       the providers a catalog name or a bare {@code provider/model} may reach; null: all
+     *                               that have a public default address
+     * @param maxResponseSizeMb      LiteLLM's name: the largest whole answer Relay reads from a provider, in MB
+     * @param maxStreamEventSizeMb   the largest single event (or line) of a provider's stream, in MB
      */
-    public record GeneralSettings(String masterKey, Object userApiKeyCacheTtl) {
+    public record GeneralSettings(String masterKey, Object userApiKeyCacheTtl, Boolean allowedModelGroupsOnly,
+                                  List<String> catalogProviders, Double maxResponseSizeMb, Double maxStreamEventSizeMb) {
+        public GeneralSettings {
+            catalogProviders = catalogProviders == null ? null : List.copyOf(catalogProviders);
+        }
+
         public GeneralSettings(String masterKey) {
-            this(masterKey, null);
+            this(masterKey, null, null, null, null, null);
+        }
+
+        /** Whether clients are limited to the configured model groups. */
+        public boolean modelGroupsOnly() {
+            return Boolean.TRUE.equals(allowedModelGroupsOnly);
         }
     }
 
@@ -133,6 +151,8 @@ public record RelayConfig(
 
     private void validate() {
         litellmSettings.cacheSettings(); // a wrong cache setting fails at load, not on the first request
+        positiveSize("max_response_size_mb", generalSettings.maxResponseSizeMb());
+        positiveSize("max_stream_event_size_mb", generalSettings.maxStreamEventSizeMb());
         for (int i = 0; i < modelList.size(); i++) {
             ModelEntry entry = modelList.get(i);
             String where = "model_list[" + i + "]";
@@ -144,6 +164,39 @@ public record RelayConfig(
                     || !entry.litellmParams().model().contains("/")) {
                 throw new ConfigException(where + ".litellm_params.model is required, as provider/model (e.g. openai/gpt-4o)");
             }
+        }
+        requireFallbacksAreGroups();
+    }
+
+    /**
+     * With {@code allowed_model_groups_only}, every fallback the config names must be a model group too: a name
+     * that could never be served fails here, at load, rather than on the request that needs it.
+     */
+    private void requireFallbacksAreGroups() {
+        if (!generalSettings.modelGroupsOnly()) return;
+        java.util.Set<String> groups = new java.util.HashSet<>();
+        modelList.forEach(entry -> groups.add(entry.modelName()));
+        List<List<Map<String, List<String>>>> tables = java.util.Arrays.asList(
+                routerSettings.fallbacks(), routerSettings.contextWindowFallbacks(), routerSettings.contentPolicyFallbacks(),
+                litellmSettings.fallbacks(), litellmSettings.contextWindowFallbacks(), litellmSettings.contentPolicyFallbacks());
+        List<String> named = new java.util.ArrayList<>();
+        for (var table : tables) {
+            if (table == null) continue;
+            for (var entry : table) if (entry != null) entry.values().forEach(targets -> { if (targets != null) named.addAll(targets); });
+        }
+        if (routerSettings.defaultFallbacks() != null) named.addAll(routerSettings.defaultFallbacks());
+        if (litellmSettings.defaultFallbacks() != null) named.addAll(litellmSettings.defaultFallbacks());
+        for (String target : named) {
+            if (!groups.contains(target)) {
+                throw new ConfigException("general_settings.allowed_model_groups_only is on, but the fallback '" + target
+                        + "' is no model_name in model_list; add a model_list entry for it");
+            }
+        }
+    }
+
+    private static void positiveSize(String name, Double megabytes) {
+        if (megabytes != null && !(megabytes > 0)) {
+            throw new ConfigException("general_settings." + name + " must be a number of megabytes above 0");
         }
     }
 

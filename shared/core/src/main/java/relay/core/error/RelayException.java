@@ -4,7 +4,8 @@ import java.util.Map;
 
 /**
  * A failure that becomes one OpenAI-style error response. Its message is shown to the client, so it
- * must never hold a key or a stack trace.
+ * must never hold a key or a stack trace; it often echoes what the client sent (a model name, a field), so
+ * bidirectional controls are neutralized in it here, once for every message.
  */
 public class RelayException extends RuntimeException {
     private final ErrorKind kind;
@@ -20,7 +21,7 @@ public class RelayException extends RuntimeException {
     }
 
     public RelayException(ErrorKind kind, String message, String param, Map<String, String> headers, Throwable cause) {
-        super(message, cause);
+        super(BidiControls.neutralize(message), cause);
         this.kind = kind;
         this.param = param;
         this.headers = Map.copyOf(headers);

@@ -78,7 +78,8 @@ public final class Gateway {
         trace.usage(routed.value().usage());
         trace.cost(cost(routed.deployment(), routed.value().usage()));
         ChatCompletionResponse answer = routed.value();
-        trace.afterAnswer(() -> cache.store(answer));
+        // only the requested group's answer (or a configured fallback's) may be cached under its key
+        if (!routed.requestFallback()) trace.afterAnswer(() -> cache.store(answer));
         return answer;
     }
 
@@ -112,8 +113,9 @@ public final class Gateway {
         AtomicBoolean started = new AtomicBoolean();
         StreamProgress progress = new StreamProgress();
         ResponseCaching.Context cache = request.mockResponse() == null ? caching.begin(request, trace.deadline()) : null;
-        // Kept only to be stored: a no-store request or one the cache is off for holds no copy of its stream.
-        List<ChatCompletionChunk> answer = cache != null && cache.storing() ? new ArrayList<>() : null;
+        // Kept only to be stored: a no-store request or one the cache is off for holds no copy of its stream, and a
+        // stream too long to be cached stops being kept.
+        StreamCopy answer = cache != null && cache.storing() ? new StreamCopy() : null;
         Consumer<ChatCompletionChunk> sink = chunk -> {
             progress.chunk();
             if (answer != null) answer.add(chunk);
@@ -150,7 +152,67 @@ public final class Gateway {
         }
         trace.deployment(routed.deployment().id());
         trace.cost(cost(routed.deployment(), trace.usage()));
-        if (answer != null && !answer.isEmpty()) trace.afterAnswer(() -> cache.store(Replay.assemble(answer)));
+        if (answer != null && answer.complete() && !routed.requestFallback()) {
+            List<ChatCompletionChunk> chunks = answer.chunks();
+            trace.afterAnswer(() -> cache.store(Replay.assemble(chunks)));
+        }
+    }
+
+    /**
+     * The most of a streamed answer kept to be cached, in characters of content: far more than a cache entry holds
+     * (a DynamoDB item is at most 400 KB), so any answer that could be stored is kept whole, and no stream, however
+     * long, is held beyond it.
+     */
+    static final int MAX_CACHED_STREAM_CHARS = 1024 * 1024;
+
+    /** A stream's chunks kept for the cache, until they grow past {@link #MAX_CACHED_STREAM_CHARS}. */
+    private static final class StreamCopy {
+        private final List<ChatCompletionChunk> chunks = new ArrayList<>();
+        private long chars;
+        private boolean dropped;
+
+        void add(ChatCompletionChunk chunk) {
+            if (dropped) return;
+            chars += size(chunk);
+            if (chars > MAX_CACHED_STREAM_CHARS) {
+                dropped = true;
+                chunks.clear();
+                return;
+            }
+            chunks.add(chunk);
+        }
+
+        /** Only the deployment that answers is stored. */
+        void clear() {
+            chunks.clear();
+            chars = 0;
+            dropped = false;
+        }
+
+        boolean complete() {
+            return !dropped && !chunks.isEmpty();
+        }
+
+        List<ChatCompletionChunk> chunks() {
+            return List.copyOf(chunks);
+        }
+
+        /** Roughly what the chunk adds to a stored answer: its text, tool-call arguments, and a little for the rest. */
+        private static long size(ChatCompletionChunk chunk) {
+            long size = 64;
+            if (chunk.choices() == null) return size;
+            for (var choice : chunk.choices()) {
+                if (choice.delta() == null) continue;
+                size += choice.delta().text().length();
+                if (choice.delta().toolCalls() != null) {
+                    for (var call : choice.delta().toolCalls()) {
+                        if (call.function() != null && call.function().arguments() != null) size += call.function().arguments().length();
+                    }
+                }
+                if (choice.logprobs() != null) size += choice.logprobs().size() * 64L;
+            }
+            return size;
+        }
     }
 
     /**
@@ -285,6 +347,12 @@ public final class Gateway {
         }
     }
 
+    /**
+     * The most {@code fallbacks} one request may name: each can mean a group of deployments, each with its retries,
+     * so the list is what multiplies the attempts (and the time and memory) one request can cost.
+     */
+    public static final int MAX_REQUEST_FALLBACKS = 10;
+
     /** The request's own routing fields, as LiteLLM takes them: {@code fallbacks}, {@code num_retries}. */
     private static Router.Plan plan(String model, ObjectNode body, RequestTrace trace, java.util.function.BooleanSupplier started,
                                     int promptTokensAtLeast, StreamProgress progress) {
@@ -292,6 +360,10 @@ public final class Gateway {
         JsonNode requested = body.get("fallbacks");
         if (requested != null && !requested.isNull()) {
             if (!requested.isArray()) throw RelayException.invalid("fallbacks", "'fallbacks' must be an array of model names.");
+            if (requested.size() > MAX_REQUEST_FALLBACKS) {
+                throw RelayException.invalid("fallbacks", "'fallbacks' lists " + requested.size() + " models; a request may name at most "
+                        + MAX_REQUEST_FALLBACKS + ".");
+            }
             for (int i = 0; i < requested.size(); i++) {
                 JsonNode item = requested.get(i);
                 JsonNode name = item.isObject() ? item.get("model") : item;
@@ -340,7 +412,7 @@ public final class Gateway {
             throw new RelayException(ErrorKind.AUTHENTICATION, "Relay has no API key for provider '" + provider.name()
                     + "' (deployment " + deployment.id() + "): set " + source + " in Relay's key store.");
         }
-        return new ProviderCall<>(deployment, request, key, timeout);
+        return new ProviderCall<>(deployment, request, key, timeout, models.answerLimits());
     }
 
     /**

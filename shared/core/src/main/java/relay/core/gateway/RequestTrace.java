@@ -4,9 +4,9 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import relay.core.error.ErrorKind;
+import relay.core.error.Redaction;
 import relay.core.log.Attempt;
 import relay.core.log.RequestLog;
 import relay.core.wire.Usage;
@@ -15,12 +15,26 @@ import relay.core.wire.Usage;
 public final class RequestTrace {
     /** Bodies longer than this are cut in the log (DynamoDB items hold at most 400 KB). */
     public static final int MAX_LOGGED_BODY_CHARS = 16 * 1024;
+    /**
+     * The attempts a record keeps: the first ones and the last (the one that answered, or the final failure),
+     * with one entry counting those between. Retries, groups and fallbacks can multiply into hundreds of
+     * attempts; the record must stay well inside DynamoDB's 400 KB item.
+     */
+    public static final int MAX_ATTEMPTS_KEPT = 50;
+    /** How much of one attempt's message the record keeps. */
+    public static final int MAX_ATTEMPT_MESSAGE_CHARS = 1000;
+    /** {@link Attempt#errorType()} of the entry that stands for the attempts a record leaves out. */
+    public static final String ATTEMPTS_OMITTED = "attempts_omitted";
 
     private final String requestId;
     private final Instant start;
     private final long startNanos = System.nanoTime();
     private final String route;
-    private final List<Attempt> attempts = Collections.synchronizedList(new ArrayList<>());
+    private final List<Attempt> firstAttempts = new ArrayList<>();
+    private Attempt latestAttempt;
+    private int omittedAttempts;
+    private long omittedMillis;
+    private final java.util.Set<String> failedDeploymentIds = new java.util.HashSet<>();
     private RequestLog.Caller caller = RequestLog.Caller.UNKNOWN;
     private String requestedModel;
     private String deployment;
@@ -111,18 +125,45 @@ public final class RequestTrace {
         afterAnswer.clear();
     }
 
-    public void attempt(Attempt attempt) { attempts.add(attempt); }
-
-    public List<Attempt> attempts() {
-        synchronized (attempts) {
-            return List.copyOf(attempts);
+    /** Records one try at a deployment; beyond {@link #MAX_ATTEMPTS_KEPT} only the latest is kept whole, the rest counted. */
+    public synchronized void attempt(Attempt attempt) {
+        Attempt kept = new Attempt(attempt.deployment(), attempt.status(), attempt.errorType(),
+                Redaction.scrubAndCut(attempt.message(), null, MAX_ATTEMPT_MESSAGE_CHARS), attempt.latencyMillis());
+        if (!kept.succeeded()) failedDeploymentIds.add(kept.deployment());
+        if (firstAttempts.size() < MAX_ATTEMPTS_KEPT - 2) {
+            firstAttempts.add(kept);
+            return;
         }
+        if (latestAttempt != null) {
+            omittedAttempts++;
+            omittedMillis += latestAttempt.latencyMillis();
+        }
+        latestAttempt = kept;
+    }
+
+    /**
+     * The attempts, in order, as the record keeps them: every one, or, past {@link #MAX_ATTEMPTS_KEPT}, the first
+     * ones, an {@link #ATTEMPTS_OMITTED} entry counting those left out (with their total time), and the latest.
+     */
+    public synchronized List<Attempt> attempts() {
+        List<Attempt> all = new ArrayList<>(firstAttempts);
+        if (omittedAttempts > 0) {
+            all.add(new Attempt("(" + omittedAttempts + " more)", 0, ATTEMPTS_OMITTED, omittedAttempts
+                    + " more attempts were made; the record keeps the first " + firstAttempts.size() + " and the last.",
+                    omittedMillis));
+        }
+        if (latestAttempt != null) all.add(latestAttempt);
+        return List.copyOf(all);
+    }
+
+    /** How many attempts were made, those a record leaves out included. */
+    public synchronized int attemptCount() {
+        return firstAttempts.size() + omittedAttempts + (latestAttempt == null ? 0 : 1);
     }
 
     /** How many deployments failed before the one that answered (or in all, when none did). */
-    public int failedDeployments() {
-        return (int) attempts().stream().filter(a -> !a.succeeded()).map(Attempt::deployment)
-                .filter(d -> !d.equals(deployment)).distinct().count();
+    public synchronized int failedDeployments() {
+        return (int) failedDeploymentIds.stream().filter(d -> !d.equals(deployment)).count();
     }
 
     /** When the answer must be out: the Lambda's remaining time, the request's own timeout, whichever ends first. */
@@ -146,7 +187,8 @@ public final class RequestTrace {
         RequestLog.Bodies bodies = null;
         if (logMessages && (requestBody != null || responseBody != null)) {
             boolean truncated = length(requestBody) > MAX_LOGGED_BODY_CHARS || length(responseBody) > MAX_LOGGED_BODY_CHARS;
-            bodies = new RequestLog.Bodies(cut(requestBody), cut(responseBody), truncated);
+            bodies = new RequestLog.Bodies(loggable(requestBody, MAX_LOGGED_BODY_CHARS),
+                    loggable(responseBody, MAX_LOGGED_BODY_CHARS), truncated);
         }
         return new RequestLog(requestId, start, route, caller, requestedModel, deployment, provider, status, latencyMillis,
                 providerLatency,
@@ -155,7 +197,7 @@ public final class RequestTrace {
                 usage == null ? null : usage.totalTokens(),
                 cost, stream, cacheStatus,
                 error == null ? null : error.type(), error == null ? null : error.code(),
-                errorMessage == null ? null : cut(errorMessage, 1024),
+                loggable(errorMessage, 1024),
                 tries, bodies, start.plus(retention));
     }
 
@@ -163,11 +205,8 @@ public final class RequestTrace {
         return s == null ? 0 : s.length();
     }
 
-    private static String cut(String s) {
-        return cut(s, MAX_LOGGED_BODY_CHARS);
-    }
-
-    private static String cut(String s, int max) {
-        return s == null || s.length() <= max ? s : s.substring(0, max);
+    /** Text as the record keeps it: whatever looks like a key scrubbed, then cut (in that order, so no key is half kept). */
+    private static String loggable(String s, int max) {
+        return Redaction.scrubAndCut(s, null, max);
     }
 }

@@ -103,9 +103,12 @@ public final class MessagesEndpoint implements Endpoint {
         return new ProviderCall<>(call.deployment(), request, call.apiKey(), call.timeout());
     }
 
+    /** The client's body without Relay's own fields; {@code metadata} stays: it is Anthropic's field too. */
     private static ObjectNode withoutRelayFields(ObjectNode body) {
         ObjectNode copy = body.deepCopy();
-        copy.remove(MessagesToChat.RELAY_FIELDS);
+        JsonNode metadata = copy.get("metadata");
+        relay.core.wire.RelayFields.removeFrom(copy);
+        if (metadata != null) copy.set("metadata", metadata);
         return copy;
     }
 

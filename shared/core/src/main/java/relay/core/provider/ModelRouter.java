@@ -18,12 +18,19 @@ import relay.core.wire.ModelList;
 /**
  * Knows the model groups: a {@code model_name} from config first, else a model from the catalog
  * ({@code gpt-4o}, {@code claude-sonnet-4-5}, {@code replicate/meta/llama-2-70b-chat}), else a
- * {@code provider/model} name with a known provider; the last two served with the provider's default key.
+ * {@code provider/model} name with a known provider; the last two served with the provider's default key, at
+ * its default address. Those two are closed to a provider whose default address is this machine (or that has
+ * none), to providers {@code general_settings.catalog_providers} leaves out, and altogether with
+ * {@code general_settings.allowed_model_groups_only}.
  */
 public final class ModelRouter {
     private final Map<String, Provider> providers;
     private final Map<String, List<Deployment>> groups;
     private final ModelCatalog catalog;
+    /** {@code general_settings.allowed_model_groups_only}: only {@link #groups} are served. */
+    private final boolean groupsOnly;
+    /** {@code general_settings.catalog_providers}: the providers a name alone may reach; null for every one that may. */
+    private final java.util.Set<String> catalogProviders;
 
     public ModelRouter(RelayConfig config, List<Provider> providers, Duration defaultTimeout) {
         this(config, providers, defaultTimeout, ModelCatalog.empty());
@@ -32,6 +39,18 @@ public final class ModelRouter {
     public ModelRouter(RelayConfig config, List<Provider> providers, Duration defaultTimeout, ModelCatalog catalog) {
         this.catalog = catalog;
         this.providers = providers.stream().collect(Collectors.toUnmodifiableMap(Provider::name, p -> p));
+        this.groupsOnly = config.generalSettings().modelGroupsOnly();
+        this.answerLimits = AnswerLimits.from(config.generalSettings());
+        List<String> named = config.generalSettings().catalogProviders();
+        if (named != null) {
+            for (String provider : named) {
+                if (!this.providers.containsKey(provider)) {
+                    throw new relay.core.config.ConfigException("general_settings.catalog_providers names '" + provider
+                            + "', which Relay does not know; known: " + String.join(", ", this.providers.keySet().stream().sorted().toList()));
+                }
+            }
+        }
+        this.catalogProviders = named == null ? null : java.util.Set.copyOf(named);
         Duration routerTimeout = seconds(config.routerSettings().timeout(), defaultTimeout);
         Double streamTimeout = config.routerSettings().streamTimeout();
         this.defaultOptions = streamTimeout == null ? Map.of() : Map.of(Deployment.STREAM_TIMEOUT, streamTimeout.toString());
@@ -54,6 +73,12 @@ public final class ModelRouter {
     }
 
     private final Duration defaultTimeout;
+    private final AnswerLimits answerLimits;
+
+    /** How much of a provider's answer a call may read ({@code general_settings.max_response_size_mb}, …). */
+    public AnswerLimits answerLimits() {
+        return answerLimits;
+    }
     /** Settings every deployment has unless its own entry says otherwise ({@code router_settings.stream_timeout}). */
     private final Map<String, String> defaultOptions;
 
@@ -67,17 +92,42 @@ public final class ModelRouter {
     public List<Deployment> route(String model) {
         List<Deployment> group = groups.get(model);
         if (group != null) return group;
+        if (groupsOnly) {
+            throw notServed(model, "Relay serves only the model groups of its config (general_settings.allowed_model_groups_only)"
+                    + ": " + String.join(", ", groups.keySet().stream().limit(20).toList()) + (groups.size() > 20 ? ", …" : "") + ".");
+        }
         Optional<ModelInfo> known = catalog.find(model).filter(m -> providers.containsKey(m.provider()));
         if (known.isPresent()) {
+            requireReachable(model, known.get().provider());
             return List.of(new Deployment(model, known.get().provider(), known.get().providerModel(), null, null, defaultTimeout, defaultOptions));
         }
         int slash = model.indexOf('/');
         if (slash > 0 && slash < model.length() - 1 && providers.containsKey(model.substring(0, slash))) {
+            requireReachable(model, model.substring(0, slash));
             return List.of(new Deployment(model, model.substring(0, slash), model.substring(slash + 1), null, null, defaultTimeout, defaultOptions));
         }
-        throw new RelayException(ErrorKind.MODEL_NOT_FOUND, "The model '" + model + "' does not exist here: it is no model_name"
-                + " in Relay's config and no provider/model name with a known provider ("
-                + String.join(", ", providers.keySet().stream().sorted().toList()) + ").", "model");
+        throw notServed(model, "it is no model_name in Relay's config and no provider/model name with a known provider ("
+                + String.join(", ", providers.keySet().stream().sorted().toList()) + ").");
+    }
+
+    /** Whether a name alone (a catalog name, a bare provider/model) may reach {@code provider}. */
+    private boolean reachableByName(String provider) {
+        return providers.get(provider).reachableWithoutConfig() && (catalogProviders == null || catalogProviders.contains(provider));
+    }
+
+    private void requireReachable(String model, String provider) {
+        if (!providers.get(provider).reachableWithoutConfig()) {
+            throw notServed(model, provider + " is served only through a model_list entry that gives its api_base: its default"
+                    + " address is this machine, or it has none.");
+        }
+        if (catalogProviders != null && !catalogProviders.contains(provider)) {
+            throw notServed(model, provider + " is not among the providers a model name alone may reach"
+                    + " (general_settings.catalog_providers).");
+        }
+    }
+
+    private static RelayException notServed(String model, String why) {
+        return new RelayException(ErrorKind.MODEL_NOT_FOUND, "The model '" + model + "' does not exist here: " + why, "model");
     }
 
     public Provider provider(Deployment deployment) {
@@ -88,8 +138,9 @@ public final class ModelRouter {
     public List<ModelList.Model> models() {
         List<ModelList.Model> models = new ArrayList<>();
         groups.forEach((name, deployments) -> models.add(ModelList.Model.of(name, deployments.get(0).provider())));
-        for (ModelInfo info : catalog.all()) {
-            if (providers.containsKey(info.provider()) && !info.retired() && !groups.containsKey(info.name())) {
+        for (ModelInfo info : groupsOnly ? List.<ModelInfo>of() : catalog.all()) {
+            if (providers.containsKey(info.provider()) && reachableByName(info.provider()) && !info.retired()
+                    && !groups.containsKey(info.name())) {
                 models.add(ModelList.Model.of(info.name(), info.provider()));
             }
         }

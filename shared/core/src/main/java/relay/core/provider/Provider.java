@@ -21,6 +21,15 @@ public interface Provider {
     String defaultKeyName();
 
     /**
+     * Whether a model name alone (a catalog name, or {@code provider/model}) may reach this provider at its default
+     * address. False when that address is this machine (Ollama's {@code localhost:11434}) or there is none: such a
+     * provider is served only through a {@code model_list} entry, so no client can make Relay call a local service.
+     */
+    default boolean reachableWithoutConfig() {
+        return true;
+    }
+
+    /**
      * The {@link ChatParams#OPTIONAL} parameters this provider honours; null when it passes the
      * request through as it is (OpenAI-compatible hosts).
      */

@@ -26,6 +26,7 @@ final class AttemptWatch implements AutoCloseable {
     private final long deadlineNanos;
     private ScheduledFuture<?> next;
     private RelayException expired;
+    private boolean endedAtDeadline;
     private boolean closed;
 
     private AttemptWatch(Thread worker, String deployment, Duration timeout, StreamProgress progress, Duration stall,
@@ -59,6 +60,11 @@ final class AttemptWatch implements AutoCloseable {
         return expired;
     }
 
+    /** Whether the attempt was ended by the request's deadline, rather than by the deployment's own limits. */
+    synchronized boolean endedAtDeadline() {
+        return endedAtDeadline;
+    }
+
     private long dueNanos() {
         long firstChunkDue = startNanos + timeout.toNanos();
         if (progress == null || !progress.started()) return Math.min(firstChunkDue, deadlineNanos);
@@ -77,6 +83,7 @@ final class AttemptWatch implements AutoCloseable {
             schedule(due);
             return;
         }
+        endedAtDeadline = now >= deadlineNanos;
         expired = reason(now);
         worker.interrupt();
     }

@@ -35,8 +35,6 @@ import relay.core.provider.ModelRouter;
  * attempt is recorded on the request's trace.
  */
 public final class Router {
-    /** Kept free at the end of the deadline to write the log and answer. */
-    static final Duration ANSWER_MARGIN = Duration.ofMillis(750);
     /** Below this, starting another attempt is pointless. */
     static final Duration MIN_ATTEMPT = Duration.ofMillis(200);
 
@@ -93,20 +91,32 @@ public final class Router {
         }
     }
 
-    public record Routed<T>(T value, Deployment deployment) {}
+    /**
+     * A deployment's answer.
+     *
+     * @param group           the model group whose deployment answered
+     * @param requestFallback whether that group was reached through the request's own {@code fallbacks} (directly, or
+     *                        through a configured fallback of one): its answer is not the requested model's, nor one the
+     *                        config stands behind, so it must never be cached as the requested model's answer
+     */
+    public record Routed<T>(T value, Deployment deployment, String group, boolean requestFallback) {}
 
     public <T> Routed<T> run(Plan plan, RequestTrace trace, DeploymentCall<T> call) {
         List<Deployment> primary = groups.route(plan.model()); // an unknown model stops here: nothing to fall back from
         Deque<String> queue = new ArrayDeque<>();
         Set<String> seen = new LinkedHashSet<>();
         seen.add(plan.model());
+        // per group: whether the config stands behind it answering this request (the model, the config's fallbacks)
+        Map<String, Boolean> configured = new java.util.HashMap<>();
+        configured.put(plan.model(), true);
         List<RelayException> failures = new ArrayList<>();
         String group = plan.model();
         List<Deployment> deployments = primary;
         while (true) {
             ErrorKind groupFailure = null;
             for (Deployment deployment : balancer.order(deployments, statesOf(deployments))) {
-                Duration remaining = Duration.between(clock.instant(), plan.deadline()).minus(ANSWER_MARGIN);
+                // the whole time to the deadline: the request log is written after the answer, outside it
+                Duration remaining = Duration.between(clock.instant(), plan.deadline());
                 if (remaining.compareTo(MIN_ATTEMPT) < 0) {
                     String note = "The request's time ran out before " + deployment.id() + " could be tried.";
                     failures.add(new RelayException(ErrorKind.REQUEST_TIMEOUT, note));
@@ -134,7 +144,7 @@ public final class Router {
                 }
                 try {
                     T value = attempt(deployment, state, plan, trace, remaining, call);
-                    return new Routed<>(value, deployment);
+                    return new Routed<>(value, deployment, group, !configured.get(group));
                 } catch (RelayException e) {
                     failures.add(e);
                     if (plan.streamStarted().getAsBoolean() || !Failures.fallbackable(e.kind())) throw e;
@@ -146,9 +156,10 @@ public final class Router {
             }
             if (!plan.fallbacksDisabled()) {
                 // the path for this failure first, then the request's own fallbacks, then the configured ones
-                if (groupFailure != null) enqueue(queue, seen, targets(groupFailure, group));
-                if (group.equals(plan.model())) enqueue(queue, seen, plan.requestFallbacks());
-                enqueue(queue, seen, targets(null, group));
+                boolean trusted = configured.get(group);
+                if (groupFailure != null) enqueue(queue, seen, configured, targets(groupFailure, group), trusted);
+                if (group.equals(plan.model())) enqueue(queue, seen, configured, plan.requestFallbacks(), false);
+                enqueue(queue, seen, configured, targets(null, group), trusted);
             }
             if (queue.isEmpty()) throw allFailed(failures, trace, null);
             group = queue.poll();
@@ -228,13 +239,27 @@ public final class Router {
                 throw bug;
             }
             recorded = true;
-            state.failed(Failures.countsAgainstDeployment(e.kind()), millis, e.kind() == ErrorKind.REQUEST_TIMEOUT);
+            // A timeout counts against the deployment only when its own limit ran out (its timeout, stream_timeout):
+            // when the request's deadline cut the attempt short, the client's impatience was the cause.
+            boolean cutByRequestDeadline = e.kind() == ErrorKind.REQUEST_TIMEOUT && (watch.expired() != null
+                    ? watch.endedAtDeadline() : progress != null || left.compareTo(deployment.timeout()) <= 0);
+            state.failed(Failures.countsAgainstDeployment(e.kind()) && !cutByRequestDeadline, millis,
+                    e.kind() == ErrorKind.REQUEST_TIMEOUT);
             trace.attempt(new Attempt(deployment.id(), e.kind().status(), e.kind().code() == null ? e.kind().type() : e.kind().code(),
                     e.getMessage(), millis));
             throw e;
         } finally {
             // an Error (Relay's, not the deployment's): keep the in-flight count and a half-open trial permit right
-            if (!recorded) state.failed(false, (System.nanoTime() - start) / 1_000_000, false);
+            if (!recorded) {
+                long millis = (System.nanoTime() - start) / 1_000_000;
+                state.failed(false, millis, false);
+                try {
+                    trace.attempt(new Attempt(deployment.id(), ErrorKind.INTERNAL.status(), ErrorKind.INTERNAL.code(),
+                            "Relay failed while calling " + deployment.id() + ".", millis));
+                } catch (Error stillFailing) {
+                    // the Error on its way out matters more than this line of the record
+                }
+            }
         }
     }
 
@@ -270,19 +295,31 @@ public final class Router {
         return targets != null ? targets : table.getOrDefault("*", List.of());
     }
 
-    private static void enqueue(Deque<String> queue, Set<String> seen, List<String> targets) {
-        for (String target : targets) if (seen.add(target)) queue.add(target);
+    /** Queues the groups not seen yet; a group the config also leads to counts as configured, however it came first. */
+    private static void enqueue(Deque<String> queue, Set<String> seen, Map<String, Boolean> configured, List<String> targets,
+                                boolean byConfig) {
+        for (String target : targets) {
+            if (seen.add(target)) queue.add(target);
+            configured.merge(target, byConfig, Boolean::logicalOr);
+        }
     }
 
-    /** One error for the client: the most telling failure's kind, and a message listing every failure. */
+    /** How many failed attempts the client's error message lists; the request log has the rest. */
+    static final int MAX_FAILURES_LISTED = 10;
+
+    /** One error for the client: the most telling failure's kind, and a message listing the failures (the first ones). */
     private static RelayException allFailed(List<RelayException> failures, RequestTrace trace, String note) {
         RelayException telling = failures.stream().max(Comparator.comparingInt(e -> Failures.telling(e.kind()))).orElseThrow();
         if (failures.size() == 1) return telling;
-        List<String> parts = trace.attempts().stream().filter(a -> !a.succeeded())
+        List<Attempt> failed = trace.attempts().stream()
+                .filter(a -> !a.succeeded() && !RequestTrace.ATTEMPTS_OMITTED.equals(a.errorType())).toList();
+        int count = trace.attemptCount();
+        List<String> parts = failed.stream().limit(MAX_FAILURES_LISTED)
                 .map(a -> a.deployment() + " (" + a.status() + " " + a.errorType() + ": " + a.message() + ")").toList();
-        String message = parts.size() == 1 && note != null
+        String more = count > parts.size() ? "; and " + (count - parts.size()) + " more (see the request log)" : "";
+        String message = count == 1 && note != null
                 ? failures.get(0).getMessage() + " " + note // one real failure, then the deadline
-                : "All " + parts.size() + " attempts failed: " + String.join("; ", parts) + (note == null ? "" : ". " + note);
+                : "All " + count + " attempts failed: " + String.join("; ", parts) + more + (note == null ? "" : ". " + note);
         return new RelayException(telling.kind(), message, telling.param(), telling.headers(), null);
     }
 

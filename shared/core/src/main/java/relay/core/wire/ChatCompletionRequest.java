@@ -27,16 +27,10 @@ public record ChatCompletionRequest(
         String mockResponse,
         ObjectNode body) {
 
-    /** Fields that steer Relay and are never sent to a provider. */
-    public static final List<String> RELAY_FIELDS =
-            List.of("mock_response", "fallbacks", "cache", "metadata", "drop_params", "num_retries", "timeout",
-                    "disable_fallbacks");
-
-    /** The body a provider should see: the client's, with the deployment's model and Relay's own fields removed. */
+    /** The body a provider should see: the client's, with the deployment's model and {@link RelayFields} removed. */
     public ObjectNode providerBody(String providerModel) {
-        ObjectNode copy = body.deepCopy();
+        ObjectNode copy = RelayFields.removeFrom(body.deepCopy());
         copy.put("model", providerModel);
-        copy.remove(RELAY_FIELDS);
         return copy;
     }
 

@@ -18,10 +18,10 @@ public record EmbeddingRequest(
 
     public enum EncodingFormat { FLOAT, BASE64 }
 
+    /** The body a provider should see: the client's, with the deployment's model and {@link RelayFields} removed. */
     public ObjectNode providerBody(String providerModel) {
-        ObjectNode copy = body.deepCopy();
+        ObjectNode copy = RelayFields.removeFrom(body.deepCopy());
         copy.put("model", providerModel);
-        copy.remove(ChatCompletionRequest.RELAY_FIELDS);
         return copy;
     }
 }

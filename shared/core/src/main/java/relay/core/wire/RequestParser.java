@@ -5,6 +5,10 @@ import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -21,14 +25,17 @@ public final class RequestParser {
 
     private RequestParser() {}
 
-    /** Parses the body as one JSON object; rejects empty, malformed, non-UTF-8 and overly nested bodies. */
+    /**
+     * Parses the body as one JSON object; rejects empty, malformed, non-UTF-8 (overlong forms included) and overly
+     * nested bodies, and numbers no 64-bit float can hold ({@code 1e309}), anywhere in the body.
+     */
     public static ObjectNode parseObject(byte[] body) {
         if (body == null || body.length == 0) {
             throw RelayException.invalid(null, "The request body is empty; send a JSON object.");
         }
         JsonNode node;
         try {
-            node = Json.MAPPER.readTree(body);
+            node = Json.MAPPER.readTree(utf8(body));
         } catch (StreamConstraintsException e) {
             throw RelayException.invalid(null, "The request body is nested too deeply (more than "
                     + Json.MAX_NESTING_DEPTH + " levels).");
@@ -43,7 +50,47 @@ public final class RequestParser {
         if (!node.isObject()) {
             throw RelayException.invalid(null, "The request body must be a JSON object, not " + describe(node) + ".");
         }
+        requireFiniteNumbers(node, "");
         return (ObjectNode) node;
+    }
+
+    /**
+     * The body as text, decoded strictly: JSON's parser would read an overlong form such as {@code C0 AF} as
+     * {@code /}, so a malformed sequence is refused before it can mean anything. A leading byte-order mark is
+     * dropped, as the parser did.
+     */
+    private static String utf8(byte[] body) {
+        var decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer bytes = ByteBuffer.wrap(body);
+        String text;
+        try {
+            text = decoder.decode(bytes).toString();
+        } catch (CharacterCodingException e) {
+            throw RelayException.invalid(null, "The request body is not valid JSON: it is not valid UTF-8 (a malformed "
+                    + "byte sequence at byte " + bytes.position() + ").");
+        }
+        return text.startsWith("\uFEFF") ? text.substring(1) : text;
+    }
+
+    /**
+     * Refuses a number that overflows a 64-bit float ({@code 1e309} reads as infinity): no provider can take it, and
+     * it would reach one as {@code Infinity}, which is not JSON.
+     */
+    private static void requireFiniteNumbers(JsonNode node, String path) {
+        if (node.isNumber()) {
+            if ((node.isDouble() || node.isFloat()) && !Double.isFinite(node.doubleValue())) {
+                throw RelayException.invalid(path, "'" + path + "' is a number too large for a 64-bit float (it reads as "
+                        + "infinity); send a finite number.");
+            }
+        } else if (node.isObject()) {
+            for (var field : node.properties()) {
+                requireFiniteNumbers(field.getValue(), path.isEmpty() ? field.getKey() : path + "." + field.getKey());
+            }
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) requireFiniteNumbers(node.get(i), path + "[" + i + "]");
+        }
     }
 
     public static ChatCompletionRequest chat(ObjectNode body) {
@@ -138,8 +185,9 @@ public final class RequestParser {
         }
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
-            if (Character.isISOControl(c) || Character.isWhitespace(c)) {
-                throw RelayException.invalid("model", "'model' must not contain control characters or spaces.");
+            if (Character.isISOControl(c) || Character.isWhitespace(c) || Character.getType(c) == Character.FORMAT) {
+                throw RelayException.invalid("model", "'model' must not contain control characters, formatting "
+                        + "characters (such as a right-to-left override) or spaces.");
             }
         }
         return name;

@@ -60,6 +60,7 @@ class CacheKeyTest {
             ",\"stream\":true", ",\"stream\":true,\"stream_options\":{\"include_usage\":true}", ",\"user\":\"user-123\"",
             ",\"metadata\":{\"trace\":\"abc\"}", ",\"cache\":{\"ttl\":60,\"no-store\":true}", ",\"fallbacks\":[\"gpt-4o-mini\"]",
             ",\"num_retries\":3", ",\"timeout\":20", ",\"drop_params\":true", ",\"disable_fallbacks\":true",
+            ",\"request_timeout\":5", ",\"api_base\":\"http://x\"", ",\"extra_headers\":{\"a\":\"b\"}", ",\"context_window_fallbacks\":[\"m\"]",
             ",\"temperature\":null", ",\"tools\":[]", ",\"n\":1"})
     void whatDoesNotChangeTheAnswer_leavesTheKeyAlone(String extra) {
         assertEquals(key(body("")), key(body(extra)), extra);

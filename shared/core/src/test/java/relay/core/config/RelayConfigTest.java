@@ -225,4 +225,27 @@ class RelayConfigTest {
         ConfigException e = assertThrows(ConfigException.class, () -> RelayConfig.load(dir.resolve("missing.yaml")));
         assertTrue(e.getMessage().contains("missing.yaml"), e.getMessage());
     }
+
+    @Test
+    void allowedModelGroupsOnly_withAFallbackThatIsNoGroup_failsAtLoad_namingIt() {
+        ConfigException e = assertThrows(ConfigException.class, () -> RelayConfig.parse("""
+                model_list:
+                  - model_name: gpt-4o
+                    litellm_params: {model: openai/gpt-4o}
+                router_settings: {fallbacks: [{gpt-4o: [claude-sonnet-4-5]}]}
+                general_settings: {allowed_model_groups_only: true}
+                """));
+        assertTrue(e.getMessage().contains("claude-sonnet-4-5"), e.getMessage());
+    }
+
+    @Test
+    void answerSizeLimits_mustBePositive() {
+        assertThrows(ConfigException.class,
+                () -> RelayConfig.parse("general_settings: {max_response_size_mb: 0}"));
+        assertThrows(ConfigException.class,
+                () -> RelayConfig.parse("general_settings: {max_stream_event_size_mb: -1}"));
+        var settings = RelayConfig.parse("general_settings: {max_response_size_mb: 64, max_stream_event_size_mb: 0.5}").generalSettings();
+        assertEquals(64.0, settings.maxResponseSizeMb());
+        assertEquals(0.5, settings.maxStreamEventSizeMb());
+    }
 }

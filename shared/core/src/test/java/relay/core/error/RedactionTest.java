@@ -63,4 +63,46 @@ class RedactionTest {
         assertEquals(message, Redaction.scrub(message, "sk-unrelated-key-123"));
         assertNull(Redaction.scrub(null, "secret"));
     }
+
+    /** No run of 4 or more characters of the secret part of {@code key} survives in {@code text}. */
+    static void assertNoPartOf(String secretPart, String text) {
+        for (int i = 0; i + 4 <= secretPart.length(); i++) {
+            String piece = secretPart.substring(i, i + 4);
+            assertFalse(text.contains(piece), "leaks '" + piece + "' of the key: " + text);
+        }
+    }
+
+    @Test
+    void scrubAndCut_neverLeavesPartOfAKeyThatStraddlesTheCut() {
+        String secretPart = "Zq7Wx3Vb9Nm2Lk5Jh8Gf";
+        String key = "sk-proj-" + secretPart;
+        for (int at = 270; at <= 305; at++) {
+            String text = "x".repeat(at) + " " + key + " and the rest of the page " + "y".repeat(500);
+
+            String cut = Redaction.scrubAndCut(text, null, 300);
+
+            assertTrue(cut.length() <= 300, "at " + at + ": " + cut.length());
+            assertNoPartOf(secretPart, cut);
+        }
+    }
+
+    @Test
+    void scrubAndCut_removesAKnownSecretStraddlingTheCut_inAHugeText() {
+        String secret = "tok_live_9f8e7d6c5b4aQwErTy";
+        for (int at : new int[] {990, 995, 1000, 1005, 1000 + 2 * Redaction.LONGEST_SECRET - 10}) {
+            String text = "z".repeat(at) + secret + "z".repeat(200_000);
+
+            String cut = Redaction.scrubAndCut(text, secret, 1000);
+
+            assertTrue(cut.length() <= 1000);
+            assertNoPartOf(secret, cut);
+        }
+    }
+
+    @Test
+    void scrubAndCut_keepsShortTextWhole_andScrubsIt() {
+        assertEquals("key [redacted] bad", Redaction.scrubAndCut("key sk-abcdef123456 bad", null, 300));
+        assertEquals("0123456789", Redaction.scrubAndCut("0123456789abcdef", null, 10));
+        assertNull(Redaction.scrubAndCut(null, null, 10));
+    }
 }

@@ -86,4 +86,86 @@ class ModelRouterTest {
         assertTrue(ids.contains("claude-sonnet-4-5") && ids.contains("command-r"));
         assertEquals(ids.size(), Set.copyOf(ids).size(), "no duplicates");
     }
+
+    // ---- who may reach what by a name alone ----
+
+    /** A provider whose default address is this machine (as Ollama's localhost:11434). */
+    static Provider local(String name) {
+        Provider plain = named(name);
+        return new Provider() {
+            public String name() { return name; }
+            public String defaultKeyName() { return null; }
+            public boolean reachableWithoutConfig() { return false; }
+            public ChatCompletionResponse chat(ProviderCall<ChatCompletionRequest> call) { return plain.chat(call); }
+            public void streamChat(ProviderCall<ChatCompletionRequest> call, Consumer<ChatCompletionChunk> chunks) {
+                plain.streamChat(call, chunks);
+            }
+        };
+    }
+
+    static ModelRouter withLocal(String yaml) {
+        List<Provider> providers = new java.util.ArrayList<>(PROVIDERS.stream().map(ModelRouterTest::named).toList());
+        providers.add(local("ollama"));
+        return new ModelRouter(RelayConfig.parse(yaml), providers, Duration.ofSeconds(5), CATALOG);
+    }
+
+    static void assertNotServed(ModelRouter router, String model, String because) {
+        RelayException e = assertThrows(RelayException.class, () -> router.route(model), model);
+        assertEquals(ErrorKind.MODEL_NOT_FOUND, e.kind());
+        assertEquals("model", e.param());
+        assertTrue(e.getMessage().contains("'" + model + "'") && e.getMessage().contains(because), e.getMessage());
+    }
+
+    @Test
+    void aProviderAtThisMachinesAddress_isNeverReachedByANameAlone_onlyThroughItsModelListEntry() {
+        ModelRouter router = withLocal("""
+                model_list:
+                  - model_name: my-llama
+                    litellm_params: {model: ollama/llama3, api_base: http://gpu-box:11434/v1}
+                """);
+
+        assertNotServed(router, "ollama/llama3", "model_list");
+        assertNotServed(router, "ollama/anything", "model_list");
+        Deployment configured = router.route("my-llama").get(0);
+        assertEquals("ollama/llama3", configured.id());
+        assertEquals("http://gpu-box:11434/v1", configured.apiBase());
+        assertTrue(CATALOG.all().stream().anyMatch(m -> m.provider().equals("ollama")), "the catalog knows ollama models");
+        assertTrue(router.models().stream().noneMatch(m -> "ollama".equals(m.ownedBy()) && !m.id().equals("my-llama")),
+                "no catalog model of a local provider is listed");
+    }
+
+    @Test
+    void allowedModelGroupsOnly_servesTheConfiguredGroupsAndNothingElse() {
+        ModelRouter router = withLocal("""
+                model_list:
+                  - model_name: gpt-4o
+                    litellm_params: {model: openai/gpt-4o}
+                general_settings: {allowed_model_groups_only: true}
+                """);
+
+        assertEquals("openai/gpt-4o", router.route("gpt-4o").get(0).id());
+        assertNotServed(router, "claude-sonnet-4-5", "allowed_model_groups_only");
+        assertNotServed(router, "openai/gpt-4o-mini", "allowed_model_groups_only");
+        assertNotServed(router, "mock/x", "allowed_model_groups_only");
+        assertEquals(List.of("gpt-4o"), router.models().stream().map(m -> m.id()).toList());
+    }
+
+    @Test
+    void catalogProviders_limitWhichProvidersANameAloneReaches() {
+        ModelRouter router = withLocal("""
+                general_settings: {catalog_providers: [openai]}
+                """);
+
+        assertEquals("openai/gpt-4", router.route("gpt-4").get(0).id());
+        assertEquals("openai/gpt-x", router.route("openai/gpt-x").get(0).id());
+        assertNotServed(router, "claude-sonnet-4-5", "catalog_providers");
+        assertNotServed(router, "anthropic/claude-sonnet-4-5", "catalog_providers");
+        assertTrue(router.models().stream().allMatch(m -> m.ownedBy().equals("openai")), "only openai's catalog models are listed");
+    }
+
+    @Test
+    void catalogProviders_mustNameKnownProviders() {
+        var e = assertThrows(relay.core.config.ConfigException.class, () -> withLocal("general_settings: {catalog_providers: [opneai]}"));
+        assertTrue(e.getMessage().contains("opneai"), e.getMessage());
+    }
 }

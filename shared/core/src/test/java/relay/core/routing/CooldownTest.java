@@ -123,4 +123,62 @@ class CooldownTest {
         assertEquals("fake/b", router.run(plan("g"), trace(), upstreams).deployment().id());
         assertEquals(2, upstreams.calls("fake/a"), "skipped from its allowed_fails-th failure on, retries included");
     }
+
+    /** A deployment with a generous timeout of its own, alone in its group, that cools down after two failures. */
+    static final String SLOW = """
+            model_list:
+              - model_name: slow
+                litellm_params: {model: fake/slow, timeout: 30}
+              - model_name: short
+                litellm_params: {model: fake/short, timeout: 0.3}
+            router_settings: {num_retries: 0, allowed_fails: 2, cooldown_time: 60}
+            """;
+
+    static Router.Plan planWithin(String model, long millis) {
+        return new Router.Plan(model, List.of(), null, java.time.Instant.now().plusMillis(millis), null);
+    }
+
+    @Test
+    void timeoutsCausedByTheRequestsOwnDeadline_doNotCoolTheDeploymentDown() {
+        Router router = Upstreams.router(SLOW, 1);
+        Upstreams upstreams = new Upstreams().script("fake/slow", Upstreams.slow(60_000), Upstreams.slow(60_000), Upstreams.slow(60_000));
+
+        for (int i = 0; i < 3; i++) {
+            RelayException e = assertThrows(RelayException.class, () -> router.run(planWithin("slow", 400), trace(), upstreams));
+            assertEquals(ErrorKind.REQUEST_TIMEOUT, e.kind(), e.getMessage());
+        }
+
+        RequestTrace next = trace();
+        assertEquals("answer from fake/slow", router.run(plan("slow"), next, upstreams).value(),
+                "another client's plain request is served, not told the deployment is cooling down");
+        assertEquals(4, upstreams.calls("fake/slow"));
+    }
+
+    @Test
+    void timeoutsOfTheDeploymentsOwnLimit_stillCoolItDown() {
+        Router router = Upstreams.router(SLOW, 1);
+        Upstreams upstreams = new Upstreams().always("fake/short", Upstreams.slow(60_000));
+        assertThrows(RelayException.class, () -> router.run(plan("short"), trace(), upstreams));
+        assertThrows(RelayException.class, () -> router.run(plan("short"), trace(), upstreams));
+
+        RelayException e = assertThrows(RelayException.class, () -> router.run(plan("short"), trace(), upstreams));
+
+        assertEquals(ErrorKind.RATE_LIMIT, e.kind(), e.getMessage());
+        assertTrue(e.getMessage().contains("cooling down"), e.getMessage());
+        assertEquals(2, upstreams.calls("fake/short"));
+    }
+
+    @Test
+    void aClientThatHangsUp_doesNotCoolTheDeploymentDown() {
+        Router router = Upstreams.router(PAIR, 1);
+        Upstreams upstreams = new Upstreams().script("fake/solo", fail(ErrorKind.CLIENT_CLOSED), fail(ErrorKind.CLIENT_CLOSED),
+                fail(ErrorKind.CLIENT_CLOSED));
+        for (int i = 0; i < 3; i++) {
+            RelayException e = assertThrows(RelayException.class, () -> router.run(plan("solo"), trace(), upstreams));
+            assertEquals(ErrorKind.CLIENT_CLOSED, e.kind());
+        }
+
+        assertEquals("answer from fake/solo", router.run(plan("solo"), trace(), upstreams).value());
+        assertEquals(4, upstreams.calls("fake/solo"));
+    }
 }

@@ -50,6 +50,15 @@ class RequestParserTest {
         return e;
     }
 
+    static Stream<Arguments> nonFiniteNumbers() {
+        return Stream.of(
+                Arguments.of(",\"logit_bias\":{\"50256\":1e309}", "logit_bias.50256"),
+                Arguments.of(",\"logit_bias\":{\"1\":-1E999}", "logit_bias.1"),
+                Arguments.of(",\"temperature\":1e309", "temperature"),
+                Arguments.of(",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":{\"max\":[1,2e400]}}}]",
+                        "tools[0].function.parameters.max[1]"));
+    }
+
     @Nested
     class Body {
         @Test
@@ -90,6 +99,47 @@ class RequestParserTest {
         }
 
         @Test
+        void parseObject_rejectsAnOverlongUtf8Form_insteadOfReadingItAsASlash() {
+            // C0 AF is an overlong (forbidden) encoding of '/': a lenient decoder turns "a\xC0\xAFb" into "a/b"
+            byte[] prefix = "{\"model\":\"a".getBytes(StandardCharsets.UTF_8);
+            byte[] suffix = ("b\"," + ONE_MESSAGE + "}").getBytes(StandardCharsets.UTF_8);
+            byte[] body = new byte[prefix.length + 2 + suffix.length];
+            System.arraycopy(prefix, 0, body, 0, prefix.length);
+            body[prefix.length] = (byte) 0xC0;
+            body[prefix.length + 1] = (byte) 0xAF;
+            System.arraycopy(suffix, 0, body, prefix.length + 2, suffix.length);
+
+            invalid(() -> RequestParser.parseObject(body), null, "UTF-8", "byte " + prefix.length);
+        }
+
+        @Test
+        void parseObject_acceptsAByteOrderMark_andMultiByteText() {
+            byte[] json = chatBody(",\"user\":\"Zoë 日本 😀\"").getBytes(StandardCharsets.UTF_8);
+            byte[] body = new byte[json.length + 3];
+            body[0] = (byte) 0xEF;
+            body[1] = (byte) 0xBB;
+            body[2] = (byte) 0xBF;
+            System.arraycopy(json, 0, body, 3, json.length);
+
+            assertEquals("Zoë 日本 😀", RequestParser.parseObject(body).path("user").asText());
+        }
+
+        @ParameterizedTest
+        @MethodSource("relay.core.wire.RequestParserTest#nonFiniteNumbers")
+        void parseObject_rejectsANumberNoFloatCanHold_namingWhereItIs(String fragment, String param) {
+            invalid(() -> object(chatBody(fragment)), param, "'" + param + "'", "finite");
+        }
+
+        @Test
+        void parseObject_keepsLargeButFiniteNumbers() {
+            ObjectNode body = object(chatBody(",\"x\":1e308,\"y\":-1.7e308,\"z\":1e-400,\"n\":123456789012345678901234567890"));
+
+            assertEquals(1e308, body.path("x").doubleValue());
+            assertEquals(0.0, body.path("z").doubleValue());
+            assertTrue(body.path("n").isBigInteger());
+        }
+
+        @Test
         void parseObject_rejectsNestingDeeperThanTheLimit() {
             int depth = Json.MAX_NESTING_DEPTH + 10;
             String bomb = "{\"x\":" + "[".repeat(depth) + "]".repeat(depth) + "}";
@@ -118,6 +168,7 @@ class RequestParserTest {
                     Arguments.of("{\"model\":\"   \"," + ONE_MESSAGE + "}", "must not be empty"),
                     Arguments.of("{\"model\":\"gpt\\u0000-4o\"," + ONE_MESSAGE + "}", "control characters"),
                     Arguments.of("{\"model\":\"gpt-4o\\n\"," + ONE_MESSAGE + "}", "control characters"),
+                    Arguments.of("{\"model\":\"gpt\\u202E-4o\"," + ONE_MESSAGE + "}", "right-to-left override"),
                     Arguments.of("{\"model\":\"" + "m".repeat(257) + "\"," + ONE_MESSAGE + "}", "longer than 256"));
         }
 

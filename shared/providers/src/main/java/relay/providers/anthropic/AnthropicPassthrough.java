@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
@@ -16,7 +15,6 @@ import relay.core.provider.NativeMessages;
 import relay.core.provider.ProviderCall;
 import relay.providers.http.ProviderErrors;
 import relay.providers.http.ProviderHttp;
-import relay.providers.http.ServerSentEvents;
 
 /**
  * A {@code /v1/messages} request sent to Anthropic as the client wrote it, with the deployment's model
@@ -34,25 +32,20 @@ final class AnthropicPassthrough implements NativeMessages {
     public JsonNode create(ProviderCall<Request> call) {
         String label = ProviderHttp.label("anthropic", call);
         ObjectNode body = body(call, false);
-        return ProviderHttp.readJson(label, http.postJson(label, call, AnthropicProvider.uri(call), headers(call, "application/json"), body));
+        return ProviderHttp.readJson(label, call, http.postJson(label, call, AnthropicProvider.uri(call), headers(call, "application/json"), body));
     }
 
     @Override
     public void stream(ProviderCall<Request> call, Consumer<JsonNode> events) {
         String label = ProviderHttp.label("anthropic", call);
         InputStream body = http.postJson(label, call, AnthropicProvider.uri(call), headers(call, "text/event-stream"), body(call, true));
-        boolean complete;
-        try {
-            complete = ServerSentEvents.read(body, event -> {
-                JsonNode data = parse(label, event.data());
-                String type = data.path("type").asText();
-                if (type.equals("error")) throw error(label, data, call.apiKey());
-                events.accept(data);
-                return !type.equals("message_stop");
-            });
-        } catch (UncheckedIOException e) {
-            throw new RelayException(ErrorKind.PROVIDER_ERROR, label + " broke off its stream: " + e.getCause().getMessage());
-        }
+        boolean complete = ProviderHttp.readEvents(label, call, body, event -> {
+            JsonNode data = parse(label, event.data());
+            String type = data.path("type").asText();
+            if (type.equals("error")) throw error(label, data, call.apiKey());
+            events.accept(data);
+            return !type.equals("message_stop");
+        });
         if (!complete) throw new RelayException(ErrorKind.PROVIDER_ERROR, label + " ended its stream before message_stop.");
     }
 

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Clock;
@@ -21,7 +20,6 @@ import relay.core.wire.ChatCompletionChunk;
 import relay.core.wire.ChatCompletionRequest;
 import relay.core.wire.ChatCompletionResponse;
 import relay.providers.http.ProviderHttp;
-import relay.providers.http.ServerSentEvents;
 
 /**
  * Anthropic's Messages API ({@code POST /v1/messages}). The translation lives in
@@ -67,7 +65,7 @@ public final class AnthropicProvider implements Provider {
     public ChatCompletionResponse chat(ProviderCall<ChatCompletionRequest> call) {
         ObjectNode body = AnthropicRequests.toAnthropic(call.request(), call.deployment().providerModel(), false);
         String label = ProviderHttp.label(name(), call);
-        JsonNode answer = ProviderHttp.readJson(label, http.postJson(label, call, uri(call), headers(call, "application/json"), body));
+        JsonNode answer = ProviderHttp.readJson(label, call, http.postJson(label, call, uri(call), headers(call, "application/json"), body));
         try {
             return AnthropicResponses.toOpenAi(answer, now(), AnswerShape.of(call.request()));
         } catch (RuntimeException e) {
@@ -81,12 +79,7 @@ public final class AnthropicProvider implements Provider {
         String label = ProviderHttp.label(name(), call);
         InputStream events = http.postJson(label, call, uri(call), headers(call, "text/event-stream"), body);
         AnthropicStream stream = new AnthropicStream(now(), AnswerShape.of(call.request()), chunks, label, call.apiKey());
-        boolean complete;
-        try {
-            complete = ServerSentEvents.read(events, event -> stream.accept(parse(label, event.data())));
-        } catch (UncheckedIOException e) {
-            throw new RelayException(ErrorKind.PROVIDER_ERROR, label + " broke off its stream: " + e.getCause().getMessage());
-        }
+        boolean complete = ProviderHttp.readEvents(label, call, events, event -> stream.accept(parse(label, event.data())));
         if (!complete) throw new RelayException(ErrorKind.PROVIDER_ERROR, label + " ended its stream before message_stop.");
     }
 

@@ -2,7 +2,6 @@ package relay.providers.bedrock;
 
 import java.util.Locale;
 import relay.core.error.ErrorKind;
-import relay.core.error.Redaction;
 import relay.core.error.RelayException;
 import relay.providers.http.ProviderErrors;
 
@@ -35,7 +34,7 @@ public final class BedrockErrors {
     /** An exception event as Relay's error; the message names the provider, the exception and Bedrock's words. */
     public static RelayException streamException(String label, String exceptionType, String message, String apiKey) {
         String type = exceptionType == null ? "an unnamed exception" : exceptionType;
-        String words = message == null || message.isBlank() ? "" : ": " + Redaction.scrub(message, apiKey);
+        String words = message == null || message.isBlank() ? "" : ": " + ProviderErrors.message(message, apiKey, true);
         return new RelayException(kind(exceptionType, message), label + " failed mid-stream with " + type + words);
     }
 }

@@ -18,7 +18,6 @@ import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import relay.core.Json;
 import relay.core.error.ErrorKind;
-import relay.core.error.Redaction;
 import relay.core.error.RelayException;
 import relay.core.provider.Completions;
 import relay.core.provider.EmbeddingResult;
@@ -29,6 +28,7 @@ import relay.core.wire.ChatCompletionChunk;
 import relay.core.wire.ChatCompletionRequest;
 import relay.core.wire.ChatCompletionResponse;
 import relay.core.wire.EmbeddingRequest;
+import relay.providers.http.ProviderErrors;
 import relay.providers.http.ProviderHttp;
 
 /**
@@ -91,7 +91,7 @@ public final class BedrockProvider implements Provider {
         var converse = ConverseRequests.toConverse(call.request());
         ConverseRequests.reasoning(call.request(), call.deployment().providerModel(), converse.body());
         String label = ProviderHttp.label(NAME, call);
-        JsonNode answer = ProviderHttp.readJson(label, post(label, call, "converse", converse.body(), "application/json"));
+        JsonNode answer = ProviderHttp.readJson(label, call, post(label, call, "converse", converse.body(), "application/json"));
         try {
             return ConverseResponses.toOpenAi(answer, converse.shape(), Completions.newId(),
                     clock.instant().getEpochSecond(), call.deployment().providerModel());
@@ -108,15 +108,17 @@ public final class BedrockProvider implements Provider {
         var translator = new ConverseStreamTranslator(Completions.newId(), clock.instant().getEpochSecond(),
                 call.deployment().providerModel(), converse.shape(), chunks);
         try (InputStream events = post(label, call, "converse-stream", converse.body(), EVENT_STREAM)) {
-            EventStreamDecoder decoder = new EventStreamDecoder(events);
+            EventStreamDecoder decoder = new EventStreamDecoder(events, call.limits().eventBytes());
             for (var message = decoder.next(); message != null; message = decoder.next()) {
                 dispatch(label, call, message, translator);
             }
+        } catch (EventStreamDecoder.MessageTooLargeException e) {
+            throw ProviderHttp.tooLarge(label, "a stream event", call.limits().eventBytes(), "max_stream_event_size_mb");
         } catch (EventStreamDecoder.MalformedFrameException e) {
             throw new RelayException(ErrorKind.PROVIDER_ERROR, label + " sent a corrupt event-stream frame: " + e.getMessage());
         } catch (IOException e) {
             throw new RelayException(ErrorKind.PROVIDER_ERROR, label + " broke off its stream: "
-                    + Redaction.scrub(String.valueOf(e.getMessage()), call.apiKey()));
+                    + ProviderErrors.message(String.valueOf(e.getMessage()), call.apiKey(), false));
         }
         if (!translator.complete()) {
             throw new RelayException(ErrorKind.PROVIDER_ERROR, label + " ended its stream before messageStop.");
@@ -182,7 +184,7 @@ public final class BedrockProvider implements Provider {
     }
 
     private JsonNode invoke(String label, ProviderCall<?> call, Object body) {
-        return ProviderHttp.readJson(label, post(label, call, "invoke", body, "application/json"));
+        return ProviderHttp.readJson(label, call, post(label, call, "invoke", body, "application/json"));
     }
 
     /** POSTs {@code body} to {@code /model/{id}/{action}}, signed (or with the deployment's Bedrock API key). */

@@ -38,10 +38,24 @@ public final class EventStreamDecoder {
         }
     }
 
+    /** A well-formed message larger than the reader takes: the provider's answer is over Relay's limit. */
+    public static final class MessageTooLargeException extends IOException {
+        public MessageTooLargeException(long length) {
+            super("a message of " + length + " bytes");
+        }
+    }
+
     private final InputStream in;
+    private final long maxMessageBytes;
 
     public EventStreamDecoder(InputStream in) {
+        this(in, MAX_MESSAGE_BYTES);
+    }
+
+    /** @param maxMessageBytes the largest message read (at most AWS's own cap); a larger one is a {@link MessageTooLargeException} */
+    public EventStreamDecoder(InputStream in, long maxMessageBytes) {
         this.in = in;
+        this.maxMessageBytes = Math.min(maxMessageBytes, MAX_MESSAGE_BYTES);
     }
 
     /** The next message, or null when the stream ended cleanly between messages. */
@@ -58,6 +72,7 @@ public final class EventStreamDecoder {
         if (totalLength < OVERHEAD || totalLength > MAX_MESSAGE_BYTES || headersLength > totalLength - OVERHEAD) {
             throw new MalformedFrameException("impossible lengths: total " + totalLength + ", headers " + headersLength);
         }
+        if (totalLength > maxMessageBytes) throw new MessageTooLargeException(totalLength);
         byte[] message = new byte[(int) totalLength];
         System.arraycopy(prelude, 0, message, 0, prelude.length);
         int rest = message.length - prelude.length;

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Clock;
@@ -24,7 +23,6 @@ import relay.core.wire.ChatCompletionRequest;
 import relay.core.wire.ChatCompletionResponse;
 import relay.core.wire.EmbeddingRequest;
 import relay.providers.http.ProviderHttp;
-import relay.providers.http.ServerSentEvents;
 
 /**
  * Cohere's v2 API: chat ({@code POST /v2/chat}, streamed as typed SSE events) and embeddings
@@ -60,7 +58,7 @@ public final class CohereProvider implements Provider {
         String model = call.deployment().providerModel();
         ObjectNode body = CohereRequests.chat(call.request(), model);
         String label = ProviderHttp.label(name(), call);
-        JsonNode answer = ProviderHttp.readJson(label, http.postJson(label, call, uri(call, "/v2/chat"), headers(call, "application/json"), body));
+        JsonNode answer = ProviderHttp.readJson(label, call, http.postJson(label, call, uri(call, "/v2/chat"), headers(call, "application/json"), body));
         try {
             return CohereResponses.chat(answer, model, clock.instant().getEpochSecond(), CohereRequests.usesLegacyFunctions(call.request()));
         } catch (RuntimeException e) {
@@ -77,12 +75,7 @@ public final class CohereProvider implements Provider {
         InputStream events = http.postJson(label, call, uri(call, "/v2/chat"), headers(call, "text/event-stream"), body);
         CohereStream stream = new CohereStream(model, clock.instant().getEpochSecond(),
                 CohereRequests.usesLegacyFunctions(call.request()), chunks);
-        boolean complete;
-        try {
-            complete = ServerSentEvents.read(events, event -> stream.accept(parse(label, event.data())));
-        } catch (UncheckedIOException e) {
-            throw new RelayException(ErrorKind.PROVIDER_ERROR, label + " broke off its stream: " + e.getCause().getMessage());
-        }
+        boolean complete = ProviderHttp.readEvents(label, call, events, event -> stream.accept(parse(label, event.data())));
         if (!complete) throw new RelayException(ErrorKind.PROVIDER_ERROR, label + " ended its stream before message-end.");
     }
 
@@ -109,7 +102,7 @@ public final class CohereProvider implements Provider {
         for (int from = 0; from < texts.size(); from += CohereRequests.MAX_TEXTS_PER_EMBED) {
             List<String> batch = texts.subList(from, Math.min(texts.size(), from + CohereRequests.MAX_TEXTS_PER_EMBED));
             ObjectNode body = CohereRequests.embed(request, call.deployment().providerModel(), batch);
-            JsonNode answer = ProviderHttp.readJson(label, http.postJson(label, call, uri(call, "/v2/embed"), headers(call, "application/json"), body));
+            JsonNode answer = ProviderHttp.readJson(label, call, http.postJson(label, call, uri(call, "/v2/embed"), headers(call, "application/json"), body));
             try {
                 List<float[]> batchVectors = CohereResponses.embeddings(answer);
                 if (batchVectors.size() != batch.size()) throw ProviderHttp.malformed(label);

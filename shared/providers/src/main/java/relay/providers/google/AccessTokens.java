@@ -67,7 +67,7 @@ public final class AccessTokens {
         JsonNode answer;
         try {
             URI uri = URI.create(account.tokenUri());
-            answer = ProviderHttp.readJson(label, http.post(label, call, uri, Map.of("accept", "application/json"),
+            answer = ProviderHttp.readJson(label, call, http.post(label, call, uri, Map.of("accept", "application/json"),
                     "application/x-www-form-urlencoded", form.getBytes(StandardCharsets.UTF_8)));
         } catch (IllegalArgumentException e) {
             throw new RelayException(ErrorKind.AUTHENTICATION, label + ": the service account's token_uri is not a valid URL.");

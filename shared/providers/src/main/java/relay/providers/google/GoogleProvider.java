@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Clock;
 import java.util.HashMap;
@@ -24,7 +23,6 @@ import relay.core.wire.ChatCompletionRequest;
 import relay.core.wire.ChatCompletionResponse;
 import relay.core.wire.EmbeddingRequest;
 import relay.providers.http.ProviderHttp;
-import relay.providers.http.ServerSentEvents;
 
 /**
  * What the Gemini API and Vertex AI share: the {@code generateContent} body and answer, its SSE stream.
@@ -69,7 +67,7 @@ abstract class GoogleProvider implements Provider {
         String label = ProviderHttp.label(name(), call);
         String model = call.deployment().providerModel();
         ObjectNode body = GeminiRequests.build(call.request(), model);
-        JsonNode answer = ProviderHttp.readJson(label, send(label, call, "generateContent", body));
+        JsonNode answer = ProviderHttp.readJson(label, call, send(label, call, "generateContent", body));
         try {
             return GeminiResponses.toOpenAi(answer, model, clock.instant().getEpochSecond(), toolCallIds);
         } catch (RuntimeException e) {
@@ -84,14 +82,10 @@ abstract class GoogleProvider implements Provider {
         ObjectNode body = GeminiRequests.build(call.request(), model);
         InputStream events = send(label, call, "streamGenerateContent?alt=sse", body);
         GeminiStream stream = new GeminiStream(model, clock.instant().getEpochSecond(), toolCallIds, chunks);
-        try {
-            ServerSentEvents.read(events, event -> {
-                stream.accept(parse(label, call, event.data()));
-                return true; // Gemini has no end marker: read until the body ends
-            });
-        } catch (UncheckedIOException e) {
-            throw new RelayException(ErrorKind.PROVIDER_ERROR, label + " broke off its stream: " + e.getCause().getMessage());
-        }
+        ProviderHttp.readEvents(label, call, events, event -> {
+            stream.accept(parse(label, call, event.data()));
+            return true; // Gemini has no end marker: read until the body ends
+        });
         if (!stream.complete()) throw new RelayException(ErrorKind.PROVIDER_ERROR, label + " ended its stream before a finishReason.");
         stream.end();
     }
@@ -112,7 +106,7 @@ abstract class GoogleProvider implements Provider {
     EmbeddingResult embed(ProviderCall<EmbeddingRequest> call, String method, ObjectNode body,
                           BiFunction<JsonNode, Integer, EmbeddingResult> result) {
         String label = ProviderHttp.label(name(), call);
-        JsonNode answer = ProviderHttp.readJson(label, send(label, call, method, body));
+        JsonNode answer = ProviderHttp.readJson(label, call, send(label, call, method, body));
         try {
             return result.apply(answer, call.request().input().size());
         } catch (RuntimeException e) {

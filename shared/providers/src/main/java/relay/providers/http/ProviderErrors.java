@@ -38,23 +38,35 @@ public final class ProviderErrors {
     /** A provider's own words about a failure: its message and code, where its body has them. */
     public record Details(String message, String code) {}
 
-    /** Reads the message and code from the error shapes providers use. */
+    /** The most of a provider's own message a client sees: a plain-text body (an HTML error page) says little more. */
+    public static final int MAX_TEXT_MESSAGE_CHARS = 300;
+    /** The most of a provider's JSON error message a client sees (and each attempt in the log keeps). */
+    public static final int MAX_JSON_MESSAGE_CHARS = 1000;
+
+    /** Reads the message and code from the error shapes providers use; the message is whole, neither scrubbed nor cut. */
     public static Details details(byte[] body) {
+        return details(parse(body), body);
+    }
+
+    private static Details details(JsonNode root, byte[] body) {
         if (body == null || body.length == 0) return new Details(null, null);
-        JsonNode root;
-        try {
-            root = Json.MAPPER.readTree(body);
-        } catch (IOException e) {
-            String text = new String(body, java.nio.charset.StandardCharsets.UTF_8).strip();
-            return new Details(text.length() > 300 ? text.substring(0, 300) : text, null);
-        }
-        if (root == null) return new Details(null, null);
+        if (root == null) return new Details(new String(body, java.nio.charset.StandardCharsets.UTF_8).strip(), null);
         if (root.isArray() && !root.isEmpty()) root = root.get(0); // Gemini's streaming errors come as an array
         JsonNode error = root.path("error");
         String message = firstText(error.path("message"), error, root.path("message"), root.path("Message"), root.path("detail"));
         String code = firstText(error.path("code"), error.path("type"), error.path("status"), root.path("code"),
                 root.path("__type"), root.path("type"));
         return new Details(message, code);
+    }
+
+    /** The body as JSON; null when it is empty or not JSON. */
+    private static JsonNode parse(byte[] body) {
+        if (body == null || body.length == 0) return null;
+        try {
+            return Json.MAPPER.readTree(body);
+        } catch (IOException notJson) {
+            return null;
+        }
     }
 
     private static String firstText(JsonNode... candidates) {
@@ -65,24 +77,26 @@ public final class ProviderErrors {
     }
 
     public static RelayException from(String providerLabel, int status, byte[] body, HttpHeaders headers, String apiKey) {
-        Details details = details(body);
+        JsonNode root = parse(body);
+        Details details = details(root, body);
         ErrorKind kind = classify(status, details);
         Map<String, String> passOn = new HashMap<>();
         if (headers != null) {
             headers.firstValue("retry-after").ifPresent(v -> passOn.put("retry-after", v));
             headers.firstValue("retry-after-ms").ifPresent(v -> passOn.put("retry-after-ms", v));
         }
-        if (!passOn.containsKey("retry-after") && body != null && body.length > 0) {
-            try {
-                String seconds = retryInfoSeconds(Json.MAPPER.readTree(body));
-                if (seconds != null) passOn.put("retry-after", seconds);
-            } catch (IOException notJson) {
-                // no retry hint then
-            }
+        if (!passOn.containsKey("retry-after") && root != null) {
+            String seconds = retryInfoSeconds(root);
+            if (seconds != null) passOn.put("retry-after", seconds);
         }
         String detail = details.message() == null || details.message().isBlank()
-                ? "HTTP " + status : Redaction.scrub(details.message(), apiKey);
+                ? "HTTP " + status : message(details.message(), apiKey, root != null);
         return new RelayException(kind, providerLabel + " returned " + status + ": " + detail, null, passOn, null);
+    }
+
+    /** A provider's message as a client may see it: scrubbed of keys first, then cut, so no part of a key survives. */
+    public static String message(String providerText, String apiKey, boolean fromJson) {
+        return Redaction.scrubAndCut(providerText, apiKey, fromJson ? MAX_JSON_MESSAGE_CHARS : MAX_TEXT_MESSAGE_CHARS);
     }
 
     /**

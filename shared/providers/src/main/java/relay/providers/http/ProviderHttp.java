@@ -3,6 +3,7 @@ package relay.providers.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
@@ -12,8 +13,8 @@ import java.net.http.HttpTimeoutException;
 import java.util.Map;
 import relay.core.Json;
 import relay.core.error.ErrorKind;
-import relay.core.error.Redaction;
 import relay.core.error.RelayException;
+import relay.core.provider.AnswerLimits;
 import relay.core.provider.ProviderCall;
 
 /**
@@ -88,20 +89,52 @@ public final class ProviderHttp {
         throw ProviderErrors.from(label, response.statusCode(), errorBody, response.headers(), call.apiKey());
     }
 
+    /** Reads a whole JSON response of {@code call}, at most {@link AnswerLimits#bodyBytes()} of it; see {@link #readJson(String, InputStream, long)}. */
+    public static JsonNode readJson(String label, ProviderCall<?> call, InputStream body) {
+        return readJson(label, body, call.limits().bodyBytes());
+    }
+
     /**
-     * Reads a whole JSON response; unreadable JSON is the provider's fault (502). The call's timeout can
-     * also run out while the body is read (the JDK then fails the read): that is a timeout (408).
+     * Reads a whole JSON response; unreadable JSON is the provider's fault (502), and so is one longer than
+     * {@code maxBytes} (the read stops there and the connection is closed). The call's timeout can also run out
+     * while the body is read (the JDK then fails the read): that is a timeout (408).
      */
-    public static JsonNode readJson(String label, InputStream body) {
-        try (body) {
-            JsonNode node = Json.MAPPER.readTree(body);
+    public static JsonNode readJson(String label, InputStream body, long maxBytes) {
+        try (InputStream limited = new BoundedInputStream(body, maxBytes)) {
+            JsonNode node = Json.MAPPER.readTree(limited);
             if (node == null || node.isMissingNode()) throw malformed(label);
             return node;
+        } catch (BoundedInputStream.LimitExceededException e) {
+            throw tooLarge(label, "an answer", maxBytes, "max_response_size_mb");
         } catch (HttpTimeoutException e) {
             throw new RelayException(ErrorKind.REQUEST_TIMEOUT, label + " did not finish its answer in time.", null, Map.of(), e);
         } catch (IOException e) {
             throw malformed(label);
         }
+    }
+
+    /**
+     * Reads {@code call}'s event stream with {@link ServerSentEvents#read}, each event at most
+     * {@link AnswerLimits#eventBytes()}: a larger one, or a broken connection, fails as the provider's fault (502)
+     * after the events before it. Returns true when the listener ended the stream (a complete one).
+     */
+    public static boolean readEvents(String label, ProviderCall<?> call, InputStream events, ServerSentEvents.Listener listener) {
+        int limit = call.limits().eventBytes();
+        try {
+            return ServerSentEvents.read(events, limit, listener);
+        } catch (UncheckedIOException e) {
+            if (e.getCause() instanceof BoundedInputStream.LimitExceededException) {
+                throw tooLarge(label, "a stream event", limit, "max_stream_event_size_mb");
+            }
+            throw new RelayException(ErrorKind.PROVIDER_ERROR, label + " broke off its stream: "
+                    + ProviderErrors.message(String.valueOf(e.getCause().getMessage()), call.apiKey(), false));
+        }
+    }
+
+    /** A provider's answer (or a piece of it) over Relay's limit: the provider's fault, named, with the setting that governs it. */
+    public static RelayException tooLarge(String label, String what, long limitBytes, String setting) {
+        return new RelayException(ErrorKind.PROVIDER_ERROR, label + " sent " + what + " larger than "
+                + AnswerLimits.describe(limitBytes) + ", the most Relay reads (general_settings." + setting + ").");
     }
 
     public static RelayException malformed(String label) {
@@ -112,7 +145,25 @@ public final class ProviderHttp {
         String reason = cause == null ? "I/O error"
                 : cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
         return new RelayException(ErrorKind.PROVIDER_UNAVAILABLE, "Could not reach " + label + ": "
-                + Redaction.scrub(reason, call.apiKey()), null, Map.of(), cause);
+                + ProviderErrors.message(reason, call.apiKey(), false), null, Map.of(), cause);
+    }
+
+    /**
+     * Whether {@code url} names a host elsewhere: false for null, and for this machine (localhost, 127.0.0.0/8,
+     * ::1, 0.0.0.0), which a provider's default address must never be for a client to reach it by a name alone.
+     */
+    public static boolean publicAddress(String url) {
+        if (url == null) return false;
+        String host;
+        try {
+            host = URI.create(url).getHost();
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        if (host == null) return false;
+        host = host.toLowerCase(java.util.Locale.ROOT);
+        return !(host.equals("localhost") || host.endsWith(".localhost") || host.startsWith("127.") || host.equals("0.0.0.0")
+                || host.equals("[::1]") || host.equals("::1") || host.equals("[::]"));
     }
 
     /** The deployment's {@code api_base}, else the provider's default, without a trailing slash. */

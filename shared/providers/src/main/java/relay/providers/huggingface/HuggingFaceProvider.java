@@ -71,7 +71,7 @@ public final class HuggingFaceProvider implements Provider {
         Deployment d = call.deployment();
         Deployment routed = new Deployment(d.modelGroup(), d.provider(), chatModel(d.providerModel(), d.apiBase()),
                 chatBase(d.apiBase()), d.apiKey(), d.timeout(), d.options());
-        return new ProviderCall<>(routed, call.request(), call.apiKey(), call.timeout());
+        return new ProviderCall<>(routed, call.request(), call.apiKey(), call.timeout(), call.limits());
     }
 
     /**
@@ -119,7 +119,7 @@ public final class HuggingFaceProvider implements Provider {
         ObjectNode body = Json.object();
         ArrayNode inputs = body.putArray("inputs");
         request.input().forEach(inputs::add);
-        JsonNode answer = ProviderHttp.readJson(label, http.postJson(label, call, embeddingUri(call), headers(call), body));
+        JsonNode answer = ProviderHttp.readJson(label, call, http.postJson(label, call, embeddingUri(call), headers(call), body));
         List<float[]> vectors = vectors(label, answer, request.input().size());
         int tokens = request.input().stream().mapToInt(Completions::estimateTokens).sum(); // the API reports no token counts
         return new EmbeddingResult(vectors, tokens);

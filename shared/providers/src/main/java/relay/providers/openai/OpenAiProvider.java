@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -26,7 +25,6 @@ import relay.core.wire.ChatCompletionResponse;
 import relay.core.wire.EmbeddingRequest;
 import relay.providers.http.ProviderErrors;
 import relay.providers.http.ProviderHttp;
-import relay.providers.http.ServerSentEvents;
 
 /**
  * OpenAI's chat completions and embeddings API. With {@code api_base} it serves any host that speaks
@@ -64,13 +62,19 @@ public class OpenAiProvider implements Provider {
     @Override
     public String defaultKeyName() { return defaultKeyName; }
 
+    /** Only a host with a public default address: not Azure (none), nor Ollama or LM Studio (this machine). */
+    @Override
+    public boolean reachableWithoutConfig() {
+        return ProviderHttp.publicAddress(defaultApiBase);
+    }
+
     @Override
     public ChatCompletionResponse chat(ProviderCall<ChatCompletionRequest> call) {
         ObjectNode body = chatBody(call);
         body.remove("stream");
         body.remove("stream_options"); // OpenAI rejects it without stream: true
         String label = label(call);
-        JsonNode answer = ProviderHttp.readJson(label, post(call, "/chat/completions", body));
+        JsonNode answer = ProviderHttp.readJson(label, call, post(call, "/chat/completions", body));
         failOnErrorBody(label, call, answer);
         try {
             return toResponse(call, answer);
@@ -108,16 +112,11 @@ public class OpenAiProvider implements Provider {
      */
     protected static void readStream(String label, ProviderCall<?> call, InputStream events, ChunkParser parser,
                                      Consumer<ChatCompletionChunk> chunks) {
-        boolean complete;
-        try {
-            complete = ServerSentEvents.read(events, event -> {
-                if (event.data().equals("[DONE]")) return false;
-                parseEvent(label, call, event.data(), parser).forEach(chunks);
-                return true;
-            });
-        } catch (UncheckedIOException e) {
-            throw new RelayException(ErrorKind.PROVIDER_ERROR, label + " broke off its stream: " + e.getCause().getMessage());
-        }
+        boolean complete = ProviderHttp.readEvents(label, call, events, event -> {
+            if (event.data().equals("[DONE]")) return false;
+            parseEvent(label, call, event.data(), parser).forEach(chunks);
+            return true;
+        });
         if (!complete) throw new RelayException(ErrorKind.PROVIDER_ERROR, label + " ended its stream before [DONE].");
     }
 
@@ -141,7 +140,7 @@ public class OpenAiProvider implements Provider {
     public EmbeddingResult embed(ProviderCall<EmbeddingRequest> call) {
         ObjectNode body = embeddingBody(call);
         String label = label(call);
-        JsonNode root = ProviderHttp.readJson(label, post(call, "/embeddings", body));
+        JsonNode root = ProviderHttp.readJson(label, call, post(call, "/embeddings", body));
         try {
             JsonNode data = root.path("data");
             float[][] vectors = new float[data.size()][];

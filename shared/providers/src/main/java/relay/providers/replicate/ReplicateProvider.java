@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Clock;
@@ -24,7 +23,6 @@ import relay.core.wire.ChatCompletionRequest;
 import relay.core.wire.ChatCompletionResponse;
 import relay.core.wire.Usage;
 import relay.providers.http.ProviderHttp;
-import relay.providers.http.ServerSentEvents;
 
 /**
  * Replicate's predictions API for language models. A chat call creates a prediction with
@@ -111,12 +109,7 @@ public final class ReplicateProvider implements Provider {
         InputStream events = http.get(label, within(call, deadline, call.timeout()), trusted(label, call, streamUrl, "stream"), headers);
         ReplicateStream stream = new ReplicateStream(label, call.apiKey(), prediction.path("id").asText(Completions.newId()), model,
                 ReplicateResponses.created(prediction, clock.instant().getEpochSecond()), chunks);
-        boolean complete;
-        try {
-            complete = ServerSentEvents.read(events, event -> stream.accept(event.name(), event.data()));
-        } catch (UncheckedIOException e) {
-            throw new RelayException(ErrorKind.PROVIDER_ERROR, label + " broke off its stream: " + e.getCause().getMessage());
-        }
+        boolean complete = ProviderHttp.readEvents(label, call, events, event -> stream.accept(event.name(), event.data()));
         if (!complete) throw new RelayException(ErrorKind.PROVIDER_ERROR, label + " ended its stream before the done event.");
         stream.usage(streamedUsage(label, call, prediction, body.path("input"), stream.text(), deadline));
     }
@@ -126,7 +119,7 @@ public final class ReplicateProvider implements Provider {
         JsonNode latest = prediction;
         try {
             URI get = trusted(label, call, prediction.path("urls").path("get"), "get");
-            latest = ProviderHttp.readJson(label, http.get(label, within(call, deadline, USAGE_LOOKUP_TIMEOUT), get,
+            latest = ProviderHttp.readJson(label, call, http.get(label, within(call, deadline, USAGE_LOOKUP_TIMEOUT), get,
                     headers(call, "application/json")));
         } catch (RelayException e) {
             // the answer is complete; only the token counts are estimated
@@ -143,7 +136,7 @@ public final class ReplicateProvider implements Provider {
             throw new RelayException(ErrorKind.INVALID_REQUEST, "The api_base or model of deployment " + call.deployment().id()
                     + " does not make a valid URL.");
         }
-        JsonNode prediction = ProviderHttp.readJson(label, http.postJson(label, call, uri, headers, body));
+        JsonNode prediction = ProviderHttp.readJson(label, call, http.postJson(label, call, uri, headers, body));
         if (!prediction.path("status").isTextual()) throw ProviderHttp.malformed(label);
         return prediction;
     }
@@ -161,7 +154,7 @@ public final class ReplicateProvider implements Provider {
             sleep(label, interval);
             interval = interval.multipliedBy(2).compareTo(maxPoll) > 0 ? maxPoll : interval.multipliedBy(2);
             try {
-                prediction = ProviderHttp.readJson(label, http.get(label, within(call, deadline, call.timeout()), get,
+                prediction = ProviderHttp.readJson(label, call, http.get(label, within(call, deadline, call.timeout()), get,
                         headers(call, "application/json")));
             } catch (RelayException e) {
                 // A poll that fails once the deadline has passed (however the JDK reports it) ran into the deadline.
@@ -181,7 +174,7 @@ public final class ReplicateProvider implements Provider {
     private void cancel(String label, ProviderCall<?> call, JsonNode prediction) {
         try {
             URI uri = trusted(label, call, prediction.path("urls").path("cancel"), "cancel");
-            ProviderCall<?> quick = new ProviderCall<>(call.deployment(), call.request(), call.apiKey(), CANCEL_TIMEOUT);
+            ProviderCall<?> quick = new ProviderCall<>(call.deployment(), call.request(), call.apiKey(), CANCEL_TIMEOUT, call.limits());
             http.post(label, quick, uri, headers(call, "application/json"), "application/json", new byte[0]).close();
         } catch (RelayException | IOException e) {
             // best effort
@@ -222,7 +215,7 @@ public final class ReplicateProvider implements Provider {
     /** The call with what is left of its time (at most {@code cap}), for a follow-up request. */
     private static ProviderCall<?> within(ProviderCall<?> call, long deadline, Duration cap) {
         Duration left = Duration.ofNanos(Math.max(Duration.ofMillis(1).toNanos(), deadline - System.nanoTime()));
-        return new ProviderCall<>(call.deployment(), call.request(), call.apiKey(), left.compareTo(cap) < 0 ? left : cap);
+        return new ProviderCall<>(call.deployment(), call.request(), call.apiKey(), left.compareTo(cap) < 0 ? left : cap, call.limits());
     }
 
     private static void sleep(String label, Duration interval) {

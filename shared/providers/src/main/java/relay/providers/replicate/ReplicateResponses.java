@@ -7,7 +7,6 @@ import java.time.format.DateTimeParseException;
 import java.util.List;
 import relay.core.Json;
 import relay.core.error.ErrorKind;
-import relay.core.error.Redaction;
 import relay.core.error.RelayException;
 import relay.core.provider.Completions;
 import relay.core.wire.ChatCompletionResponse;
@@ -86,7 +85,7 @@ public final class ReplicateResponses {
     }
 
     static RelayException failed(String label, String error, String apiKey) {
-        String text = error == null || error.isBlank() ? "no reason given" : Redaction.scrub(error, apiKey);
+        String text = error == null || error.isBlank() ? "no reason given" : ProviderErrors.message(error, apiKey, true);
         ErrorKind kind = ProviderErrors.classify(400, new ProviderErrors.Details(text, null)) == ErrorKind.CONTEXT_WINDOW_EXCEEDED
                 ? ErrorKind.CONTEXT_WINDOW_EXCEEDED : ErrorKind.PROVIDER_ERROR;
         return new RelayException(kind, label + " prediction failed: " + text);

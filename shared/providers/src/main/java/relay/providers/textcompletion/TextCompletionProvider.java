@@ -48,7 +48,7 @@ public final class TextCompletionProvider extends OpenAiProvider {
     public ChatCompletionResponse chat(ProviderCall<ChatCompletionRequest> call) {
         ObjectNode body = TextCompletions.request(call.request(), call.deployment().providerModel());
         String label = label(call);
-        JsonNode answer = ProviderHttp.readJson(label, post(call, "/completions", body));
+        JsonNode answer = ProviderHttp.readJson(label, call, post(call, "/completions", body));
         try {
             return TextCompletions.response(answer, clock);
         } catch (RuntimeException e) {

@@ -113,6 +113,18 @@ class EventStreamDecoderTest {
         assertMalformed(frame(headers.toByteArray(), new byte[0]), "header");
     }
 
+    @Test
+    void aMessageOverTheReadersLimit_isTooLarge_knownFromItsPrelude() throws IOException {
+        byte[] big = FakeBedrock.event("contentBlockDelta", "{\"text\":\"" + "z".repeat(5000) + "\"}");
+        byte[] prelude = java.util.Arrays.copyOf(big, 12); // the rest never arrives: the length alone decides
+
+        var e = assertThrows(EventStreamDecoder.MessageTooLargeException.class,
+                () -> new EventStreamDecoder(new ByteArrayInputStream(prelude), 4096).next());
+
+        assertTrue(e.getMessage().contains(String.valueOf(big.length)), e.getMessage());
+        assertEquals("contentBlockDelta", new EventStreamDecoder(new ByteArrayInputStream(big), big.length).next().header(":event-type"));
+    }
+
     static void assertMalformed(byte[] bytes, String words) {
         var e = assertThrows(EventStreamDecoder.MalformedFrameException.class,
                 () -> EventStreamDecoder.readAll(new ByteArrayInputStream(bytes)));

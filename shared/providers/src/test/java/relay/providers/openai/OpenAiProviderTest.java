@@ -132,6 +132,23 @@ class OpenAiProviderTest {
     }
 
     @Test
+    void aNonJsonErrorPage_echoingTheKey_neverLeaksAnyPartOfIt_whereverItFalls() {
+        String key = "tok-live-Q9w8E7r6T5y4U3i2O1pA"; // a key of no shape the patterns know: only the call's own key finds it
+        for (int at = 275; at <= 300; at++) {
+            upstream.enqueue(new Reply.Status(502, "<html><body>" + "p".repeat(at - 12) + "rejected: " + key
+                    + "</body></html>", Map.of()));
+
+            RelayException e = assertThrows(RelayException.class,
+                    () -> openai.chat(chatCall(CHAT, upstream.baseUrl(), key, TIMEOUT)));
+
+            assertEquals(ErrorKind.PROVIDER_ERROR, e.kind());
+            for (int i = 0; i + 4 <= key.length(); i++) {
+                assertFalse(e.getMessage().contains(key.substring(i, i + 4)), "at " + at + " leaks part of the key: " + e.getMessage());
+            }
+        }
+    }
+
+    @Test
     void chat_sendsTheKeyAsBearerToken() {
         openai.chat(chatCall(CHAT));
 
