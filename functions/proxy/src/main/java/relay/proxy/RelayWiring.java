@@ -42,7 +42,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /** Relay's composition root: everything a process needs, built once. */
 public final class RelayWiring {
-    /** How long a provider call may take when config sets no timeout; inside API Gateway's 30 s. */
+    /** How long a provider call may take when config sets no timeout. */
     public static final Duration DEFAULT_PROVIDER_TIMEOUT = Duration.ofSeconds(25);
     /** The cosine a model group's embeddings must reach when {@code similarity_threshold} is not set. */
     static final double MODEL_EMBEDDING_THRESHOLD = 0.9;
