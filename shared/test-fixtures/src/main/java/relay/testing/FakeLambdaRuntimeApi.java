@@ -67,6 +67,7 @@ public final class FakeLambdaRuntimeApi implements AutoCloseable {
     private final Map<String, Response> responses = new LinkedHashMap<>();
     private final Map<String, ByteArrayOutputStream> partial = new LinkedHashMap<>();
     private final List<ErrorReport> errors = new ArrayList<>();
+    private final Map<String, Integer> cuts = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     private FakeLambdaRuntimeApi() throws IOException {
@@ -96,6 +97,14 @@ public final class FakeLambdaRuntimeApi implements AutoCloseable {
 
     public void enqueue(Invocation invocation) {
         queue.add(invocation);
+    }
+
+    /**
+     * Closes the connection of {@code requestId}'s response once {@code chunks} chunks have arrived, as
+     * Lambda does when the client has gone: the runtime's next write or its wait for a status fails.
+     */
+    public void cutResponse(String requestId, int chunks) {
+        cuts.put(requestId, chunks);
     }
 
     /** Adds a test's own event to the timeline, between whatever the runtime did before and after. */
@@ -322,6 +331,10 @@ public final class FakeLambdaRuntimeApi implements AutoCloseable {
                     body.writeBytes(chunk);
                 }
                 if (requestId != null) record("chunk " + requestId + " " + (chunks.size() - 1));
+                if (requestId != null && cuts.getOrDefault(requestId, Integer.MAX_VALUE) <= chunks.size()) {
+                    record("response-cut " + requestId);
+                    throw new EOFException("the response was cut on purpose");
+                }
             }
         } else {
             int length = Integer.parseInt(headers.getOrDefault("content-length", "0"));

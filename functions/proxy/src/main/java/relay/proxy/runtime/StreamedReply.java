@@ -80,7 +80,11 @@ final class StreamedReply implements Reply {
 
     @Override
     public void complete() throws IOException {
-        if (failure != null) throw failure;
+        if (failure != null) {
+            if (stream == null) throw failure; // nothing reached Lambda: it can still take an invocation error
+            Diagnostics.info("runtime_stream_broken", "request_id", requestId, "error", failure.getClass().getName());
+            return; // the connection broke mid-answer, which ends the response; Relay logged the request as cut short
+        }
         if (stream == null) throw new IllegalStateException("Relay ended the invocation without an answer");
         if (ended) return;
         try {

@@ -249,6 +249,22 @@ class RelayRuntimeTest {
     }
 
     @Test
+    void aClientGoneMidStream_isLoggedAs499_andTheLoopGoesOn() throws IOException {
+        List<relay.core.log.RequestLog> logs = new java.util.concurrent.CopyOnWriteArrayList<>();
+        serve(mockApi(logs::add)::handle);
+        lambda.cutResponse("lambda-cut", 2);
+        lambda.enqueue("lambda-cut", event("chat-completions-stream.json"));
+        lambda.enqueue("lambda-next", event("health.json"));
+
+        lambda.awaitResponse("lambda-next", WAIT);
+
+        assertTrue(lambda.timeline().contains("response-cut lambda-cut"));
+        assertEquals(1, logs.size(), "the cut request still left its record");
+        assertEquals(499, logs.get(0).status());
+        assertTrue(lambda.errors().isEmpty(), "a broken stream is not an invocation error: " + lambda.errors());
+    }
+
+    @Test
     void aFailureBeforeAnyByte_isAnInvocationError_withLambdasErrorJson() throws IOException {
         AtomicInteger calls = new AtomicInteger();
         serve((request, sink) -> {
