@@ -34,7 +34,7 @@ import relay.core.provider.ModelRouter;
 import relay.core.provider.RequestSigner;
 import relay.core.routing.Router;
 import relay.core.routing.RouterPolicy;
-import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
 import relay.providers.Providers;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
@@ -42,7 +42,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /** Relay's composition root: everything a process needs, built once. */
 public final class RelayWiring {
-    /** How long a provider call may take when config sets no timeout; inside API Gateway's 30 s. */
+    /** How long a provider call may take when config sets no timeout. */
     public static final Duration DEFAULT_PROVIDER_TIMEOUT = Duration.ofSeconds(25);
     /** The cosine a model group's embeddings must reach when {@code similarity_threshold} is not set. */
     static final double MODEL_EMBEDDING_THRESHOLD = 0.9;
@@ -90,11 +90,21 @@ public final class RelayWiring {
         }
     }
 
+    /**
+     * The Lambda function as Relay's runtime loop serves it: the API, and what to renew in an execution
+     * environment restored from a SnapStart snapshot (the router's randomness).
+     */
+    public record LambdaFunction(RelayApi api, Runnable afterRestore) {}
+
     public static RelayApi api(Parts parts) {
+        return api(parts, new ReseedableRandom());
+    }
+
+    static RelayApi api(Parts parts, RandomGenerator random) {
         var http = Providers.httpClient();
         var router = new ModelRouter(parts.config(), Providers.all(http, parts.clock(), parts.awsSigner()), DEFAULT_PROVIDER_TIMEOUT,
                 ModelCatalog.load());
-        var routing = new Router(router, RouterPolicy.from(parts.config()), parts.clock(), new SplittableRandom());
+        var routing = new Router(router, RouterPolicy.from(parts.config()), parts.clock(), random);
         boolean dropParams = Boolean.TRUE.equals(parts.config().litellmSettings().dropParams());
         var uncached = new Gateway(router, routing, parts.keys(), parts.clock(), dropParams);
         var caching = responseCaching(parts.config().litellmSettings().cacheSettings(), parts.cacheTable(),
@@ -117,6 +127,11 @@ public final class RelayWiring {
      * {@code RELAY_SECRET_REFRESH_SECONDS}, {@code RELAY_RESPONSE_CACHE_TABLE}, {@code RELAY_ACCESS_TABLE}. No AWS call happens here: clients connect on first use.
      */
     public static RelayApi fromLambdaEnvironment(Map<String, String> env) {
+        return lambdaFunction(env).api();
+    }
+
+    /** {@link #fromLambdaEnvironment}, with what a SnapStart restore must renew. */
+    public static LambdaFunction lambdaFunction(Map<String, String> env) {
         Region region = Region.of(env.getOrDefault("AWS_REGION", "us-east-1"));
         var credentials = DefaultCredentialsProvider.builder().build();
         String secretArn = require(env, "RELAY_SECRET_ARN");
@@ -128,10 +143,12 @@ public final class RelayWiring {
         DynamoDbClient dynamoDb = AwsClients.dynamoDb(region, credentials, uri(env.get("RELAY_DYNAMODB_ENDPOINT")));
         String cacheTable = env.get(ResponseCacheTable.ENVIRONMENT_VARIABLE);
         String accessTable = env.get(relay.aws.keys.AccessTable.ENVIRONMENT_VARIABLE);
-        return api(new Parts(loadConfig(env), keys, new DynamoDbRequestLogStore(dynamoDb, table), true,
+        ReseedableRandom random = new ReseedableRandom();
+        RelayApi api = api(new Parts(loadConfig(env), keys, new DynamoDbRequestLogStore(dynamoDb, table), true,
                 logRetention(env), Clock.systemUTC(), new AwsRequestSigner(credentials),
                 accessTable == null || accessTable.isBlank() ? null : new relay.aws.keys.DynamoDbAccessStore(dynamoDb, accessTable),
-                cacheTable == null || cacheTable.isBlank() ? CacheTable.NONE : CacheTable.dynamoDb(dynamoDb, cacheTable)));
+                cacheTable == null || cacheTable.isBlank() ? CacheTable.NONE : CacheTable.dynamoDb(dynamoDb, cacheTable)), random);
+        return new LambdaFunction(api, random::reseed);
     }
 
     /**

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -81,16 +80,16 @@ class LambdaWiringTest {
         ProxyHandler handler = new ProxyHandler(RelayWiring.fromLambdaEnvironment(env(taskRoot)));
         int callsAfterInit = secrets.calls() - callsBeforeInit;
 
-        APIGatewayV2HTTPResponse response = handler.handleRequest(Events.load("chat-completions.json"), null);
+        Events.Answer response = Events.invoke(handler, "chat-completions.json");
 
         assertEquals(0, callsAfterInit, "no secret is read in the init phase (SnapStart would capture it)");
-        assertEquals(200, response.getStatusCode(), response.getBody());
+        assertEquals(200, response.statusCode(), response.body());
         var item = reader.getItem(b -> b.tableName(TABLE).key(Map.of(RequestLogTable.PARTITION_KEY,
-                AttributeValue.fromS("c8tO5k8lSaWb3Qs=")))).item();
+                AttributeValue.fromS("b190c0e1-36ba-5d5b-8595-0e4e9af9b789")))).item();
         RequestLog log = DynamoDbRequestLogStore.fromItem(item);
         assertEquals("mock/mock-gpt", log.deployment());
         assertEquals(200, log.status());
-        assertEquals(401, handler.handleRequest(Events.load("wrong-key.json"), null).getStatusCode());
+        assertEquals(401, Events.invoke(handler, "wrong-key.json").statusCode());
     }
 
     @Test
@@ -109,12 +108,12 @@ class LambdaWiringTest {
         env.put("RELAY_RESPONSE_CACHE_TABLE", cacheTable);
         ProxyHandler handler = new ProxyHandler(RelayWiring.fromLambdaEnvironment(env));
 
-        APIGatewayV2HTTPResponse first = handler.handleRequest(Events.load("chat-completions.json"), null);
-        APIGatewayV2HTTPResponse second = handler.handleRequest(Events.load("chat-completions.json"), null);
+        Events.Answer first = Events.invoke(handler, "chat-completions.json");
+        Events.Answer second = Events.invoke(handler, "chat-completions.json");
 
-        assertEquals(200, second.getStatusCode(), second.getBody());
-        assertEquals("miss", first.getHeaders().get("x-relay-cache"));
-        assertEquals("hit-exact", second.getHeaders().get("x-relay-cache"));
+        assertEquals(200, second.statusCode(), second.body());
+        assertEquals("miss", first.headers().get("x-relay-cache"));
+        assertEquals("hit-exact", second.headers().get("x-relay-cache"));
         assertEquals(1, reader.scan(b -> b.tableName(cacheTable)).count(), "one exact entry");
     }
 
@@ -125,10 +124,10 @@ class LambdaWiringTest {
         env.put("RELAY_SECRET_ARN", "relay/empty");
         ProxyHandler handler = new ProxyHandler(RelayWiring.fromLambdaEnvironment(env));
 
-        APIGatewayV2HTTPResponse response = handler.handleRequest(Events.load("chat-completions.json"), null);
+        Events.Answer response = Events.invoke(handler, "chat-completions.json");
 
-        assertEquals(503, response.getStatusCode());
-        assertFalse(response.getBody().contains("sk-x-123456"));
+        assertEquals(503, response.statusCode());
+        assertFalse(response.body().contains("sk-x-123456"));
     }
 
     @Test
@@ -137,10 +136,10 @@ class LambdaWiringTest {
         env.put("RELAY_SECRETSMANAGER_ENDPOINT", "http://127.0.0.1:9");
         ProxyHandler handler = new ProxyHandler(RelayWiring.fromLambdaEnvironment(env));
 
-        APIGatewayV2HTTPResponse response = handler.handleRequest(Events.load("chat-completions.json"), null);
+        Events.Answer response = Events.invoke(handler, "chat-completions.json");
 
-        assertEquals(503, response.getStatusCode());
-        assertTrue(response.getBody().contains("Secrets Manager"), response.getBody());
+        assertEquals(503, response.statusCode());
+        assertTrue(response.body().contains("Secrets Manager"), response.body());
     }
 
     @Test

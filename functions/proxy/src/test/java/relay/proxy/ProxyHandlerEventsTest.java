@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -98,16 +97,16 @@ class ProxyHandlerEventsTest {
     @ParameterizedTest(name = "{0} -> {1}")
     @MethodSource("everyEvent")
     void answersEachEventWithTheRightStatus_andAnOpenAiErrorBodyForFailures(String event, int status, String param) throws IOException {
-        APIGatewayV2HTTPResponse response = handler.handleRequest(Events.load(event), null);
+        Events.Answer response = Events.invoke(handler, event);
 
-        assertEquals(status, response.getStatusCode(), response.getBody());
-        assertNotNull(response.getHeaders().get("x-relay-request-id"));
-        assertFalse(response.getBody().contains(MASTER_KEY), "master key leaked");
-        assertFalse(response.getBody().contains(PROVIDER_KEY), "provider key leaked");
-        assertFalse(response.getBody().contains("Exception"), "exception leaked: " + response.getBody());
-        assertFalse(response.getBody().contains("\tat "), "stack trace leaked");
+        assertEquals(status, response.statusCode(), response.body());
+        assertNotNull(response.headers().get("x-relay-request-id"));
+        assertFalse(response.body().contains(MASTER_KEY), "master key leaked");
+        assertFalse(response.body().contains(PROVIDER_KEY), "provider key leaked");
+        assertFalse(response.body().contains("Exception"), "exception leaked: " + response.body());
+        assertFalse(response.body().contains("\tat "), "stack trace leaked");
         if (status >= 400) {
-            JsonNode error = Json.MAPPER.readTree(response.getBody()).get("error");
+            JsonNode error = Json.MAPPER.readTree(response.body()).get("error");
             assertNotNull(error, "OpenAI error body");
             assertFalse(error.get("message").asText().isBlank());
             assertTrue(error.get("type").isTextual());
@@ -118,14 +117,14 @@ class ProxyHandlerEventsTest {
 
     @Test
     void everyRequestButHealthLeavesOneLogRecord_withStatusAndErrorType() {
-        handler.handleRequest(Events.load("health.json"), null);
-        handler.handleRequest(Events.load("chat-completions.json"), null);
-        handler.handleRequest(Events.load("wrong-key.json"), null);
-        handler.handleRequest(Events.load("unknown-model.json"), null);
+        Events.invoke(handler, "health.json");
+        Events.invoke(handler, "chat-completions.json");
+        Events.invoke(handler, "wrong-key.json");
+        Events.invoke(handler, "unknown-model.json");
 
         assertEquals(3, logs.size());
         RequestLog ok = logs.get(0);
-        assertEquals("c8tO5k8lSaWb3Qs=", ok.requestId());
+        assertEquals("b190c0e1-36ba-5d5b-8595-0e4e9af9b789", ok.requestId());
         assertEquals("POST /v1/chat/completions", ok.route());
         assertEquals("mock/mock-gpt", ok.requestedModel());
         assertEquals("mock/mock-gpt", ok.deployment());
@@ -140,24 +139,24 @@ class ProxyHandlerEventsTest {
 
     @Test
     void chat_answersInOpenAiFormat_withRelayHeaders() throws IOException {
-        APIGatewayV2HTTPResponse response = handler.handleRequest(Events.load("chat-completions.json"), null);
+        Events.Answer response = Events.invoke(handler, "chat-completions.json");
 
-        JsonNode body = Json.MAPPER.readTree(response.getBody());
+        JsonNode body = Json.MAPPER.readTree(response.body());
         assertEquals("chat.completion", body.get("object").asText());
         assertEquals("Mock answer to: Say hello in five words.", body.at("/choices/0/message/content").asText());
         assertEquals("stop", body.at("/choices/0/finish_reason").asText());
         assertTrue(body.at("/usage/total_tokens").asInt() > 0);
-        assertEquals("mock/mock-gpt", response.getHeaders().get("x-relay-model"));
-        assertEquals("0", response.getHeaders().get("x-relay-fallbacks"));
-        assertEquals("application/json", response.getHeaders().get("content-type"));
+        assertEquals("mock/mock-gpt", response.headers().get("x-relay-model"));
+        assertEquals("0", response.headers().get("x-relay-fallbacks"));
+        assertEquals("application/json", response.headers().get("content-type"));
     }
 
     @Test
     void stream_isServerSentEventsOfChunks_endingInDone() throws IOException {
-        APIGatewayV2HTTPResponse response = handler.handleRequest(Events.load("chat-completions-stream.json"), null);
+        Events.Answer response = Events.invoke(handler, "chat-completions-stream.json");
 
-        assertEquals("text/event-stream", response.getHeaders().get("content-type"));
-        String[] events = response.getBody().split("\n\n");
+        assertEquals("text/event-stream", response.headers().get("content-type"));
+        String[] events = response.body().split("\n\n");
         assertEquals("data: [DONE]", events[events.length - 1]);
         StringBuilder text = new StringBuilder();
         for (int i = 0; i < events.length - 1; i++) {
@@ -171,7 +170,7 @@ class ProxyHandlerEventsTest {
 
     @Test
     void completions_answersLegacyTextRequests_withAChatModel() throws IOException {
-        JsonNode body = Json.MAPPER.readTree(handler.handleRequest(Events.load("completions.json"), null).getBody());
+        JsonNode body = Json.MAPPER.readTree(Events.invoke(handler, "completions.json").body());
 
         assertEquals("text_completion", body.get("object").asText());
         assertEquals("Mock answer to: Say this is a test", body.at("/choices/0/text").asText());
@@ -181,16 +180,16 @@ class ProxyHandlerEventsTest {
     @Test
     void mockResponse_answersWithoutCallingTheProvider() throws IOException {
         // gpt-4o points at a closed port: any provider call would fail
-        APIGatewayV2HTTPResponse response = handler.handleRequest(Events.load("chat-completions-mock-response.json"), null);
+        Events.Answer response = Events.invoke(handler, "chat-completions-mock-response.json");
 
-        assertEquals(200, response.getStatusCode());
-        assertEquals("Hello from a mock", Json.MAPPER.readTree(response.getBody()).at("/choices/0/message/content").asText());
+        assertEquals(200, response.statusCode());
+        assertEquals("Hello from a mock", Json.MAPPER.readTree(response.body()).at("/choices/0/message/content").asText());
     }
 
     @Test
     void embeddings_base64_decodesToTheSameVectorsAsFloats() throws IOException {
-        JsonNode floats = Json.MAPPER.readTree(handler.handleRequest(Events.load("embeddings.json"), null).getBody());
-        JsonNode base64 = Json.MAPPER.readTree(handler.handleRequest(Events.load("embeddings-base64.json"), null).getBody());
+        JsonNode floats = Json.MAPPER.readTree(Events.invoke(handler, "embeddings.json").body());
+        JsonNode base64 = Json.MAPPER.readTree(Events.invoke(handler, "embeddings-base64.json").body());
 
         assertEquals("list", floats.get("object").asText());
         assertTrue(floats.at("/data/0/embedding").isArray());
@@ -222,8 +221,8 @@ class ProxyHandlerEventsTest {
         var quiet = new ProxyHandler(RelayWiring.api(new RelayWiring.Parts(config, keys, logs::add, true,
                 Duration.ofDays(1), Clock.systemUTC())));
 
-        quiet.handleRequest(Events.load("chat-completions.json"), null);
-        handler.handleRequest(Events.load("chat-completions.json"), null);
+        Events.invoke(quiet, "chat-completions.json");
+        Events.invoke(handler, "chat-completions.json");
 
         assertNull(logs.get(0).bodies(), "no message text when logging is off");
         assertTrue(logs.get(1).bodies().request().contains("Say hello in five words."), "bodies by default");
@@ -234,14 +233,14 @@ class ProxyHandlerEventsTest {
         var open = new ProxyHandler(RelayWiring.api(new RelayWiring.Parts(RelayConfig.empty(),
                 new EnvironmentKeyStore(Map.of()), logs::add, true, Duration.ofDays(1), Clock.systemUTC())));
 
-        assertEquals(503, open.handleRequest(Events.load("chat-completions.json"), null).getStatusCode());
-        assertEquals(503, open.handleRequest(Events.load("health.json"), null).getStatusCode());
+        assertEquals(503, Events.invoke(open, "chat-completions.json").statusCode());
+        assertEquals(503, Events.invoke(open, "health.json").statusCode());
     }
 
     @Test
     void keepsServing_afterEveryKindOfBadRequest() {
-        everyEvent().forEach(a -> handler.handleRequest(Events.load((String) a.get()[0]), null));
+        everyEvent().forEach(a -> Events.invoke(handler, (String) a.get()[0]));
 
-        assertEquals(200, handler.handleRequest(Events.load("chat-completions.json"), null).getStatusCode());
+        assertEquals(200, Events.invoke(handler, "chat-completions.json").statusCode());
     }
 }

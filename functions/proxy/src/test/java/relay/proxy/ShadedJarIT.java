@@ -31,6 +31,8 @@ class ShadedJarIT {
             assertFalse(names.stream().anyMatch(n -> n.startsWith("ai/onnxruntime/native/osx-") || n.startsWith("ai/onnxruntime/native/win-")),
                     "no macOS or Windows libraries");
             assertFalse(names.stream().anyMatch(n -> n.startsWith("dev/langchain4j/")), "no LangChain4j classes");
+            assertTrue(names.contains("relay-runtime"), "the runtime wrapper, at the root that becomes $LAMBDA_TASK_ROOT");
+            assertTrue(names.contains("relay/proxy/runtime/RelayRuntime.class"), "the runtime loop the wrapper starts");
             long unzipped = jar.stream().mapToLong(ZipEntry::getSize).sum();
             assertTrue(unzipped < 150L * 1024 * 1024, "unzipped " + unzipped + " bytes");
         }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,11 +18,13 @@ import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
 
 /** The SAM template and the code agree: same table, same handler, same settings; least privilege. */
 class TemplateTest {
+    static JsonNode template;
     static JsonNode resources;
 
     @BeforeAll
     static void read() throws IOException {
-        resources = new YAMLMapper().readTree(Path.of("../../template.yaml").toFile()).get("Resources");
+        template = new YAMLMapper().readTree(Path.of("../../template.yaml").toFile());
+        resources = template.get("Resources");
     }
 
     @Test
@@ -60,18 +63,60 @@ class TemplateTest {
     }
 
     @Test
-    void proxyFunction_isJava21WithSnapStartOnItsAlias() {
+    void proxyFunction_isJava21WithSnapStartOnItsAlias_runningRelaysOwnRuntimeLoop() throws IOException {
         JsonNode function = resources.at("/ProxyFunction/Properties");
 
         assertEquals(ProxyHandler.class.getName() + "::handleRequest", function.get("Handler").asText());
         assertEquals("java21", function.get("Runtime").asText());
         assertEquals("PublishedVersions", function.at("/SnapStart/ApplyOn").asText());
-        assertFalse(function.path("AutoPublishAlias").asText().isBlank());
-        assertTrue(function.get("Timeout").asInt() <= 30, "inside API Gateway's 30 s");
+        assertEquals("live", function.path("AutoPublishAlias").asText());
+        assertEquals("FunctionTimeout", function.get("Timeout").asText(), "the timeout is a parameter");
+        JsonNode timeout = template.at("/Parameters/FunctionTimeout");
+        assertEquals(900, timeout.get("Default").asInt(), "15 minutes, as long as the REST API streams");
+        assertEquals(900, timeout.get("MaxValue").asInt());
         JsonNode env = function.at("/Environment/Variables");
         for (String name : List.of("RELAY_SECRET_ARN", "RELAY_REQUEST_LOG_TABLE", "RELAY_LOG_TTL_DAYS")) {
             assertTrue(env.has(name), name);
         }
+        // the wrapper ships at the jar's root, which the Makefile unpacks into $LAMBDA_TASK_ROOT (/var/task), executable
+        assertEquals("/var/task/relay-runtime", env.get("AWS_LAMBDA_EXEC_WRAPPER").asText());
+        assertTrue(Files.isRegularFile(Path.of("src/main/resources/relay-runtime")));
+        assertTrue(Files.readString(Path.of("../../Makefile")).contains("chmod 755 \"$(ARTIFACTS_DIR)/relay-runtime\""));
+    }
+
+    @Test
+    void theApi_isARestApi_whoseEveryRouteStreamsFromTheLiveAlias() {
+        List<String> types = new ArrayList<>();
+        resources.forEach(r -> types.add(r.path("Type").asText()));
+        assertFalse(types.contains("AWS::Serverless::HttpApi"), "HTTP APIs cannot stream");
+        JsonNode api = resources.at("/RelayApi/Properties");
+        assertEquals("AWS::Serverless::Api", resources.at("/RelayApi/Type").asText());
+        assertEquals("REGIONAL", api.at("/EndpointConfiguration/Type").asText(), "edge-optimized endpoints cut idle streams at 30 s");
+        assertTrue(api.at("/AccessLogSetting/Format").asText().contains("$context.requestId"), "access logs kept");
+        JsonNode paths = api.at("/DefinitionBody/paths");
+        assertEquals(List.of("/", "/{proxy+}"), fieldNames(paths), "bare paths and every path below");
+        paths.forEach(path -> {
+            JsonNode integration = path.at("/x-amazon-apigateway-any-method/x-amazon-apigateway-integration");
+            assertEquals("aws_proxy", integration.get("type").asText());
+            assertEquals("POST", integration.get("httpMethod").asText());
+            assertEquals("STREAM", integration.get("responseTransferMode").asText());
+            assertEquals(900000, integration.get("timeoutInMillis").asInt());
+            String uri = integration.at("/uri/0").asText();
+            assertTrue(uri.contains(":lambda:path/2021-11-15/functions/${AliasArn}/response-streaming-invocations"), uri);
+            assertEquals("ProxyFunction.Alias", integration.at("/uri/1/AliasArn").asText(), "the SnapStart alias, not $LATEST");
+        });
+        JsonNode permission = resources.at("/ProxyFunctionApiPermission/Properties");
+        assertEquals("ProxyFunction.Alias", permission.get("FunctionName").asText());
+        assertEquals("lambda:InvokeFunction", permission.get("Action").asText());
+        assertEquals("apigateway.amazonaws.com", permission.get("Principal").asText());
+        assertTrue(permission.get("SourceArn").asText().contains("${RelayApi}/*"));
+        assertTrue(template.at("/Outputs/ApiUrl/Value").asText().contains("${RelayApi}"));
+    }
+
+    static List<String> fieldNames(JsonNode node) {
+        List<String> names = new ArrayList<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
     }
 
     @Test
