@@ -10,6 +10,8 @@ public enum ErrorKind {
     /** A virtual key's (or its team's, or end user's) {@code max_budget} would be passed: LiteLLM's shape. */
     BUDGET_EXCEEDED(400, "budget_exceeded", "budget_exceeded"),
     AUTHENTICATION(401, "authentication_error", "invalid_api_key"),
+    /** Relay holds no key for the provider a deployment needs: the operator's to fix, not the client's key. */
+    PROVIDER_KEY_MISSING(401, "authentication_error", "provider_key_missing"),
     PERMISSION_DENIED(403, "permission_error", null),
     NOT_FOUND(404, "invalid_request_error", "not_found"),
     MODEL_NOT_FOUND(404, "invalid_request_error", "model_not_found"),

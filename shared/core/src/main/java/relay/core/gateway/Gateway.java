@@ -409,7 +409,7 @@ public final class Gateway {
             String source = deployment.apiKey() != null && deployment.apiKey().startsWith(KeyStore.REFERENCE_PREFIX)
                     ? deployment.apiKey().substring(KeyStore.REFERENCE_PREFIX.length())
                     : provider.defaultKeyName();
-            throw new RelayException(ErrorKind.AUTHENTICATION, "Relay has no API key for provider '" + provider.name()
+            throw new RelayException(ErrorKind.PROVIDER_KEY_MISSING, "Relay has no API key for provider '" + provider.name()
                     + "' (deployment " + deployment.id() + "): set " + source + " in Relay's key store.");
         }
         return new ProviderCall<>(deployment, request, key, timeout, models.answerLimits());

@@ -355,7 +355,7 @@ class RelayApiTest {
                         404, "invalid_request_error", "model_not_found"),
                 new Failure("no provider key", none, "POST", "/v1/chat/completions",
                         "{\"model\":\"keyless\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", auth,
-                        401, "authentication_error", "invalid_api_key"),
+                        401, "authentication_error", "provider_key_missing"),
                 new Failure("provider rate limit", p -> p.chat = c -> { throw rateLimit(); }, "POST", "/v1/chat/completions",
                         CHAT, auth, 429, "rate_limit_error", "rate_limit_exceeded"),
                 new Failure("provider error before streaming", p -> p.stream = (c, out) -> { throw rateLimit(); }, "POST",
