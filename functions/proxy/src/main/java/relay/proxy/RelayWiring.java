@@ -42,8 +42,11 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /** Relay's composition root: everything a process needs, built once. */
 public final class RelayWiring {
-    /** How long a provider call may take when config sets no timeout. */
-    public static final Duration DEFAULT_PROVIDER_TIMEOUT = Duration.ofSeconds(25);
+    /**
+     * How long a provider call may take when config sets no timeout (a stream: until its first chunk),
+     * LiteLLM's default; the request's deadline bounds it too.
+     */
+    public static final Duration DEFAULT_PROVIDER_TIMEOUT = Duration.ofSeconds(600);
     /** The cosine a model group's embeddings must reach when {@code similarity_threshold} is not set. */
     static final double MODEL_EMBEDDING_THRESHOLD = 0.9;
 
