@@ -26,6 +26,7 @@ import relay.core.api.Authenticator;
 import relay.core.api.RelayApi;
 import relay.core.config.ConfigException;
 import relay.core.config.RelayConfig;
+import relay.core.keys.ConfigVariables;
 import relay.core.keys.EnvironmentKeyStore;
 import relay.core.keys.KeyStore;
 import relay.dynamodb.embedded.EmbeddedDynamoDb;
@@ -105,19 +106,22 @@ public final class LocalServer implements AutoCloseable {
         if (configFile == null && Files.isRegularFile(Path.of("config.yaml"))) configFile = Path.of("config.yaml");
         RelayConfig config;
         try {
-            config = configFile == null ? RelayConfig.empty() : RelayConfig.load(configFile);
+            // checked whole before anything starts: a bad config ends the process at once, naming file, line and setting
+            config = configFile == null ? RelayConfig.empty()
+                    : RelayWiring.loadConfig(configFile, warning -> System.err.println("relay-local: warning: " + warning));
         } catch (ConfigException e) {
             System.err.println("relay-local: " + e.getMessage());
             System.exit(2);
             return;
         }
-        KeyStore keys = EnvironmentKeyStore.fromSystem();
+        // environment_variables answer os.environ/ references here too (the log sinks' keys, the master key)
+        KeyStore keys = ConfigVariables.over(EnvironmentKeyStore.fromSystem(), config.variables());
         LocalServer server;
         try {
             server = start(options, config, keys);
         } catch (ConfigException e) {
-            // a config that parses but that the wiring refuses (an unknown provider, a bad setting)
-            System.err.println("relay-local: " + (configFile == null ? "" : configFile + ": ") + e.getMessage());
+            // checked above; kept so that no config error ever ends in a stack trace
+            System.err.println("relay-local: " + (configFile == null || e.located() ? "" : configFile + ": ") + e.getMessage());
             System.exit(2);
             return;
         }

@@ -25,7 +25,10 @@ import java.util.function.Function;
 import relay.core.api.Authenticator;
 import relay.core.api.RelayApi;
 import relay.core.config.ConfigException;
+import relay.core.config.ConfigFile;
 import relay.core.config.RelayConfig;
+import relay.core.guardrail.Guardrails;
+import relay.core.keys.ConfigVariables;
 import relay.core.gateway.Gateway;
 import relay.core.keys.KeyStore;
 import relay.core.log.RequestLogStore;
@@ -105,15 +108,17 @@ public final class RelayWiring {
 
     static RelayApi api(Parts parts, RandomGenerator random) {
         var http = Providers.httpClient();
+        // environment_variables: names the key store answers too, as LiteLLM sets them in its environment
+        KeyStore keys = ConfigVariables.over(parts.keys(), parts.config().variables());
         var router = new ModelRouter(parts.config(), Providers.all(http, parts.clock(), parts.awsSigner()), DEFAULT_PROVIDER_TIMEOUT,
                 ModelCatalog.load());
         var routing = new Router(router, RouterPolicy.from(parts.config()), parts.clock(), random);
         boolean dropParams = Boolean.TRUE.equals(parts.config().litellmSettings().dropParams());
-        var uncached = new Gateway(router, routing, parts.keys(), parts.clock(), dropParams);
+        var uncached = new Gateway(router, routing, keys, parts.clock(), dropParams);
         var caching = responseCaching(parts.config().litellmSettings().cacheSettings(), parts.cacheTable(),
                 model -> new ModelEmbedder(uncached, model, parts.clock()));
-        var gateway = new Gateway(router, routing, parts.keys(), parts.clock(), dropParams, caching);
-        var auth = new Authenticator(parts.keys(), parts.config().generalSettings().masterKey(), parts.masterKeyRequired());
+        var gateway = new Gateway(router, routing, keys, parts.clock(), dropParams, caching);
+        var auth = new Authenticator(keys, parts.config().generalSettings().masterKey(), parts.masterKeyRequired());
         var virtualKeys = parts.accessStore() == null ? relay.core.access.VirtualKeys.off()
                 : new relay.core.access.VirtualKeys(parts.accessStore(), router, parts.clock(),
                         relay.core.access.AccessSettings.from(parts.config()), auth::masterKey);
@@ -121,7 +126,37 @@ public final class RelayWiring {
                 !Boolean.TRUE.equals(parts.config().litellmSettings().turnOffMessageLogging()), virtualKeys)
                 .withEndpoints(java.util.List.of(new relay.core.messages.MessagesEndpoint(gateway), new relay.core.responses.ResponsesEndpoint(gateway,
                         new relay.core.responses.InMemoryResponseStore(parts.clock(), 10_000, 256L << 20), parts.clock(),
-                        relay.core.responses.ResponsesEndpoint.DEFAULT_RETENTION)));
+                        relay.core.responses.ResponsesEndpoint.DEFAULT_RETENTION)))
+                .withGuardrails(Guardrails.from(parts.config(), guardrailTypes(http, parts.clock(), parts.awsSigner())));
+    }
+
+    /** The guardrail types beyond the built-in content filter, by their config names. */
+    static Map<String, Guardrails.Factory> guardrailTypes(java.net.http.HttpClient http, Clock clock, RequestSigner awsSigner) {
+        return Map.of("bedrock", (name, defaultOn, params, where) ->
+                relay.providers.bedrock.BedrockGuardrail.from(name, defaultOn, params, where, http, clock, awsSigner));
+    }
+
+    /**
+     * The checks of a config that need more than the file: the providers its models name, the router's policy, the
+     * virtual keys' and guardrails' settings. No I/O: it runs before anything starts, so a bad config stops the
+     * process at once with the file, line and setting at fault.
+     */
+    public static void check(RelayConfig config) {
+        var http = Providers.httpClient();
+        new ModelRouter(config, Providers.all(http, Clock.systemUTC(), RequestSigner.NONE), DEFAULT_PROVIDER_TIMEOUT);
+        RouterPolicy.from(config);
+        relay.core.access.AccessSettings.from(config);
+        Guardrails.from(config, guardrailTypes(http, Clock.systemUTC(), RequestSigner.NONE));
+    }
+
+    /**
+     * A config file read and checked whole ({@link #check}); each setting it has that Relay will not act on is
+     * reported once, as {@code report} prints it.
+     */
+    public static RelayConfig loadConfig(Path file, java.util.function.Consumer<String> report) {
+        ConfigFile checked = ConfigFile.load(file).check(RelayWiring::check);
+        checked.warnings().forEach(report);
+        return checked.config();
     }
 
     /**
@@ -188,12 +223,16 @@ public final class RelayWiring {
         return Duration.ofDays(Long.parseLong(env.getOrDefault("RELAY_LOG_TTL_DAYS", "30")));
     }
 
-    /** {@code RELAY_CONFIG_PATH}, else {@code config.yaml} in the deployed artifact; none at all is an empty config. */
+    /**
+     * {@code RELAY_CONFIG_PATH}, else {@code config.yaml} in the deployed artifact; none at all is an empty config.
+     * Each ignored setting is one warning line in the function's log.
+     */
     static RelayConfig loadConfig(Map<String, String> env) {
         String configured = env.get("RELAY_CONFIG_PATH");
-        if (configured != null) return RelayConfig.load(Path.of(configured));
         Path bundled = Path.of(env.getOrDefault("LAMBDA_TASK_ROOT", "."), "config.yaml");
-        return Files.isRegularFile(bundled) ? RelayConfig.load(bundled) : RelayConfig.empty();
+        Path file = configured != null ? Path.of(configured) : Files.isRegularFile(bundled) ? bundled : null;
+        if (file == null) return RelayConfig.empty();
+        return loadConfig(file, warning -> Diagnostics.warn("config_setting_ignored", "message", warning));
     }
 
     private static String require(Map<String, String> env, String name) {

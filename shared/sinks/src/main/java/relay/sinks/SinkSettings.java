@@ -15,11 +15,13 @@ import relay.core.config.ConfigException;
 /**
  * The log sinks a config chooses, read from LiteLLM's {@code config.yaml}:
  * {@code litellm_settings.success_callback} (sinks that get successful requests),
- * {@code litellm_settings.failure_callback} (sinks that get failed ones) and
+ * {@code litellm_settings.failure_callback} (sinks that get failed ones), {@code litellm_settings.callbacks}
+ * (sinks that get both) and
  * {@code litellm_settings.turn_off_message_logging} (no message text to any sink). Names are
  * LiteLLM's ({@code supabase}, {@code posthog}, {@code mixpanel}, {@code sentry}, {@code helicone});
- * any other name is kept here and ignored by {@link Sinks}, as LiteLLM callbacks Relay does not
- * have. Everything else in the file is left to {@link relay.core.config.RelayConfig}.
+ * any other name is kept here and skipped by {@link Sinks}, as LiteLLM callbacks Relay does not
+ * have (the config's startup warnings name them, {@link relay.core.config.ConfigKeys}). Everything else in
+ * the file is left to {@link relay.core.config.RelayConfig}.
  */
 public record SinkSettings(List<String> successCallbacks, List<String> failureCallbacks, boolean turnOffMessageLogging) {
     public static final SinkSettings NONE = new SinkSettings(List.of(), List.of(), false);
@@ -59,8 +61,13 @@ public record SinkSettings(List<String> successCallbacks, List<String> failureCa
         }
         if (root == null || root.isMissingNode() || root.isNull()) return NONE;
         JsonNode settings = root.path("litellm_settings");
-        return new SinkSettings(names(settings, "success_callback"), names(settings, "failure_callback"),
-                settings.path("turn_off_message_logging").asBoolean(false));
+        // LiteLLM's callbacks run on success and on failure alike
+        List<String> both = names(settings, "callbacks");
+        List<String> success = new ArrayList<>(names(settings, "success_callback"));
+        List<String> failure = new ArrayList<>(names(settings, "failure_callback"));
+        success.addAll(both);
+        failure.addAll(both);
+        return new SinkSettings(success, failure, settings.path("turn_off_message_logging").asBoolean(false));
     }
 
     /** A list of names, or one name as a plain string (LiteLLM's docs show both). */

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import relay.core.keys.KeyStore;
-import relay.core.log.Diagnostics;
 
 /**
  * The sinks Relay has, by LiteLLM's callback names, and the routes a config's callbacks make of them.
@@ -37,15 +36,12 @@ public final class Sinks {
         });
     }
 
-    /** One route per sink the settings name; a name Relay has no sink for is reported once and skipped. */
+    /** One route per sink the settings name; a name Relay has no sink for is skipped. */
     public static List<Dispatcher.Route> routes(SinkSettings settings, KeyStore keys, Clock clock) {
         List<Dispatcher.Route> routes = new ArrayList<>();
         for (String name : settings.names()) {
             Optional<Sink> sink = named(name, keys, clock);
-            if (sink.isEmpty()) {
-                Diagnostics.warn("log_sink_unknown", "callback", name, "known", String.join(",", NAMES));
-                continue;
-            }
+            if (sink.isEmpty()) continue; // named once at startup, with the config's other ignored settings (ConfigKeys)
             routes.add(new Dispatcher.Route(sink.get(), settings.successCallbacks().contains(name),
                     settings.failureCallbacks().contains(name)));
         }

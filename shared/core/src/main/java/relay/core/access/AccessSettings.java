@@ -23,7 +23,7 @@ public record AccessSettings(Duration keyCacheTtl, BigDecimal maxEndUserBudget) 
         Duration cacheTtl = DEFAULT_KEY_CACHE_TTL;
         if (ttl != null) {
             if (!(ttl instanceof Number n) || n.doubleValue() < 0 || n.doubleValue() > 3600) {
-                throw new ConfigException("general_settings.user_api_key_cache_ttl must be a number of seconds from 0 to 3600");
+                throw new ConfigException("general_settings.user_api_key_cache_ttl", "must be a number of seconds from 0 to 3600");
             }
             cacheTtl = Duration.ofMillis((long) (n.doubleValue() * 1000));
         }
@@ -31,7 +31,7 @@ public record AccessSettings(Duration keyCacheTtl, BigDecimal maxEndUserBudget) 
         BigDecimal endUser = null;
         if (budget != null) {
             if (!(budget instanceof Number n) || n.doubleValue() < 0) {
-                throw new ConfigException("litellm_settings.max_end_user_budget must be a number of USD, 0 or more");
+                throw new ConfigException("litellm_settings.max_end_user_budget", "must be a number of USD, 0 or more");
             }
             endUser = new BigDecimal(n.toString());
         }

@@ -84,7 +84,7 @@ final class KeyAdmin {
         Instant now = clock.instant();
         String key = VirtualKeyFormat.generate();
         KeyRecord empty = new KeyRecord(VirtualKeyFormat.newId(), VirtualKeyFormat.hash(key), VirtualKeyFormat.displayName(key),
-                null, List.of(), null, null, null, null, null, null, null, null, null, false, now, now);
+                null, List.of(), null, null, null, null, null, null, null, null, null, false, now, now, List.of());
         KeyRecord record = apply(empty, input, now);
         if (!definitions.putKey(record, 0)) throw conflict("key");
         return generated(record, key);
@@ -174,7 +174,7 @@ final class KeyAdmin {
         KeyRecord old = apply(stored.record(), changes, now);
         KeyRecord fresh = new KeyRecord(old.keyId(), VirtualKeyFormat.hash(key), VirtualKeyFormat.displayName(key), old.keyAlias(),
                 old.models(), old.maxBudget(), old.budgetDuration(), old.rpmLimit(), old.tpmLimit(), old.maxParallelRequests(),
-                old.expires(), old.teamId(), old.userId(), old.metadata(), old.blocked(), old.createdAt(), now);
+                old.expires(), old.teamId(), old.userId(), old.metadata(), old.blocked(), old.createdAt(), now, old.allowedRoutes());
         if (!definitions.replaceKey(stored.record().keyHash(), stored.version(), fresh)) throw conflict("key");
         forgetKey.accept(stored.record().keyHash());
         return generated(fresh, key);
@@ -202,7 +202,9 @@ final class KeyAdmin {
                 in.has("user_id") ? in.text("user_id") : k.userId(),
                 in.has("metadata") ? in.metadata("metadata") : k.metadata(),
                 in.has("blocked") ? in.flag("blocked") : k.blocked(),
-                k.createdAt(), now);
+                k.createdAt(), now,
+                in.has("allowed_routes") ? AllowedRoutes.parse(in.texts("allowed_routes", AllowedRoutes.MAX_ROUTES), "allowed_routes")
+                        : k.allowedRoutes());
     }
 
     private Definitions.Versioned<KeyRecord> findKey(String reference, String param) {
@@ -243,6 +245,7 @@ final class KeyAdmin {
         view.put("budget_reset_at", k.limits().budgetResetAt(clock.instant()));
         view.put("expires", k.expires());
         view.put("models", k.models());
+        view.put("allowed_routes", k.allowedRoutes());
         view.put("rpm_limit", k.rpmLimit());
         view.put("tpm_limit", k.tpmLimit());
         view.put("max_parallel_requests", k.maxParallelRequests());

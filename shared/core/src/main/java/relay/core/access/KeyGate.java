@@ -60,6 +60,14 @@ public final class KeyGate implements RequestGate {
         return ModelAccess.allows(key.models(), model) && (team == null || ModelAccess.allows(team.models(), model));
     }
 
+    /** A route the key's {@code allowed_routes} leave out is a 403 naming the routes it may call. */
+    @Override
+    public void admitRoute(String path) {
+        if (AllowedRoutes.allows(key.allowedRoutes(), path)) return;
+        throw new RelayException(ErrorKind.PERMISSION_DENIED, "This key may not call " + shown(path) + "; its allowed_routes are: "
+                + String.join(", ", key.allowedRoutes()) + ".");
+    }
+
     @Override
     public void admitChat(ChatCompletionRequest request, RequestTrace trace) {
         requireModel(request.model());

@@ -13,15 +13,17 @@ import java.util.List;
  * @param models         model groups the key may use; empty or {@code *} for all
  * @param budgetDuration LiteLLM's string ({@code 30d}); null: spend never resets
  * @param expires        when the key stops working; null: never
+ * @param allowedRoutes  LiteLLM's {@code allowed_routes}: the routes the key may call ({@link AllowedRoutes}); empty for all
  */
 public record KeyRecord(
         String keyId, String keyHash, String keyName, String keyAlias, List<String> models,
         BigDecimal maxBudget, String budgetDuration, Integer rpmLimit, Integer tpmLimit, Integer maxParallelRequests,
         Instant expires, String teamId, String userId, ObjectNode metadata, boolean blocked,
-        Instant createdAt, Instant updatedAt) {
+        Instant createdAt, Instant updatedAt, List<String> allowedRoutes) {
 
     public KeyRecord {
         models = models == null ? List.of() : List.copyOf(models);
+        allowedRoutes = allowedRoutes == null ? List.of() : List.copyOf(allowedRoutes);
     }
 
     public Limits limits() {

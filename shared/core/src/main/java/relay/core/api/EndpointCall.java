@@ -22,14 +22,17 @@ public final class EndpointCall {
     private final RequestTrace trace;
     private final ResponseSink sink;
     private final Function<String, Map<String, String>> headers;
+    private final java.util.function.UnaryOperator<ObjectNode> screen;
     private final StringBuilder logged = new StringBuilder();
     private boolean started;
     private boolean ended;
     private int status;
     private RelayException failure;
 
+    /** @param screen the guardrails every parsed body goes through ({@link relay.core.guardrail.Guardrails#screen}) */
     EndpointCall(ApiRequest request, String method, String path, RequestTrace trace, ResponseSink sink,
-                 Function<String, Map<String, String>> headers) {
+                 Function<String, Map<String, String>> headers, java.util.function.UnaryOperator<ObjectNode> screen) {
+        this.screen = screen;
         this.request = request;
         this.method = method;
         this.path = path;
@@ -61,14 +64,17 @@ public final class EndpointCall {
         }
     }
 
-    /** The request body (at most {@link RelayApi#MAX_BODY_BYTES}), parsed as one JSON object. */
+    /**
+     * The request body (at most {@link RelayApi#MAX_BODY_BYTES}), parsed as one JSON object and screened by the
+     * guardrails: what they mask is masked here, before anything is translated or sent.
+     */
     public ObjectNode jsonBody() {
         byte[] body = request.body();
         if (body != null && body.length > RelayApi.MAX_BODY_BYTES) {
             throw new RelayException(ErrorKind.PAYLOAD_TOO_LARGE, "The request body is " + body.length
                     + " bytes; Relay accepts at most " + RelayApi.MAX_BODY_BYTES + " bytes.");
         }
-        return relay.core.wire.RequestParser.parseObject(body);
+        return screen.apply(relay.core.wire.RequestParser.parseObject(body));
     }
 
     /** Records the request's {@code user} and {@code metadata} (chat's fields) as the log's caller. */

@@ -65,6 +65,8 @@ public final class RelayApi {
     private final VirtualKeys virtualKeys;
     /** APIs beyond OpenAI's own routes, set while wiring ({@link #withEndpoints}). */
     private volatile List<Endpoint> endpoints = List.of();
+    /** The configured guardrails, run on every request body as it is parsed ({@link #withGuardrails}). */
+    private volatile relay.core.guardrail.Guardrails guardrails = relay.core.guardrail.Guardrails.NONE;
 
     public RelayApi(Gateway gateway, ModelRouter router, Authenticator authenticator, RequestLogStore logs,
                     Clock clock, Duration logRetention) {
@@ -96,6 +98,17 @@ public final class RelayApi {
         all.addAll(more);
         endpoints = List.copyOf(all);
         return this;
+    }
+
+    /** Sets the guardrails every request body goes through before it is routed; called while wiring, before serving. */
+    public RelayApi withGuardrails(relay.core.guardrail.Guardrails configured) {
+        guardrails = configured;
+        return this;
+    }
+
+    /** The request body as Relay may use it: parsed, then screened by the guardrails (masked, or refused). */
+    private com.fasterxml.jackson.databind.node.ObjectNode screened(byte[] body, RequestTrace trace) {
+        return guardrails.screen(RequestParser.parseObject(body), trace);
     }
 
     /**
@@ -335,7 +348,7 @@ public final class RelayApi {
                     + printable(request.path()) + "; use " + allowed + ".", null, Map.of("allow", allowed), null);
         }
         if (route == Route.HEALTH) return new Answer.Whole(health(trace));
-        authenticate(request.header("authorization"), trace);
+        authenticate(request.header("authorization"), path, trace);
         if (request.body() != null && request.body().length > 0 && request.body().length <= MAX_BODY_BYTES) {
             trace.requestBody(new String(request.body(), java.nio.charset.StandardCharsets.UTF_8));
         }
@@ -354,11 +367,12 @@ public final class RelayApi {
      * authentication, the log and the answer's headers as for every route.
      */
     private Answer endpoint(Endpoint endpoint, String path, String method, ApiRequest request, RequestTrace trace, ResponseSink sink) {
-        EndpointCall call = new EndpointCall(request, method, path, trace, sink, contentType -> headers(trace, contentType));
+        EndpointCall call = new EndpointCall(request, method, path, trace, sink, contentType -> headers(trace, contentType),
+                body -> guardrails.screen(body, trace));
         try {
             String authorization = endpoint.authorization(request);
             trace.caller(Callers.fromHeaders(authorization));
-            authenticate(authorization, trace);
+            authenticate(authorization, path, trace);
             if (request.body() != null && request.body().length > 0 && request.body().length <= MAX_BODY_BYTES) {
                 trace.requestBody(new String(request.body(), java.nio.charset.StandardCharsets.UTF_8));
             }
@@ -430,14 +444,15 @@ public final class RelayApi {
     }
 
     /**
-     * The master key, or a virtual key that passes its key's checks (its limits are applied by the
-     * gate it puts on the trace, before any provider call).
+     * The master key, or a virtual key that passes its key's checks: its {@code allowed_routes} here, its limits by
+     * the gate it puts on the trace, before any provider call.
      */
-    private void authenticate(String authorization, RequestTrace trace) {
+    private void authenticate(String authorization, String path, RequestTrace trace) {
         var key = virtualKeys.authenticate(authorization);
         if (key.isPresent()) {
             trace.gate(key.get());
             trace.caller(new RequestLog.Caller(key.get().keyHash(), key.get().keyAlias(), null, Map.of()));
+            key.get().admitRoute(path);
             return;
         }
         authenticator.check(authorization);
@@ -472,7 +487,7 @@ public final class RelayApi {
     }
 
     private Answer chat(ApiRequest request, RequestTrace trace, ResponseSink sink) {
-        ChatCompletionRequest chat = RequestParser.chat(RequestParser.parseObject(body(request)));
+        ChatCompletionRequest chat = RequestParser.chat(screened(body(request), trace));
         trace.caller(Callers.withRequest(trace.caller(), chat.body()));
         trace.requestedModel(chat.model());
         if (!chat.stream()) return new Answer.Whole(json(200, gateway.chat(chat, trace), trace));
@@ -481,7 +496,7 @@ public final class RelayApi {
 
     /** The legacy text API, served by any chat model. */
     private Answer completions(ApiRequest request, RequestTrace trace, ResponseSink sink) {
-        ChatCompletionRequest chat = TextCompletions.toChat(RequestParser.parseObject(body(request)));
+        ChatCompletionRequest chat = TextCompletions.toChat(screened(body(request), trace));
         trace.caller(Callers.withRequest(trace.caller(), chat.body()));
         trace.requestedModel(chat.model());
         if (!chat.stream()) return new Answer.Whole(json(200, TextCompletions.fromChat(gateway.chat(chat, trace)), trace));
@@ -563,7 +578,7 @@ public final class RelayApi {
     }
 
     private ApiResponse embeddings(ApiRequest request, RequestTrace trace) {
-        EmbeddingRequest embedding = RequestParser.embedding(RequestParser.parseObject(body(request)));
+        EmbeddingRequest embedding = RequestParser.embedding(screened(body(request), trace));
         trace.caller(Callers.withRequest(trace.caller(), embedding.body()));
         trace.requestedModel(embedding.model());
         EmbeddingResult result = gateway.embed(embedding, trace);

@@ -5,6 +5,8 @@ public enum ErrorKind {
     INVALID_REQUEST(400, "invalid_request_error", null),
     CONTEXT_WINDOW_EXCEEDED(400, "invalid_request_error", "context_length_exceeded"),
     CONTENT_POLICY(400, "invalid_request_error", "content_policy_violation"),
+    /** One of Relay's guardrails refused the request before any provider saw it; the message names the guardrail. */
+    GUARDRAIL_BLOCKED(400, "invalid_request_error", "guardrail_blocked"),
     /** A parameter this deployment's provider cannot take; another deployment may. */
     UNSUPPORTED_PARAMS(400, "invalid_request_error", "unsupported_params"),
     /** A virtual key's (or its team's, or end user's) {@code max_budget} would be passed: LiteLLM's shape. */

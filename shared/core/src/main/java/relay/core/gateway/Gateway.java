@@ -353,7 +353,7 @@ public final class Gateway {
      */
     public static final int MAX_REQUEST_FALLBACKS = 10;
 
-    /** The request's own routing fields, as LiteLLM takes them: {@code fallbacks}, {@code num_retries}. */
+    /** The request's own routing fields, as LiteLLM takes them: {@code fallbacks}, {@code num_retries}, {@code tags}. */
     private static Router.Plan plan(String model, ObjectNode body, RequestTrace trace, java.util.function.BooleanSupplier started,
                                     int promptTokensAtLeast, StreamProgress progress) {
         List<String> fallbacks = new ArrayList<>();
@@ -382,7 +382,8 @@ public final class Gateway {
             retries = numRetries.asInt();
         }
         boolean fallbacksDisabled = body.path("disable_fallbacks").asBoolean(false);
-        return new Router.Plan(model, fallbacks, retries, trace.deadline(), started, promptTokensAtLeast, fallbacksDisabled, progress);
+        return new Router.Plan(model, fallbacks, retries, trace.deadline(), started, promptTokensAtLeast, fallbacksDisabled, progress,
+                relay.core.wire.RequestTags.of(body));
     }
 
     /** The answer's price in USD from the catalog; null when the model or its price is unknown. */

@@ -16,6 +16,9 @@ public interface RequestGate {
         return true;
     }
 
+    /** Whether the caller may call the route {@code path} (without {@code /v1}); refuses with a 403. */
+    default void admitRoute(String path) {}
+
     default void admitChat(ChatCompletionRequest request, RequestTrace trace) {}
 
     default void admitEmbedding(EmbeddingRequest request, RequestTrace trace) {}

@@ -50,6 +50,7 @@ public final class RequestTrace {
     private String requestBody;
     private RequestGate gate = RequestGate.OPEN;
     private final java.util.Map<String, String> responseHeaders = new java.util.LinkedHashMap<>();
+    private final java.util.Map<String, String> logNotes = new java.util.LinkedHashMap<>(1);
 
     public RequestTrace(String requestId, Instant start, String route) {
         this.requestId = requestId;
@@ -100,6 +101,12 @@ public final class RequestTrace {
     public void responseHeader(String lowerCaseName, String value) { responseHeaders.put(lowerCaseName, value); }
 
     public java.util.Map<String, String> responseHeaders() { return java.util.Collections.unmodifiableMap(responseHeaders); }
+
+    /**
+     * Something Relay did to the request that its record should show, as an entry of the caller's {@code metadata}
+     * (what guardrails masked: labels and counts, never a value); it wins over the client's own entry of that name.
+     */
+    public void logNote(String key, String value) { logNotes.put(key, value); }
 
     public boolean logged() { return logged; }
 
@@ -190,7 +197,13 @@ public final class RequestTrace {
             bodies = new RequestLog.Bodies(loggable(requestBody, MAX_LOGGED_BODY_CHARS),
                     loggable(responseBody, MAX_LOGGED_BODY_CHARS), truncated);
         }
-        return new RequestLog(requestId, start, route, caller, requestedModel, deployment, provider, status, latencyMillis,
+        RequestLog.Caller recorded = caller;
+        if (!logNotes.isEmpty()) {
+            java.util.Map<String, String> metadata = new java.util.LinkedHashMap<>(caller.metadata());
+            metadata.putAll(logNotes);
+            recorded = new RequestLog.Caller(caller.keyHash(), caller.keyAlias(), caller.user(), metadata);
+        }
+        return new RequestLog(requestId, start, route, recorded, requestedModel, deployment, provider, status, latencyMillis,
                 providerLatency,
                 usage == null ? null : usage.promptTokens(),
                 usage == null ? null : usage.completionTokens(),

@@ -108,7 +108,11 @@ public final class MessagesEndpoint implements Endpoint {
         ObjectNode copy = body.deepCopy();
         JsonNode metadata = copy.get("metadata");
         relay.core.wire.RelayFields.removeFrom(copy);
-        if (metadata != null) copy.set("metadata", metadata);
+        if (metadata != null) {
+            // Relay's own entries steer Relay (tag routing, guardrails): Anthropic never sees them
+            if (metadata.isObject()) ((ObjectNode) metadata).remove(java.util.List.of("tags", "guardrails"));
+            copy.set("metadata", metadata);
+        }
         return copy;
     }
 

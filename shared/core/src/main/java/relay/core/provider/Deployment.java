@@ -1,6 +1,7 @@
 package relay.core.provider;
 
 import java.time.Duration;
+import relay.core.catalog.ConfiguredModelInfo;
 
 /**
  * One concrete model behind a model group: which provider serves it, under which name, where, and
@@ -15,16 +16,25 @@ import java.time.Duration;
  * @param options       per-deployment settings from {@code litellm_params} by their config names: {@code weight},
  *                      {@code rpm}, and provider-specific ones ({@code api_version}, {@code vertex_project},
  *                      {@code vertex_location}, {@code aws_region_name}), and {@code stream_timeout}
+ * @param tags          {@code litellm_params.tags}: with tag filtering on, requests with these tags go here
+ * @param modelInfo     prices and window config gives for this deployment ({@code model_info}), over the catalog's
  */
 public record Deployment(
         String modelGroup, String provider, String providerModel, String apiBase, String apiKey, Duration timeout,
-        java.util.Map<String, String> options) {
+        java.util.Map<String, String> options, java.util.List<String> tags, ConfiguredModelInfo modelInfo) {
 
     /** The option naming, in seconds, how long a stream may go without a chunk before it is ended. */
     public static final String STREAM_TIMEOUT = "stream_timeout";
 
     public Deployment {
         options = options == null ? java.util.Map.of() : java.util.Map.copyOf(options);
+        tags = tags == null ? java.util.List.of() : java.util.List.copyOf(tags);
+        modelInfo = modelInfo == null ? ConfiguredModelInfo.NONE : modelInfo;
+    }
+
+    public Deployment(String modelGroup, String provider, String providerModel, String apiBase, String apiKey, Duration timeout,
+                      java.util.Map<String, String> options) {
+        this(modelGroup, provider, providerModel, apiBase, apiKey, timeout, options, null, null);
     }
 
     public Deployment(String modelGroup, String provider, String providerModel, String apiBase, String apiKey, Duration timeout) {

@@ -31,6 +31,11 @@ public final class ModelRouter {
     private final boolean groupsOnly;
     /** {@code general_settings.catalog_providers}: the providers a name alone may reach; null for every one that may. */
     private final java.util.Set<String> catalogProviders;
+    /** {@code router_settings.model_group_alias}: other names for configured groups. */
+    private final Map<String, RelayConfig.ModelGroupAlias> aliases;
+    /** {@code router_settings.enable_tag_filtering} and {@code tag_filtering_match_any}. */
+    private final boolean tagFiltering;
+    private final boolean tagsMatchAny;
 
     public ModelRouter(RelayConfig config, List<Provider> providers, Duration defaultTimeout) {
         this(config, providers, defaultTimeout, ModelCatalog.empty());
@@ -45,7 +50,7 @@ public final class ModelRouter {
         if (named != null) {
             for (String provider : named) {
                 if (!this.providers.containsKey(provider)) {
-                    throw new relay.core.config.ConfigException("general_settings.catalog_providers names '" + provider
+                    throw new relay.core.config.ConfigException("general_settings.catalog_providers", "names '" + provider
                             + "', which Relay does not know; known: " + String.join(", ", this.providers.keySet().stream().sorted().toList()));
                 }
             }
@@ -55,21 +60,26 @@ public final class ModelRouter {
         Double streamTimeout = config.routerSettings().streamTimeout();
         this.defaultOptions = streamTimeout == null ? Map.of() : Map.of(Deployment.STREAM_TIMEOUT, streamTimeout.toString());
         Map<String, List<Deployment>> byGroup = new LinkedHashMap<>();
-        for (RelayConfig.ModelEntry entry : config.modelList()) {
+        for (int i = 0; i < config.modelList().size(); i++) {
+            RelayConfig.ModelEntry entry = config.modelList().get(i);
             RelayConfig.LitellmParams params = entry.litellmParams();
             String[] providerAndModel = params.model().split("/", 2);
             if (!this.providers.containsKey(providerAndModel[0])) {
-                throw new relay.core.config.ConfigException("model_list entry '" + entry.modelName()
-                        + "' names provider '" + providerAndModel[0] + "', which Relay does not know; known: "
+                throw new relay.core.config.ConfigException("model_list[" + i + "].litellm_params.model", "'" + params.model()
+                        + "' names the provider '" + providerAndModel[0] + "', which Relay does not know; known: "
                         + String.join(", ", this.providers.keySet().stream().sorted().toList()));
             }
             byGroup.computeIfAbsent(entry.modelName(), k -> new ArrayList<>()).add(new Deployment(
                     entry.modelName(), providerAndModel[0], providerAndModel[1], params.apiBase(), params.apiKey(),
-                    seconds(params.timeout(), routerTimeout), withDefaults(params.deploymentOptions())));
+                    seconds(params.timeout(), routerTimeout), withDefaults(params.deploymentOptions()), params.tags(),
+                    RelayConfig.deploymentInfo(entry, "model_list[" + i + "]")));
         }
         byGroup.replaceAll((k, v) -> List.copyOf(v));
         this.groups = Collections.unmodifiableMap(byGroup); // config order, as GET /models lists them
         this.defaultTimeout = routerTimeout;
+        this.aliases = config.modelGroupAliases();
+        this.tagFiltering = config.routerSettings().tagFiltering();
+        this.tagsMatchAny = !Boolean.FALSE.equals(config.routerSettings().tagFilteringMatchAny());
     }
 
     private final Duration defaultTimeout;
@@ -92,6 +102,8 @@ public final class ModelRouter {
     public List<Deployment> route(String model) {
         List<Deployment> group = groups.get(model);
         if (group != null) return group;
+        RelayConfig.ModelGroupAlias alias = aliases.get(model);
+        if (alias != null) return groups.get(alias.modelGroup());
         if (groupsOnly) {
             throw notServed(model, "Relay serves only the model groups of its config (general_settings.allowed_model_groups_only)"
                     + ": " + String.join(", ", groups.keySet().stream().limit(20).toList()) + (groups.size() > 20 ? ", …" : "") + ".");
@@ -108,6 +120,35 @@ public final class ModelRouter {
         }
         throw notServed(model, "it is no model_name in Relay's config and no provider/model name with a known provider ("
                 + String.join(", ", providers.keySet().stream().sorted().toList()) + ").");
+    }
+
+    /**
+     * The deployments that may serve {@code model} for a request with {@code tags} ({@code tags} or
+     * {@code metadata.tags}), as LiteLLM's tag routing picks them when {@code router_settings.enable_tag_filtering}
+     * is on: those with any of the tags (all of them, with {@code tag_filtering_match_any: false}); else those tagged
+     * {@code default}; a request without tags gets the {@code default} ones, or all when none is. Only configured
+     * groups have tags: other names are served as without.
+     */
+    public List<Deployment> route(String model, List<String> tags) {
+        List<Deployment> all = route(model);
+        if (!tagFiltering || !(groups.containsKey(model) || aliases.containsKey(model))) return all;
+        List<Deployment> defaults = all.stream().filter(d -> d.tags().contains(DEFAULT_TAG)).toList();
+        if (tags == null || tags.isEmpty()) return defaults.isEmpty() ? all : defaults;
+        List<Deployment> tagged = all.stream().filter(d -> tagsMatch(d.tags(), tags)).toList();
+        if (!tagged.isEmpty()) return tagged;
+        if (!defaults.isEmpty()) return defaults;
+        java.util.Set<String> known = new java.util.TreeSet<>();
+        all.forEach(d -> known.addAll(d.tags()));
+        throw new RelayException(ErrorKind.INVALID_REQUEST, "No deployment of '" + model + "' has " + (tagsMatchAny ? "any" : "all")
+                + " of the tags " + tags + " (router_settings.enable_tag_filtering); its deployments' tags: "
+                + (known.isEmpty() ? "none" : String.join(", ", known)) + ".", "tags");
+    }
+
+    /** The tag of deployments that serve requests no other deployment's tags match (LiteLLM's name). */
+    public static final String DEFAULT_TAG = "default";
+
+    private boolean tagsMatch(List<String> deploymentTags, List<String> requestTags) {
+        return tagsMatchAny ? requestTags.stream().anyMatch(deploymentTags::contains) : deploymentTags.containsAll(requestTags);
     }
 
     /** Whether a name alone (a catalog name, a bare provider/model) may reach {@code provider}. */
@@ -138,19 +179,32 @@ public final class ModelRouter {
     public List<ModelList.Model> models() {
         List<ModelList.Model> models = new ArrayList<>();
         groups.forEach((name, deployments) -> models.add(ModelList.Model.of(name, deployments.get(0).provider())));
+        aliases.forEach((name, alias) -> {
+            if (!alias.hidden()) models.add(ModelList.Model.of(name, groups.get(alias.modelGroup()).get(0).provider()));
+        });
         for (ModelInfo info : groupsOnly ? List.<ModelInfo>of() : catalog.all()) {
             if (providers.containsKey(info.provider()) && reachableByName(info.provider()) && !info.retired()
-                    && !groups.containsKey(info.name())) {
+                    && !groups.containsKey(info.name()) && !aliases.containsKey(info.name())) {
                 models.add(ModelList.Model.of(info.name(), info.provider()));
             }
         }
         return models;
     }
 
-    /** What the catalog knows of the model a deployment serves: prices, context window. */
+    /**
+     * What is known of the model a deployment serves (prices, context window): the catalog's entry (of its
+     * {@code model_info.base_model} when config names one), with what {@code model_info} sets over it.
+     */
     public Optional<ModelInfo> info(Deployment deployment) {
-        Optional<ModelInfo> info = catalog.find(deployment.id());
-        return info.isPresent() ? info : catalog.find(deployment.providerModel());
+        var configured = deployment.modelInfo();
+        Optional<ModelInfo> info;
+        if (configured.baseModel() != null) {
+            info = catalog.find(configured.baseModel());
+        } else {
+            info = catalog.find(deployment.id());
+            if (info.isEmpty()) info = catalog.find(deployment.providerModel());
+        }
+        return configured.over(info, deployment.id(), deployment.provider(), deployment.providerModel());
     }
 
     private static Duration seconds(Double seconds, Duration fallback) {

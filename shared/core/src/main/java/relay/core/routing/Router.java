@@ -66,13 +66,22 @@ public final class Router {
      * @param fallbacksDisabled the request's {@code disable_fallbacks}: no fallback of any kind, only the model's own deployments
      * @param streamProgress   for a stream, its chunks as they come (null for a call answered whole): the deployment's
      *                         timeout then bounds the wait for the first chunk, and {@code stream_timeout} each later one
+     * @param tags             the request's tags: with tag filtering on, they pick the deployments of every group tried
      */
     public record Plan(String model, List<String> requestFallbacks, Integer numRetries, Instant deadline,
                        BooleanSupplier streamStarted, int promptTokensAtLeast, boolean fallbacksDisabled,
-                       StreamProgress streamProgress) {
+                       StreamProgress streamProgress, List<String> tags) {
         public Plan {
             requestFallbacks = requestFallbacks == null || fallbacksDisabled ? List.of() : List.copyOf(requestFallbacks);
             streamStarted = streamStarted == null ? () -> false : streamStarted;
+            tags = tags == null ? List.of() : List.copyOf(tags);
+        }
+
+        /** Without tags. */
+        public Plan(String model, List<String> requestFallbacks, Integer numRetries, Instant deadline,
+                    BooleanSupplier streamStarted, int promptTokensAtLeast, boolean fallbacksDisabled,
+                    StreamProgress streamProgress) {
+            this(model, requestFallbacks, numRetries, deadline, streamStarted, promptTokensAtLeast, fallbacksDisabled, streamProgress, null);
         }
 
         /** A call answered whole (no stream progress to watch). */
@@ -102,7 +111,7 @@ public final class Router {
     public record Routed<T>(T value, Deployment deployment, String group, boolean requestFallback) {}
 
     public <T> Routed<T> run(Plan plan, RequestTrace trace, DeploymentCall<T> call) {
-        List<Deployment> primary = groups.route(plan.model()); // an unknown model stops here: nothing to fall back from
+        List<Deployment> primary = groups.route(plan.model(), plan.tags()); // an unknown model stops here: nothing to fall back from
         Deque<String> queue = new ArrayDeque<>();
         Set<String> seen = new LinkedHashSet<>();
         seen.add(plan.model());
@@ -164,7 +173,7 @@ public final class Router {
             if (queue.isEmpty()) throw allFailed(failures, trace, null);
             group = queue.poll();
             try {
-                deployments = groups.route(group);
+                deployments = groups.route(group, plan.tags());
             } catch (RelayException unknown) {
                 trace.attempt(new Attempt(group, 404, "model_not_found", "fallback model is not configured", 0));
                 failures.add(unknown);

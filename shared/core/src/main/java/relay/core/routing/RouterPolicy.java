@@ -47,7 +47,7 @@ public record RouterPolicy(
             for (Strategy s : values()) {
                 if (s.configName.equals(name.toLowerCase(Locale.ROOT))) return s;
             }
-            throw new ConfigException("router_settings.routing_strategy '" + name
+            throw new ConfigException("router_settings.routing_strategy", "'" + name
                     + "' is not supported; use simple-shuffle, least-busy or latency-based-routing");
         }
     }
@@ -60,8 +60,11 @@ public record RouterPolicy(
         if (defaults != null && !defaults.isEmpty()) fallbacks.putIfAbsent("*", List.copyOf(defaults));
         Integer retries = router.numRetries() != null ? router.numRetries() : litellm.numRetries();
         int allowedFails = router.allowedFails() == null ? DEFAULT_ALLOWED_FAILS : router.allowedFails();
-        if (allowedFails < 1) throw new ConfigException("router_settings.allowed_fails must be at least 1");
-        if (retries != null && retries < 0) throw new ConfigException("num_retries must not be negative");
+        if (allowedFails < 1) throw new ConfigException("router_settings.allowed_fails", "must be at least 1");
+        if (retries != null && retries < 0) {
+            throw new ConfigException((router.numRetries() != null ? "router_settings" : "litellm_settings") + ".num_retries",
+                    "must not be negative");
+        }
         return new RouterPolicy(
                 Strategy.parse(router.routingStrategy()),
                 retries == null ? DEFAULT_NUM_RETRIES : retries,

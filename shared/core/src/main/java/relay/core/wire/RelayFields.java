@@ -22,6 +22,8 @@ public final class RelayFields {
             "drop_params", "additional_drop_params", "allowed_openai_params",
             // the response cache
             "cache", "caching", "ttl", "cache_key", "no-log",
+            // guardrails (Relay runs them before the call)
+            "guardrails", "disable_global_guardrails",
             // the request log
             "metadata", "litellm_metadata", "tags", "litellm_trace_id", "litellm_session_id", "litellm_call_id",
             "proxy_server_request",
