@@ -127,11 +127,13 @@ public final class ModelRouter {
      * {@code metadata.tags}), as LiteLLM's tag routing picks them when {@code router_settings.enable_tag_filtering}
      * is on: those with any of the tags (all of them, with {@code tag_filtering_match_any: false}); else those tagged
      * {@code default}; a request without tags gets the {@code default} ones, or all when none is. Only configured
-     * groups have tags: other names are served as without.
+     * groups whose deployments have tags are filtered (tags may be sent for spend tracking alone): other groups and
+     * names are served as without.
      */
     public List<Deployment> route(String model, List<String> tags) {
         List<Deployment> all = route(model);
         if (!tagFiltering || !(groups.containsKey(model) || aliases.containsKey(model))) return all;
+        if (all.stream().allMatch(d -> d.tags().isEmpty())) return all; // a group that uses no tags is not filtered by them
         List<Deployment> defaults = all.stream().filter(d -> d.tags().contains(DEFAULT_TAG)).toList();
         if (tags == null || tags.isEmpty()) return defaults.isEmpty() ? all : defaults;
         List<Deployment> tagged = all.stream().filter(d -> tagsMatch(d.tags(), tags)).toList();

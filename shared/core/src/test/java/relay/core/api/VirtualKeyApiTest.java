@@ -368,6 +368,32 @@ class VirtualKeyApiTest {
     }
 
     @Test
+    void allowedRoutes_limitWhatAKeyMayCall_withOrWithoutV1_andLiteLlmsRouteGroups() {
+        JsonNode generated = generate("{\"allowed_routes\":[\"/v1/chat/completions\"]}");
+        String key = generated.path("key").asText();
+        assertEquals("[\"/chat/completions\"]", generated.path("allowed_routes").toString());
+
+        assertEquals(200, chat(key, "cheap").status());
+        ApiResponse embedding = send(api, "POST", "/embeddings", Map.of(), "{\"model\":\"embedder\",\"input\":\"a\"}", key);
+        assertError(embedding, 403, "permission_error", null);
+        assertEquals("This key may not call /embeddings; its allowed_routes are: /chat/completions.",
+                json(embedding).path("error").path("message").asText());
+        assertError(send(api, "GET", "/v1/models", Map.of(), null, key), 403, "permission_error", null);
+        assertEquals(1, provider.calls.size(), "a refused route reaches no provider");
+
+        String llm = newKey("{\"allowed_routes\":[\"llm_api_routes\"]}");
+        assertEquals(200, send(api, "POST", "/v1/embeddings", Map.of(), "{\"model\":\"embedder\",\"input\":\"a\"}", llm).status());
+        assertEquals(200, send(api, "GET", "/models", Map.of(), null, llm).status());
+
+        admin("POST", "/key/update", "{\"key\":\"" + key + "\",\"allowed_routes\":[]}");
+        assertEquals(200, send(api, "GET", "/v1/models", Map.of(), null, key).status(), "an empty list allows every route");
+
+        ApiResponse bad = admin("POST", "/key/generate", "{\"allowed_routes\":[\"chat\"]}");
+        assertError(bad, 400, "invalid_request_error", null);
+        assertEquals("allowed_routes[0]", json(bad).path("error").path("param").asText());
+    }
+
+    @Test
     void theTeamsModels_limitItsKeys() {
         admin("POST", "/team/new", "{\"team_id\":\"t\",\"models\":[\"other\"]}");
         String key = newKey("{\"team_id\":\"t\",\"models\":[\"cheap\",\"other\"]}");

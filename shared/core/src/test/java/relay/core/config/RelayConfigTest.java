@@ -189,8 +189,8 @@ class RelayConfigTest {
                  litellm_params: {model: mock/a}
                 """));
 
-        assertTrue(unclosed.getMessage().startsWith("config.yaml is not valid"), unclosed.getMessage());
-        assertTrue(badIndent.getMessage().startsWith("config.yaml is not valid"), badIndent.getMessage());
+        assertTrue(unclosed.getMessage().startsWith("config.yaml:1: not valid YAML: "), unclosed.getMessage());
+        assertTrue(badIndent.getMessage().startsWith("config.yaml:3: not valid YAML: "), badIndent.getMessage());
         assertTrue(!unclosed.getMessage().contains("\n"), "one line: " + unclosed.getMessage());
     }
 
