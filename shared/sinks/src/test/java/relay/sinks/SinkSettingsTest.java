@@ -45,6 +45,20 @@ class SinkSettingsTest {
     }
 
     @Test
+    void litellmsCallbacks_getSuccessesAndFailuresAlike() {
+        SinkSettings settings = SinkSettings.parse("litellm_settings:\n  success_callback: [helicone]\n  callbacks: [posthog, otel]\n");
+
+        assertEquals(List.of("helicone", "posthog", "otel"), settings.successCallbacks());
+        assertEquals(List.of("posthog", "otel"), settings.failureCallbacks());
+    }
+
+    @Test
+    void theConfigsListOfSinks_isTheSinksOwn() {
+        // the config's startup check names every other callback as ignored; it must know exactly these
+        assertEquals(java.util.Set.copyOf(Sinks.NAMES), relay.core.config.ConfigKeys.LOG_SINKS);
+    }
+
+    @Test
     void aSingleName_isAListOfOne() {
         assertEquals(List.of("mixpanel"), SinkSettings.parse("litellm_settings:\n  success_callback: mixpanel\n").successCallbacks());
     }

@@ -371,6 +371,30 @@ class RelayRuntimeTest {
     }
 
     @Test
+    void aBadConfigFile_isAnInitError_namingTheFileLineAndSetting(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, """
+                model_list:
+                  - model_name: a
+                    litellm_params:
+                      model: foo/bar
+                """);
+        Map<String, String> env = new HashMap<>(Map.of("AWS_REGION", "us-east-1", "RELAY_SECRET_ARN", "relay/keys",
+                "RELAY_REQUEST_LOG_TABLE", "relay-log", "RELAY_CONFIG_PATH", config.toString()));
+
+        int status = RelayRuntime.start(env, RuntimeApi.at(lambda.address()), RelayRuntime::wire);
+
+        assertEquals(1, status);
+        var report = lambda.awaitError("/init/error", WAIT);
+        assertEquals("Runtime.ConfigInvalid", report.header("lambda-runtime-function-error-type"));
+        JsonNode body = Json.MAPPER.readTree(report.body());
+        assertEquals(config + ":4: model_list[0].litellm_params.model: 'foo/bar' names the provider 'foo', which Relay does not know",
+                body.path("errorMessage").asText().substring(0, body.path("errorMessage").asText().indexOf(";")));
+        assertEquals(0, body.path("stackTrace").size(), "the message says it all");
+        assertEquals(0, lambda.nextCalls());
+    }
+
+    @Test
     void underSnapStart_primesBeforeTheSnapshot_thenRenewsAfterRestore_thenServes() throws Exception {
         RelayApi api = mockApi(record -> {});
         Map<String, String> env = Map.of("AWS_LAMBDA_INITIALIZATION_TYPE", "snap-start");

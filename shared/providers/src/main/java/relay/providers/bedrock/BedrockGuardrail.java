@@ -154,7 +154,8 @@ public final class BedrockGuardrail implements Guardrail {
         if (!node.isObject()) return;
         String action = node.path("action").asText("");
         if (action.equals("BLOCKED") || action.equals("ANONYMIZED")) {
-            String label = node.hasNonNull("type") ? node.get("type").asText() : node.hasNonNull("name") ? node.get("name").asText() : policy;
+            // a topic or regex by its name, a PII entity or content filter by its type; never the matched text
+            String label = node.hasNonNull("name") ? node.get("name").asText() : node.hasNonNull("type") ? node.get("type").asText() : policy;
             label = (label == null ? "BEDROCK_GUARDRAIL" : label).toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9_]", "_");
             (action.equals("BLOCKED") ? blocked : anonymized).merge(label, 1, Integer::sum);
             return;
