@@ -142,11 +142,10 @@ public final class RelayWiring {
      * process at once with the file, line and setting at fault.
      */
     public static void check(RelayConfig config) {
-        var http = Providers.httpClient();
-        new ModelRouter(config, Providers.all(http, Clock.systemUTC(), RequestSigner.NONE), DEFAULT_PROVIDER_TIMEOUT);
+        new ModelRouter(config, Providers.unconnected(), DEFAULT_PROVIDER_TIMEOUT);
         RouterPolicy.from(config);
         relay.core.access.AccessSettings.from(config);
-        Guardrails.from(config, guardrailTypes(http, Clock.systemUTC(), RequestSigner.NONE));
+        Guardrails.from(config, guardrailTypes(null, Clock.systemUTC(), RequestSigner.NONE)); // built, never called
     }
 
     /**

@@ -23,6 +23,14 @@ public final class Providers {
     }
 
     /**
+     * Every provider without an HTTP client: what a config is checked against before anything starts (making a
+     * client sets up TLS, which costs a failing start far more than the check itself). Never called: its calls fail.
+     */
+    public static List<Provider> unconnected() {
+        return all(null, Clock.systemUTC(), RequestSigner.NONE);
+    }
+
+    /**
      * @param awsSigner signs requests to AWS services (Bedrock) with the process's AWS credentials;
      *                  {@link RequestSigner#NONE} where there are none
      */

@@ -56,7 +56,9 @@ public final class ModelRouter {
             }
         }
         this.catalogProviders = named == null ? null : java.util.Set.copyOf(named);
-        Duration routerTimeout = seconds(config.routerSettings().timeout(), defaultTimeout);
+        // router_settings.timeout, else LiteLLM's process-wide litellm_settings.request_timeout, else Relay's default
+        Duration routerTimeout = seconds(config.routerSettings().timeout(),
+                seconds(config.litellmSettings().requestTimeout(), defaultTimeout));
         Double streamTimeout = config.routerSettings().streamTimeout();
         this.defaultOptions = streamTimeout == null ? Map.of() : Map.of(Deployment.STREAM_TIMEOUT, streamTimeout.toString());
         Map<String, List<Deployment>> byGroup = new LinkedHashMap<>();

@@ -133,6 +133,23 @@ class ConfiguredRoutingTest {
     }
 
     @Test
+    void requestTimeout_isTheDeploymentsTimeout_unlessTheRouterOrTheDeploymentSetsOne() {
+        String models = """
+                model_list:
+                  - model_name: a
+                    litellm_params: {model: mock/a}
+                  - model_name: b
+                    litellm_params: {model: mock/b, timeout: 7}
+                """;
+        ModelRouter litellm = router(models + "litellm_settings: {request_timeout: 42}\n");
+        assertEquals(Duration.ofSeconds(42), litellm.route("a").get(0).timeout());
+        assertEquals(Duration.ofSeconds(7), litellm.route("b").get(0).timeout());
+        assertEquals(Duration.ofSeconds(42), litellm.route("openai/gpt-4o").get(0).timeout(), "names outside config too");
+        ModelRouter both = router(models + "litellm_settings: {request_timeout: 42}\nrouter_settings: {timeout: 9}\n");
+        assertEquals(Duration.ofSeconds(9), both.route("a").get(0).timeout());
+    }
+
+    @Test
     void anUnknownProvider_namesTheModelSetting() {
         ConfigException e = assertThrows(ConfigException.class, () -> router("""
                 model_list:
