@@ -5,6 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.anthropic.client.AnthropicClient;
+import com.anthropic.client.okhttp.AnthropicOkHttpClient;
+import com.anthropic.models.messages.Message;
+import com.anthropic.models.messages.MessageCreateParams;
+import com.anthropic.models.messages.Metadata;
 import com.openai.client.OpenAIClient;
 import com.openai.core.JsonValue;
 import com.openai.core.http.HttpResponseFor;
@@ -23,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import relay.aws.RequestLogTable;
 import relay.core.guardrail.Guardrails;
 import relay.core.log.RequestLog;
+import relay.testing.FakeAnthropic;
 import relay.testing.FakeOpenAi;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
@@ -38,12 +44,14 @@ class ConfigCompatEndToEndTest {
     static final String CARD = "4111 1111 1111 1111";
 
     static FakeOpenAi upstream;
+    static FakeAnthropic anthropic;
     static LocalServer server;
     static OpenAIClient client;
 
     @BeforeAll
     static void start() throws Exception {
         upstream = FakeOpenAi.start();
+        anthropic = FakeAnthropic.start();
         server = TestRelay.start("""
                 model_list:
                   - model_name: gpt-4o
@@ -59,6 +67,8 @@ class ConfigCompatEndToEndTest {
                       api_base: %1$s
                       api_key: os.environ/OPENAI_API_KEY
                       tags: [paid]
+                  - model_name: claude
+                    litellm_params: {model: anthropic/claude-sonnet-4-5, api_base: %2$s, api_key: os.environ/VAULT_ANTHROPIC_KEY}
                 router_settings:
                   enable_tag_filtering: true
                   model_group_alias: {gpt-4: gpt-4o}
@@ -81,7 +91,8 @@ class ConfigCompatEndToEndTest {
                       default_on: false
                       patterns:
                         - {pattern_type: prebuilt, pattern_name: us_ssn, action: BLOCK}
-                """.formatted(upstream.baseUrl()), Map.of("VAULT_OPENAI_KEY", VAULT_KEY));
+                """.formatted(upstream.baseUrl(), anthropic.baseUrl()),
+                Map.of("VAULT_OPENAI_KEY", VAULT_KEY, "VAULT_ANTHROPIC_KEY", "sk-ant-e2e-0123456789"));
         client = TestRelay.sdk(server);
     }
 
@@ -89,11 +100,13 @@ class ConfigCompatEndToEndTest {
     static void stop() {
         server.close();
         upstream.close();
+        anthropic.close();
     }
 
     @BeforeEach
     void clean() {
         upstream.reset();
+        anthropic.reset();
     }
 
     static String everythingTheUpstreamSaw() {
@@ -156,6 +169,23 @@ class ConfigCompatEndToEndTest {
         // not named: the SSN is no business of the default guardrail
         client.chat().completions().create(ChatCompletionCreateParams.builder().model("gpt-4o").addUserMessage("SSN " + SSN).build());
         assertEquals(1, upstream.requests().size());
+    }
+
+    @Test
+    void anthropicsMessagesApi_passedThroughToAnthropic_isMaskedToo_andRelaysMetadataStaysHome() {
+        AnthropicClient claude = AnthropicOkHttpClient.builder().baseUrl(server.url()).apiKey(TestRelay.MASTER_KEY).maxRetries(0).build();
+
+        Message message = claude.messages().create(MessageCreateParams.builder().model("claude").maxTokens(100)
+                .system("You write to " + EMAIL + " only.")
+                .addUserMessage("Forward this to " + EMAIL)
+                .metadata(Metadata.builder().userId("u-1").putAdditionalProperty("tags", com.anthropic.core.JsonValue.from(List.of("paid"))).build())
+                .build());
+
+        assertEquals("Echo: Forward this to [EMAIL_REDACTED]", message.content().get(0).asText().text());
+        var sent = anthropic.lastRequest().json();
+        assertFalse(anthropic.lastRequest().body().contains(EMAIL), anthropic.lastRequest().body());
+        assertEquals("u-1", sent.path("metadata").path("user_id").asText());
+        assertFalse(sent.path("metadata").has("tags"), sent.toString());
     }
 
     @Test

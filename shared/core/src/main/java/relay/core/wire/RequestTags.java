@@ -37,6 +37,10 @@ public final class RequestTags {
 
     private static void read(JsonNode given, String field, LinkedHashSet<String> into) {
         if (given == null || given.isNull()) return;
+        if (given.isTextual() && !given.asText().isBlank() && given.asText().length() <= MAX_TAG_CHARS) {
+            into.add(given.asText()); // one tag, written without its list
+            return;
+        }
         if (!given.isArray()) throw RelayException.invalid(field, "'" + field + "' must be an array of tag names.");
         for (int i = 0; i < given.size(); i++) {
             JsonNode tag = given.get(i);
