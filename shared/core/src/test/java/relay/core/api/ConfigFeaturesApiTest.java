@@ -115,6 +115,11 @@ class ConfigFeaturesApiTest {
         ApiResponse byMetadata = post("/v1/chat/completions", chat("house", "hi there", ",\"metadata\":{\"tags\":[\"paid\"]}"));
         assertEquals("fake/house-paid", byMetadata.headers().get("x-relay-model"));
 
+        assertEquals("fake/house-paid", post("/v1/chat/completions", chat("house", "one", ",\"tags\":\"paid\"")).headers().get("x-relay-model"));
+        ApiResponse badTags = post("/v1/chat/completions", chat("house", "hi", ",\"tags\":{\"tier\":\"paid\"}"));
+        assertError(badTags, 400, "invalid_request_error", null);
+        assertEquals("tags", json(badTags).path("error").path("param").asText());
+
         ApiResponse untagged = post("/v1/chat/completions", chat("house", "hello", ""));
         assertEquals("fake/house-free", untagged.headers().get("x-relay-model"), "untagged requests go to the default deployment");
         assertFalse(lastCall().request().providerBody("x").has("tags"));
