@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  * ({@code config.yaml:14: router_settings.allowed_fails: must be at least 1}).
  */
 public final class ConfigFile {
-    /** What a file that holds nothing is called in messages when it has no name of its own. */
+    /** The name messages give a config read from text rather than from a file of its own. */
     public static final String DEFAULT_NAME = "config.yaml";
 
     private static final ObjectMapper YAML = YAMLMapper.builder()
