@@ -65,12 +65,14 @@ public final class LocalServer implements AutoCloseable {
     private final ServerConnector connector;
     private final ExecutorService requestThreads;
     private final String host;
-    private final EmbeddedDynamoDb dynamoDb;
+    private final EmbeddedDynamoDb dynamoDb; // null when the server uses a DynamoDB of its options
+    private final URI dynamoDbEndpoint;
     private final DynamoDbClient dynamoDbClient;
     private final QueuedRequestLogStore logs;
 
     private LocalServer(Server server, ServerConnector connector, ExecutorService requestThreads, String host,
-                        EmbeddedDynamoDb dynamoDb, DynamoDbClient dynamoDbClient, QueuedRequestLogStore logs) {
+                        EmbeddedDynamoDb dynamoDb, URI dynamoDbEndpoint, DynamoDbClient dynamoDbClient, QueuedRequestLogStore logs) {
+        this.dynamoDbEndpoint = dynamoDbEndpoint;
         this.logs = logs;
         this.server = server;
         this.connector = connector;
@@ -81,13 +83,18 @@ public final class LocalServer implements AutoCloseable {
     }
 
     /** @param idleTimeout see {@link #IDLE_TIMEOUT} (the default); tests shorten it */
-    public record Options(Path configFile, int port, Path dataDir, String host, Duration idleTimeout) {
+    /** @param dynamoDbEndpoint a DynamoDB to use instead of the embedded one (shared by several servers); null: embedded */
+    public record Options(Path configFile, int port, Path dataDir, String host, Duration idleTimeout, URI dynamoDbEndpoint) {
         public Options {
             idleTimeout = idleTimeout == null ? IDLE_TIMEOUT : idleTimeout;
         }
 
+        public Options(Path configFile, int port, Path dataDir, String host, Duration idleTimeout) {
+            this(configFile, port, dataDir, host, idleTimeout, null);
+        }
+
         public Options(Path configFile, int port, Path dataDir, String host) {
-            this(configFile, port, dataDir, host, IDLE_TIMEOUT);
+            this(configFile, port, dataDir, host, IDLE_TIMEOUT, null);
         }
     }
 
@@ -97,7 +104,7 @@ public final class LocalServer implements AutoCloseable {
             options = parse(args);
         } catch (IllegalArgumentException e) {
             System.err.println("relay-local: " + e.getMessage());
-            System.err.println("usage: java -jar relay-local.jar [--config FILE] [--port 4000] [--data-dir DIR] [--host ADDR]");
+            System.err.println("usage: java -jar relay-local.jar [--config FILE] [--port 4000] [--data-dir DIR] [--host ADDR] [--dynamodb-endpoint URL]");
             System.exit(2);
             return;
         }
@@ -124,7 +131,8 @@ public final class LocalServer implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));
         System.out.println("Relay is listening on " + server.url() + "  (OpenAI base URL: " + server.url() + "/v1)");
         System.out.println("  config: " + (configFile == null ? "none (provider/model names only)" : configFile.toAbsolutePath()));
-        System.out.println("  request log: embedded DynamoDB at " + server.dynamoDbEndpoint() + ", table " + REQUEST_LOG_TABLE
+        System.out.println("  request log: " + (options.dynamoDbEndpoint() == null ? "embedded " : "") + "DynamoDB at "
+                + server.dynamoDbEndpoint() + ", table " + REQUEST_LOG_TABLE
                 + (options.dataDir() == null ? " (in memory)" : " (kept in " + options.dataDir().toAbsolutePath() + ")"));
         var cache = config.litellmSettings().cacheSettings();
         System.out.println("  response cache: " + (!cache.enabled() ? "off (litellm_settings.cache)"
@@ -141,6 +149,7 @@ public final class LocalServer implements AutoCloseable {
         Path config = null;
         Path dataDir = null;
         String host = null;
+        URI dynamoDb = null;
         int port = 4000;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
@@ -151,6 +160,14 @@ public final class LocalServer implements AutoCloseable {
                 case "--config" -> config = Path.of(value);
                 case "--data-dir" -> dataDir = Path.of(value);
                 case "--host" -> host = value;
+                case "--dynamodb-endpoint" -> {
+                    try {
+                        dynamoDb = URI.create(value);
+                        if (dynamoDb.getScheme() == null || dynamoDb.getHost() == null) throw new IllegalArgumentException();
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException("--dynamodb-endpoint must be a URL such as http://127.0.0.1:8000");
+                    }
+                }
                 case "--port" -> {
                     try {
                         port = Integer.parseInt(value);
@@ -161,14 +178,17 @@ public final class LocalServer implements AutoCloseable {
                 default -> throw new IllegalArgumentException("unknown option " + flag);
             }
         }
-        return new Options(config, port, dataDir, host);
+        if (dynamoDb != null && dataDir != null) throw new IllegalArgumentException("--data-dir and --dynamodb-endpoint exclude each other");
+        return new Options(config, port, dataDir, host, IDLE_TIMEOUT, dynamoDb);
     }
 
     /** Starts everything; {@code port} 0 picks a free port. */
     public static LocalServer start(Options options, RelayConfig config, KeyStore keys) throws IOException {
-        EmbeddedDynamoDb dynamoDb = options.dataDir() == null ? EmbeddedDynamoDb.start() : EmbeddedDynamoDb.start(options.dataDir());
+        EmbeddedDynamoDb dynamoDb = options.dynamoDbEndpoint() != null ? null
+                : options.dataDir() == null ? EmbeddedDynamoDb.start() : EmbeddedDynamoDb.start(options.dataDir());
+        URI endpoint = dynamoDb == null ? options.dynamoDbEndpoint() : dynamoDb.endpoint();
         DynamoDbClient client = AwsClients.dynamoDb(Region.US_EAST_1,
-                StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")), dynamoDb.endpoint());
+                StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")), endpoint);
         // Requests never wait for the log: it is written from a bounded queue, in batches, after the answers.
         QueuedRequestLogStore logs = new QueuedRequestLogStore(new DynamoDbRequestLogStore(client, REQUEST_LOG_TABLE));
         RelayApi api;
@@ -186,7 +206,7 @@ public final class LocalServer implements AutoCloseable {
             // a config the wiring refuses: stop what started, so the process can exit
             logs.close();
             client.close();
-            dynamoDb.close();
+            if (dynamoDb != null) dynamoDb.close();
             throw e;
         }
         ExecutorService requestThreads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("relay-request-", 0).factory());
@@ -197,10 +217,10 @@ public final class LocalServer implements AutoCloseable {
             requestThreads.shutdownNow();
             logs.close();
             client.close();
-            dynamoDb.close();
+            if (dynamoDb != null) dynamoDb.close();
             throw e instanceof IOException io ? io : new IOException("cannot start the HTTP server: " + e.getMessage(), e);
         }
-        return new LocalServer(server, (ServerConnector) server.getConnectors()[0], requestThreads, host, dynamoDb, client, logs);
+        return new LocalServer(server, (ServerConnector) server.getConnectors()[0], requestThreads, host, dynamoDb, endpoint, client, logs);
     }
 
     /** Jetty on {@code host:port}: selectors on a few platform threads, each request's handling on a virtual thread. */
@@ -254,7 +274,7 @@ public final class LocalServer implements AutoCloseable {
     }
 
     public URI dynamoDbEndpoint() {
-        return dynamoDb.endpoint();
+        return dynamoDbEndpoint;
     }
 
     public DynamoDbClient dynamoDbClient() {
@@ -278,7 +298,7 @@ public final class LocalServer implements AutoCloseable {
         }
         logs.close(); // drains the queued records into the table before it goes
         dynamoDbClient.close();
-        dynamoDb.close();
+        if (dynamoDb != null) dynamoDb.close();
     }
 
 }
