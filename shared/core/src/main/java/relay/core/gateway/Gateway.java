@@ -116,8 +116,10 @@ public final class Gateway {
         // Kept only to be stored: a no-store request or one the cache is off for holds no copy of its stream, and a
         // stream too long to be cached stops being kept.
         StreamCopy answer = cache != null && cache.storing() ? new StreamCopy() : null;
+        long[] streamedChars = {0}; // for a usage estimate when the provider reports none (a stream cut short)
         Consumer<ChatCompletionChunk> sink = chunk -> {
             progress.chunk();
+            streamedChars[0] += StreamCopy.size(chunk) - StreamCopy.OVERHEAD;
             if (answer != null) answer.add(chunk);
             if (chunk.usage() != null) trace.usage(chunk.usage());
             boolean usageOnly = chunk.choices() == null || chunk.choices().isEmpty();
@@ -139,23 +141,40 @@ public final class Gateway {
             return;
         }
         Router.Routed<Boolean> routed;
+        Deployment[] answering = {null};
         try {
             routed = router.run(plan(request.model(), request.body(), trace, started::get, promptTokensAtLeast(request), progress), trace, (deployment, timeout) -> {
                 trace.deployment(deployment.id()); // named in the log even when the stream breaks midway
+                answering[0] = deployment;
+                streamedChars[0] = 0;
                 if (answer != null) answer.clear(); // only the deployment that answers is stored
                 provider(deployment).streamChat(call(deployment, fit(deployment, request), timeout), sink);
                 return Boolean.TRUE;
             });
         } catch (RuntimeException e) {
             if (!started.get()) trace.deployment(null); // nothing reached the client: no deployment answered
+            else estimateUsageIfNone(request, trace, answering[0], streamedChars[0]); // what was streamed is spent
             throw e;
         }
         trace.deployment(routed.deployment().id());
+        estimateUsageIfNone(request, trace, routed.deployment(), streamedChars[0]);
         trace.cost(cost(routed.deployment(), trace.usage()));
         if (answer != null && answer.complete() && !routed.requestFallback()) {
             List<ChatCompletionChunk> chunks = answer.chunks();
             trace.afterAnswer(() -> cache.store(Replay.assemble(chunks)));
         }
+    }
+
+    /**
+     * A stream whose provider reported no usage (one cut short by a failure or a client that hung up, or a
+     * provider that never reports it) still cost what was streamed: its usage and price are estimated from
+     * the prompt and the streamed text, so the log and a key's budget do not count it as free.
+     */
+    private void estimateUsageIfNone(ChatCompletionRequest request, RequestTrace trace, Deployment deployment, long streamedChars) {
+        if (trace.usage() != null || deployment == null) return;
+        Usage estimate = Usage.of(promptTokens(request), (int) Math.min(Integer.MAX_VALUE, (streamedChars + 3) / 4));
+        trace.usage(estimate);
+        trace.cost(cost(deployment, estimate));
     }
 
     /**
@@ -197,9 +216,12 @@ public final class Gateway {
             return List.copyOf(chunks);
         }
 
+        /** What {@link #size} counts for a chunk besides its text and arguments. */
+        static final long OVERHEAD = 64;
+
         /** Roughly what the chunk adds to a stored answer: its text, tool-call arguments, and a little for the rest. */
-        private static long size(ChatCompletionChunk chunk) {
-            long size = 64;
+        static long size(ChatCompletionChunk chunk) {
+            long size = OVERHEAD;
             if (chunk.choices() == null) return size;
             for (var choice : chunk.choices()) {
                 if (choice.delta() == null) continue;

@@ -172,6 +172,8 @@ class StreamingPathTest {
         RequestLog log = logs.records.get(0);
         assertEquals(499, log.status());
         assertEquals(1, provider.calls.size(), "no fallback once the client is gone");
+        assertTrue(log.completionTokens() != null && log.completionTokens() > 0, "what was streamed is counted: " + log);
+        assertTrue(log.promptTokens() != null && log.promptTokens() > 0, "and the prompt: " + log);
     }
 
     @Test
