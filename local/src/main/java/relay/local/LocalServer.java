@@ -58,6 +58,12 @@ public final class LocalServer implements AutoCloseable {
     static final long MAX_DRAINED_BYTES = RelayApi.MAX_BODY_BYTES;
     /** Open connections: past it new ones wait in the accept queue instead of the process running out of files. */
     static final int MAX_CONNECTIONS = 10_000;
+    /**
+     * The embedded DynamoDB keeps its tables in memory: past this many items a table drops those that
+     * expire soonest (a request record is about 28 KB in memory, so a table stays under about 1.5 GB).
+     */
+    static final long MAX_ITEMS_PER_TABLE = 50_000;
+
     /** How long closing waits for requests under way to finish writing their log records. */
     static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
 
@@ -184,8 +190,12 @@ public final class LocalServer implements AutoCloseable {
 
     /** Starts everything; {@code port} 0 picks a free port. */
     public static LocalServer start(Options options, RelayConfig config, KeyStore keys) throws IOException {
-        EmbeddedDynamoDb dynamoDb = options.dynamoDbEndpoint() != null ? null
-                : options.dataDir() == null ? EmbeddedDynamoDb.start() : EmbeddedDynamoDb.start(options.dataDir());
+        EmbeddedDynamoDb dynamoDb = null;
+        if (options.dynamoDbEndpoint() == null) {
+            var embedded = EmbeddedDynamoDb.builder().maxItemsPerTable(MAX_ITEMS_PER_TABLE);
+            if (options.dataDir() != null) embedded.dataDir(options.dataDir());
+            dynamoDb = embedded.start();
+        }
         URI endpoint = dynamoDb == null ? options.dynamoDbEndpoint() : dynamoDb.endpoint();
         DynamoDbClient client = AwsClients.dynamoDb(Region.US_EAST_1,
                 StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")), endpoint);
