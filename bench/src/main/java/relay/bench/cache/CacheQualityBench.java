@@ -121,7 +121,7 @@ public final class CacheQualityBench {
             System.out.printf(Locale.ROOT, "%nEmbedding %d questions with %s…%n", 2 * pairs.size(), model.name());
             EmbeddedPairs vectors = EmbeddedPairs.embed(pairs, model, 500, reuse);
             long searchStart = System.nanoTime();
-            TopK top = TopK.search(vectors.a, vectors.b, TOP_K);
+            TopK top = TopK.search(vectors, TOP_K, reuse);
             System.err.printf(Locale.ROOT, "  brute-force top-%d search: %.1f s%n", TOP_K, (System.nanoTime() - searchStart) / 1e9);
             Map<String, Object> mr = new LinkedHashMap<>();
             mr.put("model", model.name());
