@@ -25,14 +25,14 @@ import relay.embeddings.SimilarityJudge.Text;
  * <p>Protocol: side {@code a} of all 20,000 Quora pairs is stored; the {@code b} of each judged pair
  * queries it. As the cache does, the judge scores the query's 5 nearest stored entries (by bge cosine) in
  * cosine order and the first whose score reaches the threshold is served (a hit). A hit is <b>correct</b> when (query, entry) was judged yes,
- * <b>wrong</b> when it was judged no <i>or was never judged</i>. For a part (tuning or held-out):
+ * <b>wrong</b> when it was judged no <i>or was never judged</i>. For each part (tuning, held-out, confirmation):
  * <ul>
  *   <li>wrong-answer rate = wrong hits / hits;</li>
  *   <li>recall = correct hits / answerable queries (those with at least one entry judged yes).</li>
  * </ul>
  *
  * <p>Usage: {@code JudgedQuality [qqp-dev.jsonl] --reuse-vectors DIR [--judged FILE] [--output FILE]
- * [--errors FILE --part tuning|held-out [--errors-threshold T]]}: {@code --errors} writes that part's wrong
+ * [--errors FILE --part tuning|held-out|confirmation [--errors-threshold T]]}: {@code --errors} writes that part's wrong
  * hits and missed answerable queries of the current default (at its threshold, or T), one JSON line each, to
  * read what the judge gets wrong.
  */
@@ -106,17 +106,17 @@ public final class JudgedQuality {
         return new Candidates(entries, scores);
     }
 
-    static int[] queries(JudgedPairs judged, boolean tuning) {
+    static int[] queries(JudgedPairs judged, JudgedPairs.Part part) {
         Set<Integer> qs = new LinkedHashSet<>();
-        for (JudgedPairs.Judged j : judged.pairs()) if (j.tuning() == tuning) qs.add(j.query());
+        for (JudgedPairs.Judged j : judged.pairs()) if (j.part() == part) qs.add(j.query());
         return qs.stream().mapToInt(Integer::intValue).sorted().toArray();
     }
 
-    static List<Point> curve(Candidates c, JudgedPairs judged, boolean tuning, List<Double> grid) {
+    static List<Point> curve(Candidates c, JudgedPairs judged, JudgedPairs.Part part, List<Double> grid) {
         Map<Long, JudgedPairs.Judged> verdicts = judged.byKey();
-        int[] qs = queries(judged, tuning);
+        int[] qs = queries(judged, part);
         Set<Integer> answerable = new java.util.HashSet<>();
-        for (JudgedPairs.Judged j : judged.pairs()) if (j.tuning() == tuning && j.yes()) answerable.add(j.query());
+        for (JudgedPairs.Judged j : judged.pairs()) if (j.part() == part && j.yes()) answerable.add(j.query());
         List<Point> points = new ArrayList<>();
         for (double t : grid) {
             int hits = 0, correct = 0, wrong = 0, unjudged = 0;
@@ -141,7 +141,7 @@ public final class JudgedQuality {
     }
 
     /** Prints the table and returns the figures for the JSON report. */
-    static Map<String, Object> report(QqpPairs pairs, TopK top, JudgedPairs judged, Path errors, boolean errorsTuning,
+    static Map<String, Object> report(QqpPairs pairs, TopK top, JudgedPairs judged, Path errors, JudgedPairs.Part errorsPart,
                                       Double errorsThreshold) throws IOException {
         List<Judge> judges = judges(pairs);
         Map<String, Object> r = new LinkedHashMap<>();
@@ -154,13 +154,14 @@ public final class JudgedQuality {
         for (Judge j : judges) if (!grid.contains(j.defaultThreshold())) grid.add(j.defaultThreshold());
         grid.sort(null);
         List<Map<String, Object>> out = new ArrayList<>();
-        for (boolean tuning : new boolean[] {true, false}) {
-            int[] qs = queries(judged, tuning);
-            String part = tuning ? "tuning" : "held-out";
+        for (JudgedPairs.Part p : JudgedPairs.Part.values()) {
+            int[] qs = queries(judged, p);
+            if (qs.length == 0) continue;
+            String part = p.label;
             List<Point> sample = null;
             for (Judge j : judges) {
                 Candidates c = candidates(j.ranker(), top, CacheQualityBench.TOP_K, qs);
-                List<Point> curve = curve(c, judged, tuning, grid);
+                List<Point> curve = curve(c, judged, p, grid);
                 if (sample == null) {
                     sample = curve;
                     System.out.printf(Locale.ROOT, "%nJudged %s part: %d queries, %d answerable (an entry judged yes). Wrong-answer rate / recall:%n%-48s",
@@ -180,8 +181,8 @@ public final class JudgedQuality {
                 m.put("at_default", d);
                 m.put("curve", curve);
                 out.add(m);
-                if (errors != null && tuning == errorsTuning && j == judges.get(judges.size() - 1)) {
-                    writeErrors(pairs, top, judged, c, tuning, errorsThreshold == null ? j.defaultThreshold() : errorsThreshold, errors);
+                if (errors != null && p == errorsPart && j == judges.get(judges.size() - 1)) {
+                    writeErrors(pairs, top, judged, c, p, errorsThreshold == null ? j.defaultThreshold() : errorsThreshold, errors);
                 }
             }
         }
@@ -190,13 +191,13 @@ public final class JudgedQuality {
     }
 
     /** The wrong hits and the missed answerable queries of one part at the threshold, to read. */
-    private static void writeErrors(QqpPairs pairs, TopK top, JudgedPairs judged, Candidates c, boolean tuning,
+    private static void writeErrors(QqpPairs pairs, TopK top, JudgedPairs judged, Candidates c, JudgedPairs.Part part,
                                     double threshold, Path file) throws IOException {
         ObjectMapper json = new ObjectMapper();
         Map<Long, JudgedPairs.Judged> verdicts = judged.byKey();
         List<String> lines = new ArrayList<>();
         for (JudgedPairs.Judged j : judged.pairs()) {
-            if (j.tuning() != tuning) continue;
+            if (j.part() != part) continue;
             int q = j.query();
             int served = c.served(q, threshold);
             int entry = served < 0 ? -1 : c.entry()[q][served];
@@ -223,7 +224,7 @@ public final class JudgedQuality {
         }
         Files.createDirectories(file.toAbsolutePath().getParent());
         Files.write(file, lines);
-        System.out.printf(Locale.ROOT, "  %d errors of the %s part at %s written to %s%n", lines.size(), tuning ? "tuning" : "held-out", trim(threshold), file);
+        System.out.printf(Locale.ROOT, "  %d errors of the %s part at %s written to %s%n", lines.size(), part.label, trim(threshold), file);
     }
 
     private static double scoreOf(Candidates c, int q, int s) {
@@ -265,7 +266,7 @@ public final class JudgedQuality {
         Path reuse = null;
         Path output = Path.of("bench/target/cache-quality-judged.json");
         Path errors = null;
-        boolean errorsTuning = true;
+        JudgedPairs.Part errorsPart = JudgedPairs.Part.TUNING;
         Double errorsThreshold = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -274,11 +275,7 @@ public final class JudgedQuality {
                 case "--output" -> output = Path.of(args[++i]);
                 case "--errors" -> errors = Path.of(args[++i]);
                 case "--errors-threshold" -> errorsThreshold = Double.parseDouble(args[++i]);
-                case "--part" -> errorsTuning = switch (args[++i]) {
-                    case "tuning" -> true;
-                    case "held-out" -> false;
-                    default -> throw new IllegalArgumentException("--part tuning or held-out");
-                };
+                case "--part" -> errorsPart = JudgedPairs.Part.of(args[++i]);
                 default -> data = Path.of(args[i]);
             }
         }
@@ -286,7 +283,7 @@ public final class JudgedQuality {
         JudgedPairs judged = JudgedPairs.read(judgedFile);
         EmbeddedPairs vectors = EmbeddedPairs.embed(pairs, OnnxEmbedder.DEFAULT_MODEL, 500, reuse);
         TopK top = TopK.search(vectors, CacheQualityBench.TOP_K, reuse);
-        Map<String, Object> r = report(pairs, top, judged, errors, errorsTuning, errorsThreshold);
+        Map<String, Object> r = report(pairs, top, judged, errors, errorsPart, errorsThreshold);
         Files.createDirectories(output.toAbsolutePath().getParent());
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(output.toFile(), r);
         System.out.println("Wrote " + output);
