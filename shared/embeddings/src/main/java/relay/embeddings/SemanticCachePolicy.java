@@ -14,14 +14,15 @@ public final class SemanticCachePolicy {
 
     /**
      * The policy for {@code cache_params.similarity_threshold}: null takes the tuned default
-     * ({@link SimilarityJudge#DEFAULT_SETTINGS}); a number replaces its cosine threshold and keeps its checks.
+     * ({@link SimilarityJudge#DEFAULT_SETTINGS}); a number replaces its score threshold and keeps its checks and
+     * wording penalties. The score a hit was served at is what {@code x-relay-cache-similarity} says.
      */
     public static SemanticPolicy forThreshold(Double similarityThreshold) {
         SimilarityJudge judge = similarityThreshold == null
                 ? SimilarityJudge.DEFAULT
                 : new SimilarityJudge(SimilarityJudge.DEFAULT_SETTINGS.withThreshold(similarityThreshold));
         double threshold = judge.settings().threshold();
-        // When the score is the cosine itself, a candidate below the threshold can never pass: don't fetch it.
+        // When the score is the cosine (less a penalty), a candidate below the threshold can never pass: don't fetch it.
         double lowest = judge.settings().cosineWeight() >= 1 ? threshold : Math.min(MIN_COSINE, threshold);
         return SemanticPolicy.judged(threshold, lowest, JUDGED,
                 (prompt, cached, cosine) -> judge.rankingScore(Text.of(cached), Text.of(prompt), cosine));
