@@ -497,10 +497,22 @@ public final class SimilarityJudge {
                 if (kind != null) kinds.add(kind);
             }
             int questions = 0;
-            for (String part : normal.split("\\?+")) if (!words(part).isEmpty()) questions++;
+            for (String part : QUESTION_END.split(normal)) if (hasWordCharacter(part)) questions++;
             return new Words(List.copyOf(stems), Set.copyOf(content), Set.copyOf(kinds), Math.max(1, questions),
                     Set.copyOf(coordinated), Set.copyOf(quantifiers), first && second);
         }
+    }
+
+    /** Whether {@link #WORD} finds a word in the text: it has a letter or a number. */
+    private static boolean hasWordCharacter(String text) {
+        for (int i = 0; i < text.length(); ) {
+            int cp = text.codePointAt(i);
+            i += Character.charCount(cp);
+            int type = Character.getType(cp);
+            if (Character.isLetter(cp) || type == Character.DECIMAL_DIGIT_NUMBER || type == Character.LETTER_NUMBER
+                    || type == Character.OTHER_NUMBER) return true;
+        }
+        return false;
     }
 
     private static boolean isNumber(String token) {
@@ -510,8 +522,22 @@ public final class SimilarityJudge {
     /** Lowercased, curly apostrophes straightened, contractions written out ("what's" → "what is", "can't" → "can not"), possessive 's dropped. */
     static String normalize(String text) {
         String s = text.toLowerCase(Locale.ROOT).replace('\u2019', '\'').replace('\u2018', '\'');
-        for (int i = 0; i < CONTRACTIONS.length; i++) s = CONTRACTIONS[i].matcher(s).replaceAll(CONTRACTION_REPLACEMENTS[i]);
-        return POSSESSIVE.matcher(s).replaceAll("");
+        if (s.indexOf('\'') < 0 && !s.contains("cannot")) return s;
+        // One pass: the alternatives are tried in CONTRACTION_LIST's order at each position, then a possessive 's.
+        Matcher m = CONTRACTION.matcher(s);
+        StringBuilder out = new StringBuilder(s.length() + 16);
+        while (m.find()) {
+            String replacement = "";
+            for (int g = 1; g <= CONTRACTION_LIST.length; g++) {
+                if (m.group(g) != null) {
+                    replacement = CONTRACTION_LIST[g - 1][1];
+                    break;
+                }
+            }
+            m.appendReplacement(out, replacement);
+        }
+        m.appendTail(out);
+        return out.toString();
     }
 
     private static List<String> words(String normal) {
@@ -643,9 +669,10 @@ public final class SimilarityJudge {
             {"\\bwhat's\\b", "what is"}, {"\\bhow's\\b", "how is"}, {"\\bwho's\\b", "who is"}, {"\\bwhere's\\b", "where is"},
             {"\\bit's\\b", "it is"}, {"\\bcan't\\b", "can not"}, {"\\bcannot\\b", "can not"}, {"\\bwon't\\b", "will not"},
             {"n't\\b", " not"}, {"'m\\b", " am"}, {"'ve\\b", " have"}, {"'re\\b", " are"}, {"'ll\\b", " will"}, {"'d\\b", " would"}};
-    private static final Pattern[] CONTRACTIONS = java.util.Arrays.stream(CONTRACTION_LIST).map(c -> Pattern.compile(c[0])).toArray(Pattern[]::new);
-    private static final String[] CONTRACTION_REPLACEMENTS = java.util.Arrays.stream(CONTRACTION_LIST).map(c -> c[1]).toArray(String[]::new);
-    private static final Pattern POSSESSIVE = Pattern.compile("'s\\b");
+    /** Every contraction, each in its own group, then the possessive 's (its own group, replaced by nothing). */
+    private static final Pattern CONTRACTION = Pattern.compile(java.util.Arrays.stream(CONTRACTION_LIST)
+            .map(c -> "(" + c[0] + ")").collect(java.util.stream.Collectors.joining("|")) + "|('s\\b)");
+    private static final Pattern QUESTION_END = Pattern.compile("\\?+");
     /** Letters and digits, with inner . + # (node.js, c++, c#, 3.5). */
     private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{N}]+(?:[.+#][\\p{L}\\p{N}+#]+)*[+#]*");
     private static final Pattern CLAUSE_END = Pattern.compile("[?.!;]+");
