@@ -623,7 +623,13 @@ public final class RelayApi {
         headers.put("x-relay-cache", trace.cacheStatus());
         headers.putAll(trace.responseHeaders());
         if (trace.cacheKey() != null) headers.put("x-relay-cache-key", trace.cacheKey());
+        if (trace.cacheSimilarity() != null) headers.put("x-relay-cache-similarity", similarity(trace.cacheSimilarity()));
         return headers;
+    }
+
+    /** A cache hit's score as {@code x-relay-cache-similarity} gives it: "1" for an exact hit, else 4 decimals ("0.9731"). */
+    static String similarity(double score) {
+        return java.math.BigDecimal.valueOf(score).setScale(4, java.math.RoundingMode.HALF_UP).stripTrailingZeros().toPlainString();
     }
 
     /** {@code /v1/x/} and {@code /x} are the same route. */

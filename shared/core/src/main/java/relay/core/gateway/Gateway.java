@@ -95,6 +95,7 @@ public final class Gateway {
     private ChatCompletionResponse answerFromCache(CacheHit hit, RequestTrace trace) {
         trace.usage(hit.response().usage());
         trace.cost(java.math.BigDecimal.ZERO);
+        trace.cacheSimilarity(hit.score());
         return Replay.response(hit.response(), Completions.newId(), clock.instant().getEpochSecond());
     }
 
@@ -340,13 +341,37 @@ public final class Gateway {
         trace.requestedModel(request.model());
         applyRequestTimeout(request.body(), trace);
         trace.gate().admitEmbedding(request, trace);
+        ResponseCaching.Context cache = caching.begin(request, trace.deadline());
+        Optional<EmbeddingResult> cached = cachedEmbeddings(cache, trace);
+        if (cached.isPresent()) return cached.get();
         var routed = router.run(plan(request.model(), request.body(), trace, () -> false, 0, null), trace,
                 (deployment, timeout) -> provider(deployment).embed(call(deployment, request, timeout)));
         trace.deployment(routed.deployment().id());
         Usage usage = Usage.of(routed.value().promptTokens(), 0);
         trace.usage(usage);
         trace.cost(cost(routed.deployment(), usage));
-        return routed.value();
+        EmbeddingResult result = routed.value();
+        if (!routed.requestFallback()) { // a per-request fallback's answer is never cached under this model
+            trace.afterAnswer(() -> cache.store(relay.core.cache.CachedEmbeddings.envelope(request.model(), result)));
+        }
+        return result;
+    }
+
+    /**
+     * Embeddings from the exact cache (as LiteLLM caches them): the same controls, keys and headers as chat, no
+     * semantic lookup. A hit costs nothing; its usage is the stored answer's.
+     */
+    private Optional<EmbeddingResult> cachedEmbeddings(ResponseCaching.Context cache, RequestTrace trace) {
+        Optional<EmbeddingResult> result = lookUp(cache, trace)
+                .flatMap(hit -> relay.core.cache.CachedEmbeddings.open(hit.response()));
+        if (result.isEmpty()) {
+            if (cache.status() == relay.core.cache.CacheStatus.HIT_EXACT) trace.cacheStatus(relay.core.cache.CacheStatus.MISS.header());
+            return result;
+        }
+        trace.usage(Usage.of(result.get().promptTokens(), 0));
+        trace.cost(java.math.BigDecimal.ZERO);
+        trace.cacheSimilarity(1);
+        return result;
     }
 
     /** The longest request timeout: API Gateway's own limit is 30 s, a Lambda's 15 minutes. */
