@@ -13,6 +13,7 @@ import java.util.Optional;
 import relay.aws.AwsClients;
 import relay.aws.DynamoDbRequestLogStore;
 import relay.aws.RequestLogTable;
+import relay.core.error.ErrorKind;
 import relay.core.keys.KeyStore;
 import relay.core.log.Attempt;
 import relay.core.log.RequestLog;
@@ -96,6 +97,22 @@ final class StreamTestbed implements AutoCloseable {
                 "gpt-4o-mini", null, null, 429, 55, null, null, null, null, null, false, "miss",
                 "rate_limit_error", "rate_limit_exceeded", "Rate limit reached",
                 List.of(new Attempt("openai/gpt-4o-mini", 429, "rate_limit_exceeded", "rate limited", 50)), null,
+                TIME.plus(Duration.ofDays(30)));
+    }
+
+    /** A request Relay refused for its key, as the core records it: 401 invalid_api_key, before any provider. */
+    static RequestLog unauthenticated(String id) {
+        return new RequestLog(id, TIME, "POST /v1/chat/completions", RequestLog.Caller.UNKNOWN, null, null, null, 401, 1, null,
+                null, null, null, null, false, "off", ErrorKind.AUTHENTICATION.type(), ErrorKind.AUTHENTICATION.code(),
+                "Incorrect API key provided.", List.of(), null, TIME.plus(Duration.ofDays(1)));
+    }
+
+    /** A 401 from the provider (Relay's key for it was refused): the client's key was fine; the operator must know. */
+    static RequestLog providerRefusedItsKey(String id) {
+        return new RequestLog(id, TIME, "POST /v1/chat/completions", new RequestLog.Caller("9c2b", "ci", null, Map.of()),
+                "gpt-4o-mini", null, null, 401, 80, null, null, null, null, null, false, "miss",
+                ErrorKind.AUTHENTICATION.type(), ErrorKind.AUTHENTICATION.code(), "Incorrect API key provided: sk-...",
+                List.of(new Attempt("openai/gpt-4o-mini", 401, "invalid_api_key", "Incorrect API key provided", 75)), null,
                 TIME.plus(Duration.ofDays(30)));
     }
 
