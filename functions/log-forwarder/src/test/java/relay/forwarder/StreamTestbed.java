@@ -10,7 +10,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import relay.aws.AwsClients;
 import relay.aws.DynamoDbRequestLogStore;
 import relay.aws.RequestLogTable;
 import relay.core.error.ErrorKind;
@@ -28,6 +27,7 @@ import relay.testing.FakeSupabase;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -39,17 +39,23 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
  * Everything real the forwarder touches: the embedded DynamoDB with the request-log table and its
- * stream, a loopback server per sink vendor, and a fake SQS the real SQS client talks to.
+ * stream, a loopback server per sink vendor, and a fake SQS the real SQS client talks to. The test's
+ * own AWS clients wait as long as a loaded machine needs (a minute a call), not the short limits of
+ * the production clients: the store drops a write that times out, which would make a test's records
+ * depend on the machine's speed.
  */
 final class StreamTestbed implements AutoCloseable {
     static final StaticCredentialsProvider CREDENTIALS =
             StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"));
     static final Instant TIME = Instant.parse("2025-05-01T12:00:00Z");
+    static final ClientOverrideConfiguration PATIENT = ClientOverrideConfiguration.builder()
+            .apiCallTimeout(Duration.ofMinutes(1)).build();
 
     final EmbeddedDynamoDb db = EmbeddedDynamoDb.start();
-    final DynamoDbClient dynamoDb = AwsClients.dynamoDb(Region.US_EAST_1, CREDENTIALS, db.endpoint());
-    final DynamoDbStreamsClient streams = DynamoDbStreamsClient.builder().region(Region.US_EAST_1)
-            .credentialsProvider(CREDENTIALS).httpClient(UrlConnectionHttpClient.create()).endpointOverride(db.endpoint()).build();
+    final DynamoDbClient dynamoDb = DynamoDbClient.builder().region(Region.US_EAST_1).credentialsProvider(CREDENTIALS)
+            .httpClient(UrlConnectionHttpClient.create()).endpointOverride(db.endpoint()).overrideConfiguration(PATIENT).build();
+    final DynamoDbStreamsClient streams = DynamoDbStreamsClient.builder().region(Region.US_EAST_1).credentialsProvider(CREDENTIALS)
+            .httpClient(UrlConnectionHttpClient.create()).endpointOverride(db.endpoint()).overrideConfiguration(PATIENT).build();
     final String table = "relay-request-log";
     final DynamoDbRequestLogStore store = new DynamoDbRequestLogStore(dynamoDb, table);
     final String streamArn;
@@ -60,7 +66,9 @@ final class StreamTestbed implements AutoCloseable {
     final FakeSentry sentry = FakeSentry.start("9", "pub");
     final FakeHelicone helicone = FakeHelicone.start("hc-key");
     final FakeSqs sqsServer = FakeSqs.start();
-    final SqsClient sqs = ForwarderWiring.sqs(Region.US_EAST_1, CREDENTIALS, java.net.URI.create(sqsServer.baseUrl()));
+    final SqsClient sqs = SqsClient.builder().region(Region.US_EAST_1).credentialsProvider(CREDENTIALS)
+            .httpClient(UrlConnectionHttpClient.create()).endpointOverride(java.net.URI.create(sqsServer.baseUrl()))
+            .overrideConfiguration(PATIENT).build();
     final KeyStore keys;
 
     StreamTestbed() {
