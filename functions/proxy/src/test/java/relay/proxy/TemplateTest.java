@@ -188,7 +188,7 @@ class TemplateTest {
 
         // Lambda's reserved concurrency 0 would stop the function: 0 here means "no reservation" instead
         assertEquals(json("""
-                {"Fn::Not": [{"Fn::Equals": [{"Ref": "ReservedConcurrency"}, 0]}]}"""), cfn.at("/Conditions/HasReservedConcurrency"));
+                {"Fn::Not": [{"Fn::Equals": [{"Ref": "ReservedConcurrency"}, "0"]}]}"""), cfn.at("/Conditions/HasReservedConcurrency"));
         assertEquals(json("""
                 {"Fn::If": ["HasReservedConcurrency", {"Ref": "ReservedConcurrency"}, {"Ref": "AWS::NoValue"}]}"""),
                 cfn.at("/Resources/ProxyFunction/Properties/ReservedConcurrentExecutions"));
