@@ -176,6 +176,17 @@ class TemplateTest {
         int defaultRate = rate.get("Default").asInt();
         assertTrue(defaultRate > 0 && defaultRate < 10_000, "below the account-wide 10,000 requests per second: " + defaultRate);
         assertTrue(burst.get("Default").asInt() >= defaultRate, "a burst at least one second of the steady rate");
+
+        // the throttled client gets a 429 in OpenAI's error format, as Relay's own rate limits answer
+        JsonNode throttled = api.at("/GatewayResponses/THROTTLED");
+        assertEquals("429", throttled.get("StatusCode").asText());
+        String template = throttled.at("/ResponseTemplates/application~1json").asText();
+        assertFalse(template.contains("$"), "a mapping template: no VTL in it");
+        JsonNode error = json(template).get("error");
+        assertEquals(relay.core.error.ErrorKind.RATE_LIMIT.type(), error.get("type").asText());
+        assertEquals(relay.core.error.ErrorKind.RATE_LIMIT.code(), error.get("code").asText());
+        assertTrue(error.get("param").isNull());
+        assertFalse(error.get("message").asText().isBlank());
     }
 
     @Test
