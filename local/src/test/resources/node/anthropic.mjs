@@ -1,6 +1,6 @@
 // The official `@anthropic-ai/sdk` against Relay's /v1/messages, as Claude Code's SDK speaks it.
 import Anthropic from '@anthropic-ai/sdk';
-import { apiKey, baseUrl, chunk, errorReport, model, relayRequestId, report, run, streamModel } from './harness.mjs';
+import { apiKey, baseUrl, chunk, errorReport, model, relayRequestId, report, run, streamModel, upstreamModel } from './harness.mjs';
 
 // Anthropic's base URL has no /v1: the SDK adds it. The key goes out as x-api-key, as Claude Code sends it.
 const client = new Anthropic({ baseURL: baseUrl, apiKey, maxRetries: 0 });
@@ -31,6 +31,39 @@ await run({
     const { response } = await stream.withResponse();
     report({ event: 'result', requestId: relayRequestId(response), types, text: text(message),
       stop_reason: message.stop_reason, usage: message.usage });
+  },
+
+  async streamBreaks() {
+    const stream = client.messages.stream({
+      model: streamModel, max_tokens: 100, messages: [{ role: 'user', content: 'this stream breaks' }],
+    });
+    stream.on('text', (delta) => chunk(delta));
+    try {
+      await stream.finalMessage();
+      report({ event: 'result', unexpected: 'the stream ended without an error' });
+    } catch (error) {
+      report({ ...errorReport(error), isApiError: error instanceof Anthropic.APIError });
+    }
+  },
+
+  // As Claude Code works: a streamed turn that asks for a tool, its input built from input_json_delta events,
+  // then the tool's result sent back, streamed again.
+  async toolRoundTrip() {
+    const tools = [{
+      name: 'get_weather', description: 'Weather for a city',
+      input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+    }];
+    const messages = [{ role: 'user', content: 'Weather in Paris?' }];
+    const jsonDeltas = [];
+    const first = client.messages.stream({ model: upstreamModel, max_tokens: 200, tools, messages });
+    first.on('inputJson', (delta) => jsonDeltas.push(delta));
+    const asked = await first.finalMessage();
+    const use = asked.content.find((block) => block.type === 'tool_use');
+    messages.push({ role: 'assistant', content: asked.content },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: '18C and sunny' }] });
+    const answered = await client.messages.stream({ model: upstreamModel, max_tokens: 200, tools, messages }).finalMessage();
+    report({ event: 'result', stop_reason: asked.stop_reason, tool_use: { id: use.id, name: use.name, input: use.input },
+      jsonDeltas, answer: { stop_reason: answered.stop_reason, text: text(answered) } });
   },
 
   async countTokens() {

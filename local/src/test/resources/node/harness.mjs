@@ -6,6 +6,8 @@ export const baseUrl = requireEnv('RELAY_BASE_URL'); // the server's root, e.g. 
 export const apiKey = requireEnv('RELAY_API_KEY');
 export const model = process.env.RELAY_MODEL ?? 'mock-gpt';
 export const streamModel = process.env.RELAY_STREAM_MODEL ?? 'gated';
+/** A model whose upstream the test scripts (tool calls) and reads back. */
+export const upstreamModel = process.env.RELAY_UPSTREAM_MODEL ?? 'fake-gpt';
 
 function requireEnv(name) {
   const value = process.env[name];
@@ -13,7 +15,7 @@ function requireEnv(name) {
   return value;
 }
 
-/** Writes one report line; on Linux a write to a pipe is synchronous, so it is on its way when this returns. */
+/** Writes one report line (to a pipe, synchronously on Linux and Windows; elsewhere as soon as the script waits). */
 export function report(fields) {
   process.stdout.write(JSON.stringify(fields) + '\n');
 }
@@ -28,14 +30,19 @@ export function chunk(text) {
   report({ event: 'chunk', text });
 }
 
-/** The error a client threw, as a caller would inspect it. */
+/**
+ * The error a client threw (or handed to a callback), as a caller would inspect it. Some clients hand over the
+ * server's error object itself, not an Error: then that object is the body.
+ */
 export function errorReport(error) {
+  const plain = error !== null && typeof error === 'object' && !(error instanceof Error);
   return {
     event: 'error',
-    class: error?.constructor?.name,
-    status: error?.status ?? error?.statusCode,
-    message: error?.message,
-    body: error?.error ?? safeJson(error?.responseBody),
+    class: plain ? 'Object' : error?.constructor?.name,
+    name: error?.name ?? null,
+    status: error?.status ?? error?.statusCode ?? null,
+    message: error?.message ?? null,
+    body: plain ? error : (error?.error ?? safeJson(error?.responseBody) ?? null),
   };
 }
 
@@ -54,13 +61,14 @@ export async function run(scenarios) {
   const scenario = scenarios[name];
   if (!scenario) {
     report({ event: 'failed', message: `no scenario ${name}; known: ${Object.keys(scenarios).join(', ')}` });
-    process.exit(2);
+    process.exitCode = 2;
+    return;
   }
   try {
     await scenario();
     report({ event: 'done' });
   } catch (error) {
-    report({ event: 'failed', ...errorReport(error), stack: String(error?.stack ?? error) });
+    report({ ...errorReport(error), event: 'failed', stack: String(error?.stack ?? error) });
     process.exitCode = 1;
   }
 }

@@ -87,6 +87,32 @@ await run({
       usage: completed?.usage });
   },
 
+  async chatStreamBreaks() {
+    const stream = await client.chat.completions.create({
+      model: streamModel, stream: true, messages: [{ role: 'user', content: 'this stream breaks' }],
+    });
+    try {
+      for await (const part of stream) {
+        const content = part.choices[0]?.delta?.content;
+        if (content) chunk(content);
+      }
+      report({ event: 'result', unexpected: 'the stream ended without an error' });
+    } catch (error) {
+      report({ ...errorReport(error), isApiError: error instanceof OpenAI.APIError });
+    }
+  },
+
+  async modelsList() {
+    const ids = [];
+    for await (const entry of client.models.list()) ids.push(entry.id);
+    report({ event: 'result', ids: ids.slice(0, 5), count: ids.length });
+  },
+
+  async modelsRetrieve() {
+    const entry = await client.models.retrieve(model);
+    report({ event: 'result', id: entry.id, object: entry.object, owned_by: entry.owned_by });
+  },
+
   async unknownModel() {
     try {
       await client.chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] });
