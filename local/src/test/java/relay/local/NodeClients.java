@@ -49,6 +49,8 @@ final class NodeClients {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static Path scripts;
+    /** Why the clients cannot run here, once found out: each later test is skipped at once, not installed again. */
+    private static String unavailable;
 
     private NodeClients() {}
 
@@ -58,6 +60,7 @@ final class NodeClients {
      */
     static synchronized Path scripts() {
         if (scripts != null) return scripts;
+        if (unavailable != null) skipOrFail(unavailable);
         requireNode();
         byte[] packageJson = resource("package.json");
         byte[] lock = resource("package-lock.json");
@@ -296,12 +299,16 @@ final class NodeClients {
 
     /** Skips the tests that need the npm clients, except on CI, where they must run. */
     private static void unavailable(String why) {
-        String message = "the official JavaScript clients are unavailable: " + why;
+        unavailable = "the official JavaScript clients are unavailable: " + why;
+        System.err.println("SKIPPED: " + unavailable);
+        skipOrFail(unavailable);
+    }
+
+    private static void skipOrFail(String message) {
         String ci = System.getenv("CI");
         if (ci != null && !ci.isBlank() && !ci.equalsIgnoreCase("false")) {
             throw new IllegalStateException(message + " (CI is set, so this fails instead of skipping)");
         }
-        System.err.println("SKIPPED: " + message);
         abort(message);
     }
 }
