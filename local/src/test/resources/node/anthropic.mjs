@@ -33,6 +33,24 @@ await run({
       stop_reason: message.stop_reason, usage: message.usage });
   },
 
+  // Claude Code's call: the beta surface with anthropic-beta headers, cache_control on the system prompt and the
+  // turn, metadata.user_id, streamed, to POST /v1/messages?beta=true (the SDK Claude Code bundles adds the query;
+  // this version does not, so the request option does).
+  async betaStream() {
+    const stream = client.beta.messages.stream({
+      model: streamModel, max_tokens: 100,
+      betas: ['interleaved-thinking-2025-05-14', 'fine-grained-tool-streaming-2025-05-14'],
+      system: [{ type: 'text', text: 'You are a coding agent.', cache_control: { type: 'ephemeral' } }],
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'stream claude code', cache_control: { type: 'ephemeral' } }] }],
+      metadata: { user_id: 'user_js_clients' },
+    }, { query: { beta: 'true' } });
+    stream.on('text', (delta) => chunk(delta));
+    const message = await stream.finalMessage();
+    const { response } = await stream.withResponse();
+    report({ event: 'result', requestId: relayRequestId(response), url: response.url, text: text(message),
+      stop_reason: message.stop_reason });
+  },
+
   async streamBreaks() {
     const stream = client.messages.stream({
       model: streamModel, max_tokens: 100, messages: [{ role: 'user', content: 'this stream breaks' }],

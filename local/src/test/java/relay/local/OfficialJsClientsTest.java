@@ -269,6 +269,18 @@ class OfficialJsClientsTest {
     }
 
     @Test
+    void anthropic_betaMessagesStream_asClaudeCodeCallsIt_arrivesChunkByChunk() {
+        JsonNode result = streamed("anthropic.mjs", "betaStream").result();
+
+        assertTrue(result.path("url").asText().endsWith("/v1/messages?beta=true"), result.toString());
+        assertEquals("part0 part1 part2 part3 ", result.path("text").asText());
+        assertEquals("end_turn", result.path("stop_reason").asText());
+        RequestLog log = log(result);
+        assertTrue(log.stream());
+        assertEquals("user_js_clients", log.caller().user(), "metadata.user_id is the caller's user: " + log.caller());
+    }
+
+    @Test
     void anthropic_streamBreakingMidway_isTheSdksApiError_inAnthropicsShape() {
         gated.script(GatedUpstream.Script.BREAKS_AFTER_FIRST, 0);
 
