@@ -242,6 +242,9 @@ public final class LocalServer implements AutoCloseable {
         HttpConfiguration http = new HttpConfiguration();
         http.setRequestHeaderSize(MAX_HEADER_BYTES);
         http.setSendServerVersion(false);
+        // a model id holds a slash ("openai/gpt-4o"), which SDKs send encoded: GET /v1/models/openai%2Fgpt-4o
+        http.setUriCompliance(org.eclipse.jetty.http.UriCompliance.DEFAULT.with("relay",
+                org.eclipse.jetty.http.UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR));
         ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
         connector.setHost(host);
         connector.setPort(options.port());

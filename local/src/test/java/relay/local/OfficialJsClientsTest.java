@@ -12,7 +12,6 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import relay.core.log.RequestLog;
 import relay.testing.FakeOpenAi;
@@ -214,8 +213,6 @@ class OfficialJsClientsTest {
     }
 
     @Test
-    @Disabled("Relay answers GET /v1/models/{model} with 404 'Unknown path': OpenAI's API (and LiteLLM) serve it, "
-            + "and the SDK's models.retrieve() calls it")
     void openai_modelsRetrieve() {
         JsonNode result = node("openai.mjs", "modelsRetrieve").result();
 
@@ -471,8 +468,6 @@ class OfficialJsClientsTest {
     }
 
     @Test
-    @Disabled("Relay's Responses stream error event has no sequence_number (ResponsesEndpoint.errorEvent); the AI SDK's "
-            + "schema requires it, so the caller gets an AI_TypeValidationError instead of Relay's message")
     void aiSdk_streamText_withTheDefaultProviderModel_breakingMidway_reportsRelaysError() {
         gated.script(GatedUpstream.Script.BREAKS_AFTER_FIRST, 0);
 
