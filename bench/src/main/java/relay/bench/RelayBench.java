@@ -145,6 +145,10 @@ public final class RelayBench {
             StreamingBench.main(Arrays.copyOfRange(args, 1, args.length));
             return;
         }
+        if (args.length > 0 && args[0].startsWith("lambda-")) {
+            LambdaBench.main(args);
+            return;
+        }
         if (args.length > 0 && args[0].equals("virtual-keys")) {
             VirtualKeyBench.main(Arrays.copyOfRange(args, 1, args.length));
             return;
@@ -286,7 +290,7 @@ public final class RelayBench {
      * Sends one request and returns its wall time in nanoseconds. A connection failure is noted in
      * {@code failures} and the request sent again (at most 3 times in all); anything but a 200 stops the benchmark.
      */
-    private static long timed(HttpClient client, HttpRequest request, List<String> failures)
+    static long timed(HttpClient client, HttpRequest request, List<String> failures)
             throws IOException, InterruptedException {
         long start;
         HttpResponse<byte[]> response;
