@@ -63,14 +63,15 @@ final class LambdaBench {
 
     /** The command line of one Lambda bench; each uses the options it names in its usage. */
     record Options(int requests, int warmup, int chunks, int gapMillis, int runs, int slowRequests, int slowWarmup,
-                   int delayMillis, int invocations, boolean jfr, Path output) {
+                   int delayMillis, int invocations, boolean jfr, boolean fullJit, boolean classLog, boolean experiment, Path output) {
 
         static final String USAGE = """
                 usage: ./dev bench lambda-stream   [--requests N] [--warmup N] [--chunks C] [--gap MS] [--output FILE]
                        ./dev bench lambda-overhead [--requests N] [--warmup N] [--slow-requests N] [--slow-warmup N]
                                                    [--delay MS] [--jfr] [--output FILE]
                        ./dev bench lambda-cold     [--runs K] [--output FILE]
-                       ./dev bench lambda-restore  [--runs K] [--invocations N] [--output FILE]
+                       ./dev bench lambda-restore  [--runs K] [--invocations N] [--class-log] [--experiment] [--output FILE]
+                       any of them: [--full-jit]
                   --requests N       measured requests per target (direct and each runtime); stream 150, overhead 1000
                   --warmup N         warm-up requests per target before those; stream 150, overhead 400
                   --chunks C, --gap MS   the upstream's stream: C chunks, MS apart; default 5 and 20
@@ -80,13 +81,17 @@ final class LambdaBench {
                                      (bench/target/jfr/<runtime>.jfr)
                   --runs K           fresh JVMs per runtime; default 5
                   --invocations N    invocations after the restore (the steady state is the median of the last half); default 100
+                  --class-log        log the classes each function's first run loads (-Xlog:class+load) and count those
+                                     loaded by the first invocation after the restore, by package
+                  --experiment       also run Relay's loop with priming of the clients' paths (relay.bench.priming.PrimedRelayRuntime)
+                  --full-jit         run the functions without -XX:TieredStopAtLevel=1 (C2 too): an experiment, not Lambda's setting
                   --output FILE      where the JSON goes; default bench/target/<bench>.json""";
 
         static Options parse(String command, String[] args) {
             boolean stream = command.equals("lambda-stream");
             int requests = stream ? 150 : 1000, warmup = stream ? 150 : 400, chunks = 5, gap = 20, runs = 5;
             int slowRequests = 150, slowWarmup = 40, delay = 50, invocations = 100;
-            boolean jfr = false;
+            boolean jfr = false, fullJit = false, classLog = false, experiment = false;
             Path output = Path.of("bench", "target", command + ".json");
             for (int i = 0; i < args.length; i++) {
                 String flag = args[i];
@@ -102,13 +107,17 @@ final class LambdaBench {
                     case "--delay" -> delay = nonNegative(flag, value(args, ++i, flag));
                     case "--invocations" -> invocations = positive(flag, value(args, ++i, flag));
                     case "--jfr" -> jfr = true;
+                    case "--full-jit" -> fullJit = true;
+                    case "--class-log" -> classLog = true;
+                    case "--experiment" -> experiment = true;
                     case "--output" -> output = Path.of(value(args, ++i, flag));
                     default -> throw new IllegalArgumentException("unknown option " + flag);
                 }
             }
             if (runs > 50) throw new IllegalArgumentException("--runs is at most 50");
             if (invocations < 2) throw new IllegalArgumentException("--invocations must be at least 2");
-            return new Options(requests, warmup, chunks, gap, runs, slowRequests, slowWarmup, delay, invocations, jfr, output);
+            return new Options(requests, warmup, chunks, gap, runs, slowRequests, slowWarmup, delay, invocations, jfr, fullJit,
+                    classLog, experiment, output);
         }
 
         private static String value(String[] args, int i, String flag) {
@@ -172,8 +181,11 @@ final class LambdaBench {
         results.put("options", options.toString());
         Report report = new Report();
         new RelayBench.Report().header(started, results);
-        try (Testbed bed = Testbed.start()) {
-            results.put("function_jvm_options", String.join(" ", LambdaFunction.LAMBDA_JVM_OPTIONS));
+        List<String> jvmOptions = LambdaFunction.LAMBDA_JVM_OPTIONS.stream()
+                .filter(option -> !(options.fullJit() && option.startsWith("-XX:TieredStopAtLevel="))).toList();
+        if (options.fullJit()) report.print("--full-jit: the functions run without -XX:TieredStopAtLevel=1 (not Lambda's setting)");
+        try (Testbed bed = Testbed.start(jvmOptions)) {
+            results.put("function_jvm_options", String.join(" ", jvmOptions));
             switch (command) {
                 case "lambda-stream" -> results.put("stream", stream(bed, options, report));
                 case "lambda-overhead" -> results.put("overhead", overhead(bed, options, report));
@@ -302,10 +314,11 @@ final class LambdaBench {
         HttpRequest direct = RelayBench.chatRequest(bed.upstream.baseUrl() + "/chat/completions", RelayBench.OPENAI_KEY);
         RelayBench.requireLoopback(direct.uri());
         List<String> targets = List.of("direct", Runtime.RELAY_LOOP.key(), Runtime.AWS_CLIENT.key());
-        Map<String, long[]> visible = new LinkedHashMap<>(), busy = new LinkedHashMap<>();
+        Map<String, long[]> visible = new LinkedHashMap<>(), busy = new LinkedHashMap<>(), untilResponse = new LinkedHashMap<>();
         for (String t : targets) {
             visible.put(t, new long[requests]);
             busy.put(t, new long[requests]);
+            untilResponse.put(t, new long[requests]);
         }
         Map<String, Object> allocation = new LinkedHashMap<>();
         List<String> failures = new ArrayList<>();
@@ -328,10 +341,11 @@ final class LambdaBench {
                     }
                     for (int k = 0; k < targets.size(); k++) {
                         String target = targets.get((round + k) % targets.size());
-                        long v, b;
+                        long v, b, u;
                         if (target.equals("direct")) {
                             v = RelayBench.timed(http, direct, failures);
                             b = v;
+                            u = 0;
                         } else {
                             LambdaFunction function = target.equals(loop.runtime().key()) ? loop : aws;
                             String requestId = name + "-" + (++id);
@@ -339,10 +353,12 @@ final class LambdaBench {
                             requireAnswer(function, inv, BUFFERED_ANSWER);
                             v = inv.clientVisibleNanos();
                             b = inv.busyNanos();
+                            u = inv.untilResponseNanos();
                         }
                         if (i >= 0) {
                             visible.get(target)[i] = v;
                             busy.get(target)[i] = b;
+                            untilResponse.get(target)[i] = u;
                         }
                     }
                 }
@@ -377,7 +393,10 @@ final class LambdaBench {
         for (String t : targets) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("client_visible", RelayBench.stats(visible.get(t)));
-            if (!t.equals("direct")) m.put("busy_until_next", RelayBench.stats(busy.get(t)));
+            if (!t.equals("direct")) {
+                m.put("until_response_start", RelayBench.stats(untilResponse.get(t)));
+                m.put("busy_until_next", RelayBench.stats(busy.get(t)));
+            }
             out.put(t, m);
         }
         out.put("added_over_direct", added(visible, "direct", targets.subList(1, targets.size())));
@@ -395,12 +414,17 @@ final class LambdaBench {
         report.print("");
         report.print("Buffered chat through the Lambda function, %s DynamoDB (%s):", name, dynamoDbIs);
         report.print("%d requests per target interleaved, after %d warm-up each. Times in ms.", requests, warmup);
-        report.print("   %-34s %9s %9s %9s   %9s %9s", "", "visible", "visible", "visible", "busy", "busy");
-        report.print("   %-34s %9s %9s %9s   %9s %9s", "", "p50", "p90", "p99", "p50", "p99");
+        report.print("   %-34s %9s %9s %9s   %9s   %9s %9s", "", "visible", "visible", "visible", "to resp.", "busy", "busy");
+        report.print("   %-34s %9s %9s %9s   %9s   %9s %9s", "", "p50", "p90", "p99", "p50", "p50", "p99");
         for (String t : targets) {
-            report.print("   %-34s %9.3f %9.3f %9.3f   %9.3f %9.3f", label(t), ms(visible.get(t), 50), ms(visible.get(t), 90),
-                    ms(visible.get(t), 99), ms(busy.get(t), 50), ms(busy.get(t), 99));
+            boolean d = t.equals("direct");
+            report.print("   %-34s %9.3f %9.3f %9.3f   %9s   %9s %9s", label(t), ms(visible.get(t), 50), ms(visible.get(t), 90),
+                    ms(visible.get(t), 99), d ? "" : String.format(Locale.ROOT, "%.3f", ms(untilResponse.get(t), 50)),
+                    d ? "" : String.format(Locale.ROOT, "%.3f", ms(busy.get(t), 50)),
+                    d ? "" : String.format(Locale.ROOT, "%.3f", ms(busy.get(t), 99)));
         }
+        report.print("   (visible: event handed out -> whole response received; to resp.: -> the runtime starts its response;");
+        report.print("    busy: -> the runtime asks for the next event)");
         for (String t : targets.subList(1, targets.size())) {
             report.print("   %-34s %+.3f ms p50, %+.3f ms p99", label(t) + " minus direct:",
                     ms(visible.get(t), 50) - ms(visible.get("direct"), 50), ms(visible.get(t), 99) - ms(visible.get("direct"), 99));
@@ -435,13 +459,14 @@ final class LambdaBench {
     static Map<String, Object> cold(Testbed bed, Options o, Report report) throws Exception {
         report.print("... cold start: %d fresh JVMs per runtime, interleaved, the packaged %s", o.runs(), RelayBench.PROXY_JAR);
         long recordsBefore = bed.logRecords();
+        List<Runtime> runtimes = Runtime.COMPARED;
         Map<Runtime, List<Map<String, Object>>> samples = new LinkedHashMap<>();
-        for (Runtime r : Runtime.values()) samples.put(r, new ArrayList<>());
+        for (Runtime r : runtimes) samples.put(r, new ArrayList<>());
         for (int run = 1; run <= o.runs(); run++) {
             List<Runtime> order = run % 2 == 1 ? List.of(Runtime.RELAY_LOOP, Runtime.AWS_CLIENT) : List.of(Runtime.AWS_CLIENT, Runtime.RELAY_LOOP);
             for (Runtime r : order) {
                 String requestId = "cold-" + r.key() + "-" + run;
-                try (LambdaFunction f = bed.start(r, bed.dynamoDb.endpoint(), "cold-" + r.key() + "-" + run, Map.of(),
+                try (LambdaFunction f = bed.start(r, bed.dynamoDb.endpoint(), "cold-" + r.key() + "-" + run, Map.of(), List.of(),
                         requestId, bed.event(requestId, RelayBench.CHAT_BODY))) {
                     long firstNext = f.awaitFirstNext();
                     Invocation inv = f.awaitQueued(requestId, null);
@@ -467,7 +492,7 @@ final class LambdaBench {
         out.put("runs_per_runtime", o.runs());
         out.put("proxy_jar_bytes", Files.size(bed.proxyJar));
         String[] fields = {"init_ms", "first_invocation_ms", "first_invocation_busy_ms", "spawn_to_first_answer_ms"};
-        for (Runtime r : Runtime.values()) {
+        for (Runtime r : runtimes) {
             Map<String, Object> m = new LinkedHashMap<>();
             for (String field : fields) m.put("median_" + field, RelayBench.median(samples.get(r), s -> (double) s.get(field)));
             m.put("samples", samples.get(r));
@@ -490,7 +515,7 @@ final class LambdaBench {
             double l = (double) loop.get("median_" + row[1]), a = (double) aws.get("median_" + row[1]);
             report.print("   %-46s %12.1f %12.1f %+14.1f (x%.2f)", row[0], l, a, l - a, l / a);
         }
-        for (Runtime r : Runtime.values()) {
+        for (Runtime r : runtimes) {
             report.print("   %s, each run's spawn -> first answer: %s", r.label,
                     String.join(", ", samples.get(r).stream().map(s -> String.format(Locale.ROOT, "%.0f", (double) s.get("spawn_to_first_answer_ms"))).toList()));
         }
@@ -503,21 +528,39 @@ final class LambdaBench {
     static Map<String, Object> restore(Testbed bed, Options o, Report report) throws Exception {
         report.print("... simulated SnapStart restore: %d fresh JVMs per runtime under AWS_LAMBDA_INITIALIZATION_TYPE=snap-start, "
                 + "%d invocations each", o.runs(), o.invocations());
+        List<Runtime> runtimes = o.experiment() ? List.of(Runtime.values()) : Runtime.COMPARED;
         Map<Runtime, List<Map<String, Object>>> samples = new LinkedHashMap<>();
-        for (Runtime r : Runtime.values()) samples.put(r, new ArrayList<>());
+        Map<String, Object> classLoads = new LinkedHashMap<>();
+        for (Runtime r : runtimes) samples.put(r, new ArrayList<>());
         for (int run = 1; run <= o.runs(); run++) {
-            List<Runtime> order = run % 2 == 1 ? List.of(Runtime.RELAY_LOOP, Runtime.AWS_CLIENT) : List.of(Runtime.AWS_CLIENT, Runtime.RELAY_LOOP);
+            List<Runtime> order = new ArrayList<>(runtimes);
+            java.util.Collections.rotate(order, run - 1); // each run starts with another runtime
             for (Runtime r : order) {
-                try (LambdaFunction f = bed.start(r, bed.dynamoDb.endpoint(), "restore-" + r.key() + "-" + run,
-                        Map.of("AWS_LAMBDA_INITIALIZATION_TYPE", "snap-start"))) {
+                String name = "restore-" + r.key() + "-" + run;
+                Path classLog = o.classLog() && run == 1 ? bed.work.resolve(name + "-classes.log") : null;
+                List<String> jvm = classLog == null ? List.of() : List.of("-Xlog:class+load=info:file=" + classLog + ":timenanos");
+                try (LambdaFunction f = bed.start(r, bed.dynamoDb.endpoint(), name,
+                        Map.of("AWS_LAMBDA_INITIALIZATION_TYPE", "snap-start"), jvm, null, null)) {
                     long restoreNext = f.awaitRestoreNext();
                     long firstNext = f.awaitFirstNext();
                     long[] visible = new long[o.invocations()];
+                    Invocation first = null;
                     for (int i = 0; i < o.invocations(); i++) {
                         String requestId = "restore-" + r.key() + "-" + run + "-" + i;
                         Invocation inv = f.invoke(requestId, bed.event(requestId, RelayBench.CHAT_BODY), null);
                         requireAnswer(f, inv, BUFFERED_ANSWER);
                         visible[i] = inv.clientVisibleNanos();
+                        if (i == 0) first = inv;
+                    }
+                    if (classLog != null) {
+                        Map<String, Object> summary = ClassLoads.read(classLog, restoreNext, first).summary();
+                        Path kept = bed.repoRoot.resolve("bench/target/lambda-restore-classes/" + r.key() + ".log");
+                        Files.createDirectories(kept.getParent());
+                        Files.writeString(kept, "# marks (System.nanoTime): restore_next=" + restoreNext + " first_event=" + first.answered()
+                                + " first_response_start=" + first.responseStart() + " first_end=" + first.end()
+                                + " first_next_asked=" + first.nextAsked() + "\n" + Files.readString(classLog));
+                        summary.put("log", bed.repoRoot.relativize(kept).toString());
+                        classLoads.put(r.key(), summary);
                     }
                     long[] steady = Arrays.copyOfRange(visible, o.invocations() / 2, o.invocations());
                     Map<String, Object> s = new LinkedHashMap<>();
@@ -542,7 +585,7 @@ final class LambdaBench {
         out.put("invocations_per_run", o.invocations());
         String[] fields = {"init_and_priming_ms", "restore_to_first_next_ms", "first_invocation_ms", "second_invocation_ms",
                 "steady_median_ms", "first_minus_steady_ms"};
-        for (Runtime r : Runtime.values()) {
+        for (Runtime r : runtimes) {
             Map<String, Object> m = new LinkedHashMap<>();
             for (String field : fields) m.put("median_" + field, RelayBench.median(samples.get(r), s -> (double) s.get(field)));
             m.put("samples", samples.get(r));
@@ -552,7 +595,7 @@ final class LambdaBench {
         report.print("First invocation after a simulated SnapStart restore (priming, then restore/next answered at once, same JVM),");
         report.print("median of %d fresh JVMs per runtime, interleaved; steady = median of invocations %d-%d. Times in ms.",
                 o.runs(), o.invocations() / 2 + 1, o.invocations());
-        report.print("   %-44s %12s %12s", "", "Relay loop", "AWS client");
+        report.print("   %-44s %12s %12s%s", "", "Relay loop", "AWS client", o.experiment() ? "  loop+client priming" : "");
         String[][] rows = {
                 {"init + priming: spawn -> restore/next", "init_and_priming_ms"},
                 {"restore/next -> first GET next", "restore_to_first_next_ms"},
@@ -561,11 +604,77 @@ final class LambdaBench {
                 {"steady state (median)", "steady_median_ms"},
                 {"first minus steady", "first_minus_steady_ms"}};
         for (String[] row : rows) {
-            report.print("   %-44s %12.3f %12.3f", row[0], ((Map<?, ?>) out.get(Runtime.RELAY_LOOP.key())).get("median_" + row[1]),
-                    ((Map<?, ?>) out.get(Runtime.AWS_CLIENT.key())).get("median_" + row[1]));
+            report.print("   %-44s %12.3f %12.3f%s", row[0], ((Map<?, ?>) out.get(Runtime.RELAY_LOOP.key())).get("median_" + row[1]),
+                    ((Map<?, ?>) out.get(Runtime.AWS_CLIENT.key())).get("median_" + row[1]), o.experiment()
+                            ? String.format(Locale.ROOT, " %20.3f", ((Map<?, ?>) out.get(Runtime.RELAY_LOOP_PRIMED.key())).get("median_" + row[1]))
+                            : "");
+        }
+        if (!classLoads.isEmpty()) {
+            out.put("class_loads_first_run", classLoads);
+            report.print("   Classes loaded (first run, -Xlog:class+load, which slows loading a little):");
+            for (var e : classLoads.entrySet()) {
+                Map<?, ?> c = (Map<?, ?>) e.getValue();
+                report.print("   %s: init+priming %s, restore->event %s, FIRST INVOCATION %s, after its answer until next %s, "
+                        + "the %d invocations after %s", label(e.getKey()), c.get("init_and_priming"), c.get("restore_to_first_event"),
+                        c.get("first_invocation"), c.get("first_answer_to_next"), o.invocations() - 1, c.get("later"));
+                report.print("      first invocation's, by origin: %s", c.get("first_invocation_by_origin"));
+            }
         }
         report.print("");
         return out;
+    }
+
+    /** The classes a function loaded, from {@code -Xlog:class+load::timenanos}, split at the simulator's marks (same clock). */
+    record ClassLoads(List<Long> times, List<String> names, long restoreNext, Invocation first) {
+        static ClassLoads read(Path log, long restoreNext, Invocation first) throws IOException {
+            List<Long> times = new ArrayList<>();
+            List<String> names = new ArrayList<>();
+            for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+                int close = line.indexOf("ns]");
+                if (!line.startsWith("[") || close < 0) continue;
+                String rest = line.substring(close + 3).strip();
+                int space = rest.indexOf(' ');
+                times.add(Long.parseLong(line.substring(1, close)));
+                names.add(space < 0 ? rest : rest.substring(0, space));
+            }
+            return new ClassLoads(times, names, restoreNext, first);
+        }
+
+        long count(long after, long until) {
+            return times.stream().filter(t -> t > after && t <= until).count();
+        }
+
+        Map<String, Object> summary() {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("init_and_priming", count(Long.MIN_VALUE, restoreNext));
+            out.put("restore_to_first_event", count(restoreNext, first.answered()));
+            out.put("first_invocation", count(first.answered(), first.end()));
+            out.put("first_answer_to_next", count(first.end(), first.nextAsked()));
+            out.put("later", count(first.nextAsked(), Long.MAX_VALUE));
+            Map<String, Long> byOrigin = new java.util.TreeMap<>();
+            for (int i = 0; i < times.size(); i++) {
+                if (times.get(i) > first.answered() && times.get(i) <= first.end()) byOrigin.merge(origin(names.get(i)), 1L, Long::sum);
+            }
+            Map<String, Long> sorted = new LinkedHashMap<>();
+            byOrigin.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                    .forEach(e -> sorted.put(e.getKey(), e.getValue()));
+            out.put("first_invocation_by_origin", sorted);
+            return out;
+        }
+
+        static String origin(String className) {
+            String[][] origins = {
+                    {"software.amazon.awssdk.services.secretsmanager.", "AWS SDK Secrets Manager"},
+                    {"software.amazon.awssdk.services.dynamodb.", "AWS SDK DynamoDB"},
+                    {"software.amazon.awssdk.", "AWS SDK core (pipeline, auth, signer, endpoints, http)"},
+                    {"jdk.internal.net.http.", "JDK HttpClient"}, {"java.net.http.", "JDK HttpClient"},
+                    {"com.fasterxml.jackson.", "Jackson"}, {"relay.", "Relay"}, {"com.amazonaws.", "AWS Lambda libraries"},
+                    {"java.lang.invoke.", "JDK method handles and lambda forms"},
+                    {"java.", "JDK other"}, {"jdk.", "JDK other"}, {"sun.", "JDK other"}, {"javax.", "JDK other"}};
+            for (String[] o : origins) if (className.startsWith(o[0])) return o[1];
+            int dot = className.indexOf('.', className.indexOf('.') + 1);
+            return dot < 0 ? className : className.substring(0, dot);
+        }
     }
 
     // ---------------------------------------------------------------- shared
@@ -629,11 +738,15 @@ final class LambdaBench {
         final FakeSecretsManager secrets;
         final DynamoDbClient dynamo;
         final Path config;
+        final List<String> jvmOptions;
+        final Path primingJar;
         private final ObjectNode eventTemplate;
 
         private Testbed(Path repoRoot, Path proxyJar, List<Path> runtimeClientJars, Path work, FakeOpenAi upstream,
                         EmbeddedDynamoDb dynamoDb, FakeSecretsManager secrets, DynamoDbClient dynamo, Path config,
-                        ObjectNode eventTemplate) {
+                        List<String> jvmOptions, Path primingJar, ObjectNode eventTemplate) {
+            this.jvmOptions = jvmOptions;
+            this.primingJar = primingJar;
             this.repoRoot = repoRoot;
             this.proxyJar = proxyJar;
             this.runtimeClientJars = runtimeClientJars;
@@ -646,7 +759,7 @@ final class LambdaBench {
             this.eventTemplate = eventTemplate;
         }
 
-        static Testbed start() throws IOException {
+        static Testbed start(List<String> jvmOptions) throws IOException {
             Path repoRoot = RelayBench.repoRoot();
             Path proxyJar = repoRoot.resolve(RelayBench.PROXY_JAR);
             if (!Files.isRegularFile(proxyJar)) {
@@ -678,7 +791,12 @@ final class LambdaBench {
                     "OPENAI_API_KEY", RelayBench.OPENAI_KEY)));
             Path config = work.resolve("config.yaml");
             Files.writeString(config, RelayBench.config(upstream.baseUrl()));
-            return new Testbed(repoRoot, proxyJar, clientJars, work, upstream, dynamoDb, secrets, dynamo, config, template);
+            Path primingJar;
+            try (Stream<Path> jars = Files.list(repoRoot.resolve("bench/target"))) {
+                primingJar = jars.filter(p -> p.getFileName().toString().matches("relay-bench-.*-priming\\.jar")).findFirst().orElse(null);
+            }
+            return new Testbed(repoRoot, proxyJar, clientJars, work, upstream, dynamoDb, secrets, dynamo, config, jvmOptions, primingJar,
+                    template);
         }
 
         /** The function's environment, as the template sets it, with the stand-ins' endpoints. */
@@ -696,15 +814,20 @@ final class LambdaBench {
         }
 
         LambdaFunction start(Runtime runtime, URI dynamoDbEndpoint, String name, Map<String, String> extraEnv) throws IOException {
-            return start(runtime, dynamoDbEndpoint, name, extraEnv, null, null);
+            return start(runtime, dynamoDbEndpoint, name, extraEnv, List.of(), null, null);
         }
 
         LambdaFunction start(Runtime runtime, URI dynamoDbEndpoint, String name, Map<String, String> extraEnv,
-                             String firstRequestId, byte[] firstEvent) throws IOException {
+                             List<String> extraJvmOptions, String firstRequestId, byte[] firstEvent) throws IOException {
             Map<String, String> env = env(dynamoDbEndpoint);
             env.putAll(extraEnv);
-            return LambdaFunction.start(runtime, proxyJar, runtimeClientJars, LambdaFunction.LAMBDA_JVM_OPTIONS, env, work,
-                    name, firstRequestId, firstEvent);
+            List<String> options = new ArrayList<>(jvmOptions);
+            options.addAll(extraJvmOptions);
+            if (runtime.primingJar && primingJar == null) {
+                throw new RelayBench.BenchException("the priming experiment's jar bench/target/relay-bench-*-priming.jar is missing; "
+                        + "build the bench with: ./dev mvn -q -pl bench -am package -DskipTests -Pbench");
+            }
+            return LambdaFunction.start(runtime, proxyJar, runtimeClientJars, primingJar, options, env, work, name, firstRequestId, firstEvent);
         }
 
         /** API Gateway's REST API event (events/chat-completions.json) for a POST of {@code body}, with the master key and its own request id. */

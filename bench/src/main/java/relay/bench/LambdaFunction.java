@@ -32,14 +32,26 @@ final class LambdaFunction implements AutoCloseable {
         RELAY_LOOP("Relay's runtime loop", List.of("relay.proxy.runtime.RelayRuntime")),
         /** AWS's runtime interface client calling ProxyHandler (today's handler): buffered, the log written before the answer. */
         AWS_CLIENT("AWS's client + ProxyHandler", List.of("com.amazonaws.services.lambda.runtime.api.client.AWSLambda",
-                "relay.proxy.ProxyHandler::handleRequest"));
+                "relay.proxy.ProxyHandler::handleRequest")),
+        /** An experiment: Relay's loop whose SnapStart priming also runs the clients' paths ({@link relay.bench.priming.PrimedRelayRuntime}). */
+        RELAY_LOOP_PRIMED("Relay's loop + client priming", List.of("relay.bench.priming.PrimedRelayRuntime"), true);
+
+        /** The two runtimes every bench compares. */
+        static final List<Runtime> COMPARED = List.of(RELAY_LOOP, AWS_CLIENT);
 
         final String label;
         final List<String> mainAndArgs;
+        /** Whether the bench's priming jar goes on the class path, after the function's. */
+        final boolean primingJar;
 
         Runtime(String label, List<String> mainAndArgs) {
+            this(label, mainAndArgs, false);
+        }
+
+        Runtime(String label, List<String> mainAndArgs, boolean primingJar) {
             this.label = label;
             this.mainAndArgs = mainAndArgs;
+            this.primingJar = primingJar;
         }
 
         String key() {
@@ -58,8 +70,13 @@ final class LambdaFunction implements AutoCloseable {
             "-Dorg.crac.Core.Compat=com.amazonaws.services.lambda.crac", "-XX:+ErrorFileToStderr");
 
     /** One invocation as the simulator saw it; times are System.nanoTime() in the bench's JVM. */
-    record Invocation(String requestId, long answered, long firstBodyChunk, long end, long nextAsked,
+    record Invocation(String requestId, long answered, long responseStart, long firstBodyChunk, long end, long nextAsked,
                       FakeLambdaRuntimeApi.Response response) {
+        /** From the event handed out to the runtime starting its response: the function's work before a byte goes back. */
+        long untilResponseNanos() {
+            return responseStart - answered;
+        }
+
         /** From the event handed out to the response complete: what a client waits for. */
         long clientVisibleNanos() {
             return end - answered;
@@ -97,7 +114,7 @@ final class LambdaFunction implements AutoCloseable {
      * null, is queued before the JVM starts, as the event that causes a cold start waits for the runtime's
      * first {@code next}. The JVM's output goes to {@code <workDir>/<name>.log}.
      */
-    static LambdaFunction start(Runtime runtime, Path proxyJar, List<Path> runtimeClientJars, List<String> jvmOptions,
+    static LambdaFunction start(Runtime runtime, Path proxyJar, List<Path> runtimeClientJars, Path primingJar, List<String> jvmOptions,
                                 Map<String, String> env, Path workDir, String name, String firstRequestId, byte[] firstEvent)
             throws IOException {
         FakeLambdaRuntimeApi api = FakeLambdaRuntimeApi.start();
@@ -108,6 +125,7 @@ final class LambdaFunction implements AutoCloseable {
             List<String> classpath = new ArrayList<>();
             for (Path jar : runtimeClientJars) classpath.add(jar.toString());
             classpath.add(proxyJar.toString());
+            if (runtime.primingJar) classpath.add(primingJar.toString());
             command.add("-classpath");
             command.add(String.join(File.pathSeparator, classpath));
             command.addAll(runtime.mainAndArgs);
@@ -192,7 +210,7 @@ final class LambdaFunction implements AutoCloseable {
                 }
             }
         }
-        return new Invocation(requestId, marks.answered, first, marks.end, nextAsked, response);
+        return new Invocation(requestId, marks.answered, marks.responseStart, first, marks.end, nextAsked, response);
     }
 
     private void awaitClock(BooleanSupplier condition, String what) {
@@ -255,6 +273,7 @@ final class LambdaFunction implements AutoCloseable {
     /** What the simulator saw of one invocation. */
     private static final class Marks {
         volatile long answered;
+        volatile long responseStart;
         volatile long end;
         final List<Long> chunks = java.util.Collections.synchronizedList(new ArrayList<>());
     }
@@ -279,6 +298,7 @@ final class LambdaFunction implements AutoCloseable {
                 case "next" -> nexts.add(now);
                 case "restore-next" -> restoreNext = now;
                 case "next-answered" -> marks(rest).answered = now;
+                case "response-start" -> marks(rest).responseStart = now;
                 case "chunk" -> marks(rest.substring(0, rest.lastIndexOf(' '))).chunks.add(now);
                 case "response-end" -> marks(rest).end = now;
                 case "invocation-error", "init-error", "restore-error", "connection-failed", "response-cut" -> failure = event;
