@@ -51,6 +51,14 @@ final class JvmProbe implements AutoCloseable {
         return threads.getTotalThreadAllocatedBytes();
     }
 
+    /** Bytes allocated by the JVM's {@code main} thread, where both runtimes run their loop; -1 when it is gone. */
+    long mainThreadAllocatedBytes() {
+        for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info != null && info.getThreadName().equals("main")) return threads.getThreadAllocatedBytes(info.getThreadId());
+        }
+        return -1;
+    }
+
     /** The process's resident set (VmRSS), in bytes; -1 when /proc cannot tell. */
     long residentBytes() {
         try {

@@ -327,7 +327,7 @@ final class LambdaBench {
             loop.awaitFirstNext();
             aws.awaitFirstNext();
             Map<LambdaFunction, JvmProbe> probes = new LinkedHashMap<>();
-            Map<LambdaFunction, Long> allocatedBefore = new LinkedHashMap<>();
+            Map<LambdaFunction, Long> allocatedBefore = new LinkedHashMap<>(), mainBefore = new LinkedHashMap<>();
             int id = 0;
             try {
                 for (int round = 0; round < warmup + requests; round++) {
@@ -337,7 +337,11 @@ final class LambdaBench {
                         if (jfr) {
                             for (var e : probes.entrySet()) if (e.getValue() != null) e.getValue().startRecording("relay-bench");
                         }
-                        for (var e : probes.entrySet()) if (e.getValue() != null) allocatedBefore.put(e.getKey(), e.getValue().allocatedBytes());
+                        for (var e : probes.entrySet()) {
+                            if (e.getValue() == null) continue;
+                            mainBefore.put(e.getKey(), e.getValue().mainThreadAllocatedBytes());
+                            allocatedBefore.put(e.getKey(), e.getValue().allocatedBytes());
+                        }
                     }
                     for (int k = 0; k < targets.size(); k++) {
                         String target = targets.get((round + k) % targets.size());
@@ -367,6 +371,7 @@ final class LambdaBench {
                     if (probe == null) continue;
                     Map<String, Object> a = new LinkedHashMap<>();
                     a.put("allocated_bytes_per_request", (probe.allocatedBytes() - allocatedBefore.get(e.getKey())) / requests);
+                    a.put("main_thread_allocated_bytes_per_request", (probe.mainThreadAllocatedBytes() - mainBefore.get(e.getKey())) / requests);
                     a.put("resident_mb", RelayBench.round1(probe.residentBytes() / (1024.0 * 1024.0)));
                     allocation.put(e.getKey().runtime().key(), a);
                     if (jfr) {
@@ -434,8 +439,9 @@ final class LambdaBench {
                 vsToday.get("p99_ratio"));
         for (var e : allocation.entrySet()) {
             if (e.getValue() instanceof Map<?, ?> a) {
-                report.print("   %-34s %,d bytes allocated per request (all threads), RSS %.1f MB%s", label(e.getKey()) + ":",
-                        a.get("allocated_bytes_per_request"), a.get("resident_mb"), a.containsKey("jfr") ? ", JFR " + a.get("jfr") : "");
+                report.print("   %-34s %,d bytes allocated per request (all threads; %,d on the loop's thread), RSS %.1f MB%s",
+                        label(e.getKey()) + ":", a.get("allocated_bytes_per_request"), a.get("main_thread_allocated_bytes_per_request"),
+                        a.get("resident_mb"), a.containsKey("jfr") ? ", JFR " + a.get("jfr") : "");
             } else {
                 report.print("   %-34s %s", label(e.getKey()) + ":", e.getValue());
             }
