@@ -81,7 +81,9 @@ public final class RelayBench {
                   --cold-runs K     fresh JVMs started for the cold start; default 5
                   --cold-start      run only the cold-start benchmark
                   --no-cold-start   skip the cold-start benchmark
-                  --output FILE     where the JSON results go; default bench/target/bench-results.json""";
+                  --output FILE     where the JSON results go; default bench/target/bench-results.json
+                Other benches: ./dev bench streaming | virtual-keys | lambda-stream | lambda-overhead | lambda-cold
+                               | lambda-restore  (each with --help for its options; see bench/README.md)""";
 
         static Options parse(String[] args) {
             int warmup = 2000, requests = 5000, concurrency = 16, seconds = 10, coldRuns = 5;
