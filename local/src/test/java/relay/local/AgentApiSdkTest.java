@@ -220,6 +220,10 @@ class AgentApiSdkTest {
         assertEquals(15, response.usage().orElseThrow().totalTokens());
         Response read = gpt.responses().retrieve(response.id());
         assertEquals(response.id(), read.id());
+        var stored = server.dynamoDbClient().getItem(b -> b.tableName(relay.aws.responses.ResponseStoreTable.LOCAL_NAME)
+                .consistentRead(true).key(Map.of(relay.aws.responses.ResponseStoreTable.PARTITION_KEY,
+                        software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS(response.id())))).item();
+        assertTrue(stored.containsKey("body"), "kept in the embedded DynamoDB's table, as on AWS");
     }
 
     @Test
