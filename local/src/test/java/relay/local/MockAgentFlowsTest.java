@@ -154,6 +154,7 @@ class MockAgentFlowsTest {
         Response response = accumulator.response();
 
         assertTrue(response.output().get(0).isReasoning(), response.toString());
+        assertTrue(response.usage().orElseThrow().outputTokensDetails().reasoningTokens() > 0, "the mock counts its reasoning");
         String text = response.output().get(1).asMessage().content().get(0).asOutputText().text();
         assertEquals(Json.MAPPER.readTree("{\"answer\":\"Mock answer to: Is it cold?\",\"confident\":true}"), Json.MAPPER.readTree(text));
     }

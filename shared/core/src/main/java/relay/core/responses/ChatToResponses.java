@@ -88,9 +88,9 @@ final class ChatToResponses {
     static ObjectNode usage(Usage usage) {
         ObjectNode out = Json.object();
         out.put("input_tokens", usage == null ? 0 : usage.promptTokens());
-        out.putObject("input_tokens_details").put("cached_tokens", 0);
+        out.putObject("input_tokens_details").put("cached_tokens", usage == null ? 0 : usage.cachedTokens());
         out.put("output_tokens", usage == null ? 0 : usage.completionTokens());
-        out.putObject("output_tokens_details").put("reasoning_tokens", 0);
+        out.putObject("output_tokens_details").put("reasoning_tokens", usage == null ? 0 : usage.reasoningTokens());
         out.put("total_tokens", usage == null ? 0 : usage.totalTokens());
         return out;
     }

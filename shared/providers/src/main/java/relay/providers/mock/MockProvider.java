@@ -209,7 +209,9 @@ public final class MockProvider implements Provider {
 
     private static Usage usage(ChatCompletionRequest request, List<Answer> answers) {
         int prompt = request.messages().stream().mapToInt(m -> Completions.estimateTokens(m.text())).sum();
-        return Usage.of(prompt, answers.stream().mapToInt(Answer::tokens).sum());
+        Usage usage = Usage.of(prompt, answers.stream().mapToInt(Answer::tokens).sum());
+        int reasoning = answers.stream().mapToInt(Answer::reasoningTokens).sum();
+        return reasoning == 0 ? usage : usage.withDetails(null, reasoning);
     }
 
     static String digest(String text) {
