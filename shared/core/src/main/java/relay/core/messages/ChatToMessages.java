@@ -11,10 +11,10 @@ import relay.core.wire.ToolCall;
 import relay.core.wire.Usage;
 
 /** OpenAI chat answer -> Anthropic message, and what both directions share (ids, stop reasons, usage). Pure. */
-final class ChatToMessages {
+public final class ChatToMessages {
     private ChatToMessages() {}
 
-    static ObjectNode message(ChatCompletionResponse chat) {
+    public static ObjectNode message(ChatCompletionResponse chat) {
         ObjectNode message = Json.object();
         message.put("id", messageId(chat.id()));
         message.put("type", "message");
