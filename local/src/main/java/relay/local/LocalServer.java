@@ -22,6 +22,8 @@ import relay.aws.DynamoDbRequestLogStore;
 import relay.aws.QueuedRequestLogStore;
 import relay.aws.RequestLogTable;
 import relay.aws.cache.ResponseCacheTable;
+import relay.aws.responses.DynamoDbResponseStore;
+import relay.aws.responses.ResponseStoreTable;
 import relay.core.api.Authenticator;
 import relay.core.api.RelayApi;
 import relay.core.config.ConfigException;
@@ -38,8 +40,9 @@ import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
 
 /**
  * Relay on a laptop: the same {@link RelayApi} the Lambda runs, served by Jetty with a virtual thread
- * per request, streams going out event by event. Request logs go to an embedded DynamoDB, in memory or
- * under {@code --data-dir}; keys come from environment variables.
+ * per request, streams going out event by event. Request logs, the response cache, virtual keys and
+ * stored responses ({@code /v1/responses}) go to an embedded DynamoDB, in memory or under
+ * {@code --data-dir}; keys come from environment variables.
  */
 public final class LocalServer implements AutoCloseable {
     public static final String REQUEST_LOG_TABLE = "relay-request-log";
@@ -211,7 +214,8 @@ public final class LocalServer implements AutoCloseable {
             api = RelayWiring.api(new RelayWiring.Parts(config, keys, logs, false,
                     RelayWiring.logRetention(System.getenv()), Clock.systemUTC(), AwsRequestSigner.withDefaultCredentials(),
                     new relay.aws.keys.DynamoDbAccessStore(client, relay.aws.keys.AccessTable.LOCAL_NAME),
-                    RelayWiring.CacheTable.dynamoDb(client, ResponseCacheTable.LOCAL_NAME)));
+                    RelayWiring.CacheTable.dynamoDb(client, ResponseCacheTable.LOCAL_NAME),
+                    new DynamoDbResponseStore(client, ResponseStoreTable.LOCAL_NAME, Clock.systemUTC())));
         } catch (RuntimeException e) {
             // a config the wiring refuses: stop what started, so the process can exit
             logs.close();
@@ -266,6 +270,7 @@ public final class LocalServer implements AutoCloseable {
         }
         ResponseCacheTable.createIfMissing(client, ResponseCacheTable.LOCAL_NAME);
         relay.aws.keys.AccessTable.createIfMissing(client, relay.aws.keys.AccessTable.LOCAL_NAME);
+        ResponseStoreTable.createIfMissing(client, ResponseStoreTable.LOCAL_NAME);
     }
 
     public String url() {

@@ -15,6 +15,7 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import relay.aws.RequestLogTable;
+import relay.aws.responses.ResponseStoreTable;
 import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
 
 /**
@@ -65,6 +66,48 @@ class TemplateTest {
         assertEquals(local.streamSpecification().streamViewTypeAsString(), table.at("/StreamSpecification/StreamViewType").asText());
         assertEquals(RequestLogTable.TTL_ATTRIBUTE, table.at("/TimeToLiveSpecification/AttributeName").asText());
         assertTrue(table.at("/TimeToLiveSpecification/Enabled").asBoolean());
+    }
+
+    @Test
+    void responseStoreTable_isTheOneTheStoreUses_keptOnDelete_withTtl() {
+        JsonNode resource = resources.get("ResponseStoreTable");
+        JsonNode table = resource.get("Properties");
+        CreateTableRequest local = ResponseStoreTable.createRequest("any");
+
+        assertEquals("AWS::DynamoDB::Table", resource.get("Type").asText());
+        assertEquals("Retain", resource.path("DeletionPolicy").asText(), "stored conversations outlive the stack");
+        assertEquals("Retain", resource.path("UpdateReplacePolicy").asText());
+        assertEquals("PAY_PER_REQUEST", table.get("BillingMode").asText());
+        assertEquals(1, local.keySchema().size());
+        assertEquals(ResponseStoreTable.PARTITION_KEY, local.keySchema().get(0).attributeName());
+        assertEquals(ResponseStoreTable.PARTITION_KEY, table.at("/KeySchema/0/AttributeName").asText());
+        assertEquals(local.keySchema().get(0).keyTypeAsString(), table.at("/KeySchema/0/KeyType").asText());
+        assertEquals(1, table.get("KeySchema").size());
+        assertEquals(local.attributeDefinitions().size(), table.get("AttributeDefinitions").size());
+        assertEquals(ResponseStoreTable.PARTITION_KEY, table.at("/AttributeDefinitions/0/AttributeName").asText());
+        assertEquals(local.attributeDefinitions().get(0).attributeTypeAsString(), table.at("/AttributeDefinitions/0/AttributeType").asText());
+        assertTrue(table.path("GlobalSecondaryIndexes").isMissingNode());
+        assertEquals(ResponseStoreTable.TTL_ATTRIBUTE, table.at("/TimeToLiveSpecification/AttributeName").asText());
+        assertTrue(table.at("/TimeToLiveSpecification/Enabled").asBoolean());
+        assertTrue(table.at("/SSESpecification/SSEEnabled").asBoolean(), "conversations are encrypted at rest");
+    }
+
+    @Test
+    void theProxyFunction_getsTheResponseStoreByName_andGetPutDeleteOnItAlone() {
+        JsonNode function = resources.at("/ProxyFunction/Properties");
+        assertEquals("ResponseStoreTable", function.at("/Environment/Variables/" + ResponseStoreTable.ENVIRONMENT_VARIABLE).asText());
+
+        List<JsonNode> statements = new ArrayList<>();
+        resources.at("/ProxyFunctionRole/Properties").path("Policies").forEach(policy -> policy.at("/PolicyDocument/Statement").forEach(statement -> {
+            if (statement.path("Resource").toString().contains("ResponseStoreTable")) statements.add(statement);
+        }));
+        assertEquals(1, statements.size(), "one statement names the table");
+        JsonNode statement = statements.get(0);
+        assertEquals("Allow", statement.get("Effect").asText());
+        assertEquals("ResponseStoreTable.Arn", statement.path("Resource").asText(), "the table itself, no index, no other table");
+        List<String> actions = new ArrayList<>();
+        statement.get("Action").forEach(a -> actions.add(a.asText()));
+        assertEquals(List.of("dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"), actions);
     }
 
     @Test
@@ -230,7 +273,7 @@ class TemplateTest {
                 default -> { }
             }
         });
-        assertEquals(List.of("RelaySecret", "RequestLogTable", "ResponseCacheTable", "AccessTable", "SinkFailureQueue"), stateful);
+        assertEquals(List.of("RelaySecret", "RequestLogTable", "ResponseCacheTable", "AccessTable", "ResponseStoreTable", "SinkFailureQueue"), stateful);
         assertEquals(List.of("ProxyFunctionLogGroup", "ApiAccessLogGroup", "LogForwarderFunctionLogGroup"), logGroups);
     }
 

@@ -253,7 +253,7 @@ public final class Gateway {
         applyRequestTimeout(request.body(), trace);
         var routed = router.run(plan(request.model(), request.body(), trace, () -> false, promptTokensAtLeast(request), null), trace,
                 (deployment, timeout) -> {
-                    Passthrough.Call<T> direct = passthrough.of(provider(deployment));
+                    Passthrough.Call<T> direct = passthrough.of(provider(deployment), deployment);
                     if (direct != null) return direct.call(call(deployment, request, timeout), () -> { });
                     return fromChat.apply(provider(deployment).chat(call(deployment, fit(deployment, request), timeout)));
                 });
@@ -295,7 +295,7 @@ public final class Gateway {
             routed = router.run(plan(request.model(), request.body(), trace, started::get, promptTokensAtLeast(request), progress), trace,
                     (deployment, timeout) -> {
                         trace.deployment(deployment.id());
-                        Passthrough.Call<Usage> direct = passthrough.of(provider(deployment));
+                        Passthrough.Call<Usage> direct = passthrough.of(provider(deployment), deployment);
                         if (direct != null) {
                             Usage usage = direct.call(call(deployment, request, timeout), sent);
                             if (usage != null) trace.usage(usage);
@@ -315,7 +315,7 @@ public final class Gateway {
     /** Whether any deployment of the requested model takes the request natively (a canned answer never does). */
     private boolean passesThrough(ChatCompletionRequest request, Passthrough<?> passthrough) {
         if (request.mockResponse() != null) return false;
-        return models.route(request.model()).stream().anyMatch(d -> passthrough.of(provider(d)) != null);
+        return models.route(request.model()).stream().anyMatch(d -> passthrough.of(provider(d), d) != null);
     }
 
     /** The response cache's settings ({@link relay.core.cache.CacheSettings#OFF} when none is configured). */
