@@ -1,6 +1,7 @@
 package relay.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -11,6 +12,11 @@ import java.util.Map;
 import relay.core.Json;
 import relay.core.config.RelayConfig;
 import relay.core.keys.EnvironmentKeyStore;
+import relay.core.messages.ChatToMessages;
+import relay.core.messages.MessagesToChat;
+import relay.core.responses.ChatToResponses;
+import relay.core.responses.ResponsesToChat;
+import relay.core.wire.ChatCompletionResponse;
 import relay.core.wire.ChatCompletionRequest;
 import relay.core.wire.RequestParser;
 import relay.local.LocalServer;
@@ -23,7 +29,9 @@ import relay.testing.FakeOpenAi;
  * Two figures: (1) the time to a fallback answer when the primary fails fast (500) and when it
  * times out, against the fallback model's direct time, all through the local server in one run;
  * (2) the per-request transform time of the Anthropic adapter (the largest), against parsing and
- * writing the same request as OpenAI JSON (what a pass-through provider costs).
+ * writing the same request as OpenAI JSON (what a pass-through provider costs), and, in the same run,
+ * of the agent APIs' translations through chat: an Anthropic Messages request to chat and the chat
+ * answer back to a message, and a Responses request to chat and the answer back to a response.
  * Run: java -cp bench/target/relay-bench.jar relay.bench.FallbackAndTransformBench
  */
 public final class FallbackAndTransformBench {
@@ -118,6 +126,81 @@ public final class FallbackAndTransformBench {
         System.out.printf("  parse + OpenAI pass-through body + write: %.1f us%n", base / 1000.0 / runs);
         System.out.printf("  parse + Anthropic request + write + Anthropic answer -> OpenAI + write: %.1f us (%.2fx)%n",
                 adapted / 1000.0 / runs, (double) adapted / base);
+        agentApis(warm, runs);
+    }
+
+    /**
+     * The same conversation (system, 40 turns, an image, a tool) as an Anthropic Messages and a Responses
+     * request, translated to chat as /v1/messages and /v1/responses do for a provider reached through chat
+     * (parsed, checked, written as the OpenAI body), and a chat answer (text and a tool call) translated back
+     * and written; against the chat request's pass-through plus writing the chat answer.
+     */
+    static void agentApis(int warm, int runs) throws Exception {
+        StringBuilder turns = new StringBuilder();
+        StringBuilder items = new StringBuilder();
+        for (int i = 0; i < 20; i++) {
+            String q = "Question " + i + ": what is the weather in city " + i + "?";
+            String a = "Answer " + i + ": sunny, 21 degrees, light wind from the west.";
+            turns.append("{\"role\":\"user\",\"content\":\"").append(q).append("\"},{\"role\":\"assistant\",\"content\":\"").append(a).append("\"},");
+            items.append("{\"role\":\"user\",\"content\":\"").append(q).append("\"},{\"role\":\"assistant\",\"content\":\"").append(a).append("\"},");
+        }
+        String schema = "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"]}";
+        byte[] messagesRequest = ("{\"model\":\"claude\",\"system\":\"You are a careful assistant.\",\"temperature\":0.3,\"max_tokens\":512,"
+                + "\"stop_sequences\":[\"END\"],\"messages\":[" + turns + "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"And this picture?\"},"
+                + "{\"type\":\"image\",\"source\":{\"type\":\"url\",\"url\":\"https://example.com/a.png\"}}]}],"
+                + "\"tools\":[{\"name\":\"weather\",\"description\":\"Weather for a city\",\"input_schema\":" + schema + "}]}").getBytes();
+        byte[] responsesRequest = ("{\"model\":\"gpt\",\"instructions\":\"You are a careful assistant.\",\"temperature\":0.3,\"max_output_tokens\":512,"
+                + "\"input\":[" + items + "{\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"And this picture?\"},"
+                + "{\"type\":\"input_image\",\"image_url\":\"https://example.com/a.png\"}]}],"
+                + "\"tools\":[{\"type\":\"function\",\"name\":\"weather\",\"description\":\"Weather for a city\",\"parameters\":" + schema + "}]}").getBytes();
+        byte[] chatRequest = ("{\"model\":\"gpt\",\"temperature\":0.3,\"max_tokens\":512,\"stop\":[\"END\"],\"messages\":["
+                + "{\"role\":\"system\",\"content\":\"You are a careful assistant.\"}," + turns
+                + "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"And this picture?\"},{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://example.com/a.png\"}}]}],"
+                + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"weather\",\"description\":\"Weather for a city\",\"parameters\":" + schema + "}}]}").getBytes();
+        ChatCompletionResponse answer = Json.MAPPER.readValue("{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"gpt-4o\","
+                + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"It is sunny.\",\"tool_calls\":[{\"id\":\"call_1\","
+                + "\"type\":\"function\",\"function\":{\"name\":\"weather\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}}]},\"finish_reason\":\"tool_calls\"}],"
+                + "\"usage\":{\"prompt_tokens\":410,\"completion_tokens\":25,\"total_tokens\":435}}", ChatCompletionResponse.class);
+        long sink = 0;
+        for (int i = 0; i < warm; i++) sink += chatRoundTrip(chatRequest, answer) + messagesRoundTrip(messagesRequest, answer) + responsesRoundTrip(responsesRequest, answer);
+        long[] nanos = new long[3];
+        for (int round = 0; round < 4; round++) { // interleaved quarters, so drift touches all three alike
+            long t0 = System.nanoTime();
+            for (int i = 0; i < runs / 4; i++) sink += chatRoundTrip(chatRequest, answer);
+            long t1 = System.nanoTime();
+            for (int i = 0; i < runs / 4; i++) sink += messagesRoundTrip(messagesRequest, answer);
+            long t2 = System.nanoTime();
+            for (int i = 0; i < runs / 4; i++) sink += responsesRoundTrip(responsesRequest, answer);
+            long t3 = System.nanoTime();
+            nanos[0] += t1 - t0;
+            nanos[1] += t2 - t1;
+            nanos[2] += t3 - t2;
+        }
+        int n = runs / 4 * 4;
+        System.out.printf("Agent APIs through chat, the same conversation (per request, %d runs, sink %d):%n", n, sink % 7);
+        System.out.printf("  chat (%d B): parse + pass-through body + write; chat answer written:           %.1f us%n",
+                chatRequest.length, nanos[0] / 1000.0 / n);
+        System.out.printf("  Messages (%d B) -> chat -> body + write; chat answer -> Messages + write:    %.1f us (%.2fx)%n",
+                messagesRequest.length, nanos[1] / 1000.0 / n, (double) nanos[1] / nanos[0]);
+        System.out.printf("  Responses (%d B) -> chat -> body + write; chat answer -> Responses + write:   %.1f us (%.2fx)%n",
+                responsesRequest.length, nanos[2] / 1000.0 / n, (double) nanos[2] / nanos[0]);
+    }
+
+    static int chatRoundTrip(byte[] request, ChatCompletionResponse answer) {
+        return passThrough(request) + Json.writeBytes(answer).length;
+    }
+
+    static int messagesRoundTrip(byte[] request, ChatCompletionResponse answer) {
+        var translation = MessagesToChat.translate(RequestParser.parseObject(request), false);
+        ChatCompletionRequest chat = RequestParser.chat(translation.chat());
+        return Json.writeBytes(chat.providerBody("gpt-4o")).length + Json.writeBytes(ChatToMessages.message(answer)).length;
+    }
+
+    static int responsesRoundTrip(byte[] request, ChatCompletionResponse answer) {
+        ObjectNode body = RequestParser.parseObject(request);
+        ChatCompletionRequest chat = RequestParser.chat(ResponsesToChat.translate(body, null).chat());
+        return Json.writeBytes(chat.providerBody("gpt-4o")).length
+                + Json.writeBytes(ChatToResponses.response("resp_1", 1L, body, answer)).length;
     }
 
     static int passThrough(byte[] bytes) {

@@ -81,7 +81,9 @@ public final class RelayBench {
                   --cold-runs K     fresh JVMs started for the cold start; default 5
                   --cold-start      run only the cold-start benchmark
                   --no-cold-start   skip the cold-start benchmark
-                  --output FILE     where the JSON results go; default bench/target/bench-results.json""";
+                  --output FILE     where the JSON results go; default bench/target/bench-results.json
+                Other benches: ./dev bench streaming | virtual-keys | lambda-stream | lambda-overhead | lambda-cold
+                               | lambda-restore  (each with --help for its options; see bench/README.md)""";
 
         static Options parse(String[] args) {
             int warmup = 2000, requests = 5000, concurrency = 16, seconds = 10, coldRuns = 5;
@@ -143,6 +145,10 @@ public final class RelayBench {
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("streaming")) {
             StreamingBench.main(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
+        if (args.length > 0 && args[0].startsWith("lambda-")) {
+            LambdaBench.main(args);
             return;
         }
         if (args.length > 0 && args[0].equals("virtual-keys")) {
@@ -286,7 +292,7 @@ public final class RelayBench {
      * Sends one request and returns its wall time in nanoseconds. A connection failure is noted in
      * {@code failures} and the request sent again (at most 3 times in all); anything but a 200 stops the benchmark.
      */
-    private static long timed(HttpClient client, HttpRequest request, List<String> failures)
+    static long timed(HttpClient client, HttpRequest request, List<String> failures)
             throws IOException, InterruptedException {
         long start;
         HttpResponse<byte[]> response;

@@ -25,6 +25,9 @@ import relay.testing.FakeOpenAi;
  * streams shows only its own cost. Usage: {@code ./dev bench streaming [--requests N] [--chunks C] [--gap MS]}.
  */
 public final class StreamingBench {
+    /** The streamed chat both ways (the fake upstream needs no key). */
+    static final String STREAM_BODY = "{\"model\":\"gpt-4o\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
     private StreamingBench() {}
 
     /** One streamed request as the client saw it: until its first content chunk, and until its end. */
@@ -77,8 +80,7 @@ public final class StreamingBench {
 
     static Timing stream(HttpClient http, URI uri) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(uri).header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(
-                        "{\"model\":\"gpt-4o\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                .POST(HttpRequest.BodyPublishers.ofString(STREAM_BODY))
                 .build();
         long start = System.nanoTime();
         HttpResponse<java.io.InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());

@@ -22,6 +22,8 @@ import relay.aws.DynamoDbRequestLogStore;
 import relay.aws.QueuedRequestLogStore;
 import relay.aws.RequestLogTable;
 import relay.aws.cache.ResponseCacheTable;
+import relay.aws.responses.DynamoDbResponseStore;
+import relay.aws.responses.ResponseStoreTable;
 import relay.core.api.Authenticator;
 import relay.core.api.RelayApi;
 import relay.core.config.ConfigException;
@@ -39,8 +41,9 @@ import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
 
 /**
  * Relay on a laptop: the same {@link RelayApi} the Lambda runs, served by Jetty with a virtual thread
- * per request, streams going out event by event. Request logs go to an embedded DynamoDB, in memory or
- * under {@code --data-dir}; keys come from environment variables.
+ * per request, streams going out event by event. Request logs, the response cache, virtual keys and
+ * stored responses ({@code /v1/responses}) go to an embedded DynamoDB, in memory or under
+ * {@code --data-dir}; keys come from environment variables.
  */
 public final class LocalServer implements AutoCloseable {
     public static final String REQUEST_LOG_TABLE = "relay-request-log";
@@ -59,6 +62,12 @@ public final class LocalServer implements AutoCloseable {
     static final long MAX_DRAINED_BYTES = RelayApi.MAX_BODY_BYTES;
     /** Open connections: past it new ones wait in the accept queue instead of the process running out of files. */
     static final int MAX_CONNECTIONS = 10_000;
+    /**
+     * The embedded DynamoDB keeps its tables in memory: past this many items a table drops those that
+     * expire soonest (a request record is about 28 KB in memory, so a table stays under about 1.5 GB).
+     */
+    static final long MAX_ITEMS_PER_TABLE = 50_000;
+
     /** How long closing waits for requests under way to finish writing their log records. */
     static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
 
@@ -66,12 +75,14 @@ public final class LocalServer implements AutoCloseable {
     private final ServerConnector connector;
     private final ExecutorService requestThreads;
     private final String host;
-    private final EmbeddedDynamoDb dynamoDb;
+    private final EmbeddedDynamoDb dynamoDb; // null when the server uses a DynamoDB of its options
+    private final URI dynamoDbEndpoint;
     private final DynamoDbClient dynamoDbClient;
     private final QueuedRequestLogStore logs;
 
     private LocalServer(Server server, ServerConnector connector, ExecutorService requestThreads, String host,
-                        EmbeddedDynamoDb dynamoDb, DynamoDbClient dynamoDbClient, QueuedRequestLogStore logs) {
+                        EmbeddedDynamoDb dynamoDb, URI dynamoDbEndpoint, DynamoDbClient dynamoDbClient, QueuedRequestLogStore logs) {
+        this.dynamoDbEndpoint = dynamoDbEndpoint;
         this.logs = logs;
         this.server = server;
         this.connector = connector;
@@ -82,13 +93,18 @@ public final class LocalServer implements AutoCloseable {
     }
 
     /** @param idleTimeout see {@link #IDLE_TIMEOUT} (the default); tests shorten it */
-    public record Options(Path configFile, int port, Path dataDir, String host, Duration idleTimeout) {
+    /** @param dynamoDbEndpoint a DynamoDB to use instead of the embedded one (shared by several servers); null: embedded */
+    public record Options(Path configFile, int port, Path dataDir, String host, Duration idleTimeout, URI dynamoDbEndpoint) {
         public Options {
             idleTimeout = idleTimeout == null ? IDLE_TIMEOUT : idleTimeout;
         }
 
+        public Options(Path configFile, int port, Path dataDir, String host, Duration idleTimeout) {
+            this(configFile, port, dataDir, host, idleTimeout, null);
+        }
+
         public Options(Path configFile, int port, Path dataDir, String host) {
-            this(configFile, port, dataDir, host, IDLE_TIMEOUT);
+            this(configFile, port, dataDir, host, IDLE_TIMEOUT, null);
         }
     }
 
@@ -98,7 +114,7 @@ public final class LocalServer implements AutoCloseable {
             options = parse(args);
         } catch (IllegalArgumentException e) {
             System.err.println("relay-local: " + e.getMessage());
-            System.err.println("usage: java -jar relay-local.jar [--config FILE] [--port 4000] [--data-dir DIR] [--host ADDR]");
+            System.err.println("usage: java -jar relay-local.jar [--config FILE] [--port 4000] [--data-dir DIR] [--host ADDR] [--dynamodb-endpoint URL]");
             System.exit(2);
             return;
         }
@@ -128,7 +144,8 @@ public final class LocalServer implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));
         System.out.println("Relay is listening on " + server.url() + "  (OpenAI base URL: " + server.url() + "/v1)");
         System.out.println("  config: " + (configFile == null ? "none (provider/model names only)" : configFile.toAbsolutePath()));
-        System.out.println("  request log: embedded DynamoDB at " + server.dynamoDbEndpoint() + ", table " + REQUEST_LOG_TABLE
+        System.out.println("  request log: " + (options.dynamoDbEndpoint() == null ? "embedded " : "") + "DynamoDB at "
+                + server.dynamoDbEndpoint() + ", table " + REQUEST_LOG_TABLE
                 + (options.dataDir() == null ? " (in memory)" : " (kept in " + options.dataDir().toAbsolutePath() + ")"));
         var cache = config.litellmSettings().cacheSettings();
         System.out.println("  response cache: " + (!cache.enabled() ? "off (litellm_settings.cache)"
@@ -145,6 +162,7 @@ public final class LocalServer implements AutoCloseable {
         Path config = null;
         Path dataDir = null;
         String host = null;
+        URI dynamoDb = null;
         int port = 4000;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
@@ -155,6 +173,14 @@ public final class LocalServer implements AutoCloseable {
                 case "--config" -> config = Path.of(value);
                 case "--data-dir" -> dataDir = Path.of(value);
                 case "--host" -> host = value;
+                case "--dynamodb-endpoint" -> {
+                    try {
+                        dynamoDb = URI.create(value);
+                        if (dynamoDb.getScheme() == null || dynamoDb.getHost() == null) throw new IllegalArgumentException();
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException("--dynamodb-endpoint must be a URL such as http://127.0.0.1:8000");
+                    }
+                }
                 case "--port" -> {
                     try {
                         port = Integer.parseInt(value);
@@ -165,14 +191,21 @@ public final class LocalServer implements AutoCloseable {
                 default -> throw new IllegalArgumentException("unknown option " + flag);
             }
         }
-        return new Options(config, port, dataDir, host);
+        if (dynamoDb != null && dataDir != null) throw new IllegalArgumentException("--data-dir and --dynamodb-endpoint exclude each other");
+        return new Options(config, port, dataDir, host, IDLE_TIMEOUT, dynamoDb);
     }
 
     /** Starts everything; {@code port} 0 picks a free port. */
     public static LocalServer start(Options options, RelayConfig config, KeyStore keys) throws IOException {
-        EmbeddedDynamoDb dynamoDb = options.dataDir() == null ? EmbeddedDynamoDb.start() : EmbeddedDynamoDb.start(options.dataDir());
+        EmbeddedDynamoDb dynamoDb = null;
+        if (options.dynamoDbEndpoint() == null) {
+            var embedded = EmbeddedDynamoDb.builder().maxItemsPerTable(MAX_ITEMS_PER_TABLE);
+            if (options.dataDir() != null) embedded.dataDir(options.dataDir());
+            dynamoDb = embedded.start();
+        }
+        URI endpoint = dynamoDb == null ? options.dynamoDbEndpoint() : dynamoDb.endpoint();
         DynamoDbClient client = AwsClients.dynamoDb(Region.US_EAST_1,
-                StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")), dynamoDb.endpoint());
+                StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")), endpoint);
         // Requests never wait for the log: it is written from a bounded queue, in batches, after the answers.
         QueuedRequestLogStore logs = new QueuedRequestLogStore(new DynamoDbRequestLogStore(client, REQUEST_LOG_TABLE));
         RelayApi api;
@@ -185,12 +218,13 @@ public final class LocalServer implements AutoCloseable {
             api = RelayWiring.api(new RelayWiring.Parts(config, keys, logs, false,
                     RelayWiring.logRetention(System.getenv()), Clock.systemUTC(), AwsRequestSigner.withDefaultCredentials(),
                     new relay.aws.keys.DynamoDbAccessStore(client, relay.aws.keys.AccessTable.LOCAL_NAME),
-                    RelayWiring.CacheTable.dynamoDb(client, ResponseCacheTable.LOCAL_NAME)));
+                    RelayWiring.CacheTable.dynamoDb(client, ResponseCacheTable.LOCAL_NAME),
+                    new DynamoDbResponseStore(client, ResponseStoreTable.LOCAL_NAME, Clock.systemUTC())));
         } catch (RuntimeException e) {
             // a config the wiring refuses: stop what started, so the process can exit
             logs.close();
             client.close();
-            dynamoDb.close();
+            if (dynamoDb != null) dynamoDb.close();
             throw e;
         }
         ExecutorService requestThreads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("relay-request-", 0).factory());
@@ -201,10 +235,10 @@ public final class LocalServer implements AutoCloseable {
             requestThreads.shutdownNow();
             logs.close();
             client.close();
-            dynamoDb.close();
+            if (dynamoDb != null) dynamoDb.close();
             throw e instanceof IOException io ? io : new IOException("cannot start the HTTP server: " + e.getMessage(), e);
         }
-        return new LocalServer(server, (ServerConnector) server.getConnectors()[0], requestThreads, host, dynamoDb, client, logs);
+        return new LocalServer(server, (ServerConnector) server.getConnectors()[0], requestThreads, host, dynamoDb, endpoint, client, logs);
     }
 
     /** Jetty on {@code host:port}: selectors on a few platform threads, each request's handling on a virtual thread. */
@@ -216,6 +250,9 @@ public final class LocalServer implements AutoCloseable {
         HttpConfiguration http = new HttpConfiguration();
         http.setRequestHeaderSize(MAX_HEADER_BYTES);
         http.setSendServerVersion(false);
+        // a model id holds a slash ("openai/gpt-4o"), which SDKs send encoded: GET /v1/models/openai%2Fgpt-4o
+        http.setUriCompliance(org.eclipse.jetty.http.UriCompliance.DEFAULT.with("relay",
+                org.eclipse.jetty.http.UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR));
         ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
         connector.setHost(host);
         connector.setPort(options.port());
@@ -237,6 +274,7 @@ public final class LocalServer implements AutoCloseable {
         }
         ResponseCacheTable.createIfMissing(client, ResponseCacheTable.LOCAL_NAME);
         relay.aws.keys.AccessTable.createIfMissing(client, relay.aws.keys.AccessTable.LOCAL_NAME);
+        ResponseStoreTable.createIfMissing(client, ResponseStoreTable.LOCAL_NAME);
     }
 
     public String url() {
@@ -258,7 +296,7 @@ public final class LocalServer implements AutoCloseable {
     }
 
     public URI dynamoDbEndpoint() {
-        return dynamoDb.endpoint();
+        return dynamoDbEndpoint;
     }
 
     public DynamoDbClient dynamoDbClient() {
@@ -282,7 +320,7 @@ public final class LocalServer implements AutoCloseable {
         }
         logs.close(); // drains the queued records into the table before it goes
         dynamoDbClient.close();
-        dynamoDb.close();
+        if (dynamoDb != null) dynamoDb.close();
     }
 
 }

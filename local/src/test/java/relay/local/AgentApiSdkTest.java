@@ -220,6 +220,10 @@ class AgentApiSdkTest {
         assertEquals(15, response.usage().orElseThrow().totalTokens());
         Response read = gpt.responses().retrieve(response.id());
         assertEquals(response.id(), read.id());
+        var stored = server.dynamoDbClient().getItem(b -> b.tableName(relay.aws.responses.ResponseStoreTable.LOCAL_NAME)
+                .consistentRead(true).key(Map.of(relay.aws.responses.ResponseStoreTable.PARTITION_KEY,
+                        software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS(response.id())))).item();
+        assertTrue(stored.containsKey("body"), "kept in the embedded DynamoDB's table, as on AWS");
     }
 
     @Test
@@ -263,6 +267,34 @@ class AgentApiSdkTest {
         assertEquals(first.id(), second.previousResponseId().orElseThrow());
         String sent = openai.lastRequest().body();
         assertTrue(sent.contains("Weather in Oslo?") && sent.contains("\"tool_call_id\":\"call_3\"") && sent.contains("-2C"), sent);
+    }
+
+    /** OpenAI's cached and reasoning token counts reach every API's usage: chat as sent, Messages and Responses in theirs. */
+    @Test
+    void usageDetails_reachChat_messages_andResponses() {
+        String answer = """
+                {"id":"chatcmpl-u","object":"chat.completion","created":1,"model":"gpt-4o","choices":[{"index":0,
+                 "message":{"role":"assistant","content":"cached"},"finish_reason":"stop"}],
+                 "usage":{"prompt_tokens":1200,"completion_tokens":50,"total_tokens":1250,
+                  "prompt_tokens_details":{"cached_tokens":1024,"audio_tokens":0},
+                  "completion_tokens_details":{"reasoning_tokens":32,"audio_tokens":0}}}""";
+        for (int i = 0; i < 3; i++) openai.enqueue(new FakeOpenAi.Reply.Status(200, answer, Map.of()));
+
+        var chat = gpt.chat().completions().create(com.openai.models.chat.completions.ChatCompletionCreateParams.builder()
+                .model("gpt").addUserMessage("long prompt").build()).usage().orElseThrow();
+        Message message = claude.messages().create(MessageCreateParams.builder().model("gpt").maxTokens(100)
+                .addUserMessage("long prompt").build());
+        Response response = gpt.responses().create(ResponseCreateParams.builder().model("gpt").input("long prompt").build());
+
+        assertEquals(1024, chat.promptTokensDetails().orElseThrow().cachedTokens().orElseThrow());
+        assertEquals(32, chat.completionTokensDetails().orElseThrow().reasoningTokens().orElseThrow());
+        assertEquals(176, message.usage().inputTokens(), "Anthropic's input_tokens leave the cache reads out");
+        assertEquals(1024, message.usage().cacheReadInputTokens().orElseThrow());
+        assertEquals(50, message.usage().outputTokens());
+        var usage = response.usage().orElseThrow();
+        assertEquals(1200, usage.inputTokens());
+        assertEquals(1024, usage.inputTokensDetails().cachedTokens());
+        assertEquals(32, usage.outputTokensDetails().reasoningTokens());
     }
 
     @Test

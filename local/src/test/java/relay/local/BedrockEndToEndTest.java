@@ -208,4 +208,62 @@ class BedrockEndToEndTest {
         assertArrayEquals(expected, new float[] {first.get(0), first.get(1), first.get(2)});
         assertEquals(6, response.usage().promptTokens());
     }
+
+    // ---- Anthropic's SDK on /v1/messages: Claude on Bedrock takes it natively, through InvokeModel ----
+
+    static com.anthropic.client.AnthropicClient claudeSdk() {
+        return com.anthropic.client.okhttp.AnthropicOkHttpClient.builder().baseUrl(server.url()).apiKey(MASTER_KEY).maxRetries(0).build();
+    }
+
+    static String chunk(String claudeEvent) {
+        return "{\"chunk\":{\"bytes\":\"" + java.util.Base64.getEncoder().encodeToString(claudeEvent.getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "\"}}";
+    }
+
+    @Test
+    void messages_toClaudeOnBedrock_goThroughInvokeModel_thinkingSignatureAndCacheUsageIntact() {
+        upstream.enqueue(new FakeBedrock.Reply.Body("""
+                {"id":"msg_bdrk","type":"message","role":"assistant","model":"claude-3-5-sonnet-20240620",
+                 "content":[{"type":"thinking","thinking":"Hmm.","signature":"EqQBsigned"},{"type":"text","text":"Bonjour."}],
+                 "stop_reason":"end_turn","stop_sequence":null,
+                 "usage":{"input_tokens":7,"cache_read_input_tokens":1500,"output_tokens":3}}"""));
+
+        var message = claudeSdk().messages().create(com.anthropic.models.messages.MessageCreateParams.builder().model("claude")
+                .maxTokens(2048).enabledThinking(1024).addUserMessage("Say hello in French.")
+                .putAdditionalHeader("anthropic-beta", "interleaved-thinking-2025-05-14").build());
+
+        assertEquals("EqQBsigned", message.content().get(0).asThinking().signature());
+        assertEquals("Bonjour.", message.content().get(1).asText().text());
+        assertEquals(1500, message.usage().cacheReadInputTokens().orElseThrow());
+        var sent = upstream.lastRequest();
+        assertEquals("/model/" + ENCODED_MODEL + "/invoke", sent.path());
+        assertEquals("Bearer " + BEDROCK_KEY, sent.headers().get("authorization"));
+        JsonNode body = sent.json();
+        assertEquals("bedrock-2023-05-31", body.path("anthropic_version").asText());
+        assertEquals("interleaved-thinking-2025-05-14", body.at("/anthropic_beta/0").asText());
+        assertEquals(1024, body.at("/thinking/budget_tokens").asInt());
+        assertTrue(!body.has("model") && !body.has("stream"), body.toString());
+    }
+
+    @Test
+    void messages_streamedFromClaudeOnBedrock_arriveAsClaudesEvents() {
+        upstream.enqueue(new FakeBedrock.Reply.Events(List.of(
+                chunk("{\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"content\":[],"
+                        + "\"model\":\"claude\",\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}}"),
+                chunk("{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}"),
+                chunk("{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Bon\"}}"),
+                chunk("{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"jour.\"}}"),
+                chunk("{\"type\":\"content_block_stop\",\"index\":0}"),
+                chunk("{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":4}}"),
+                chunk("{\"type\":\"message_stop\"}"))));
+        var accumulator = com.anthropic.helpers.MessageAccumulator.create();
+
+        try (var stream = claudeSdk().messages().createStreaming(com.anthropic.models.messages.MessageCreateParams.builder()
+                .model("claude").maxTokens(100).addUserMessage("Say hello in French.").build())) {
+            stream.stream().forEach(accumulator::accumulate);
+        }
+
+        assertEquals("Bonjour.", accumulator.message().content().get(0).asText().text());
+        assertEquals(4, accumulator.message().usage().outputTokens());
+        assertEquals("/model/" + ENCODED_MODEL + "/invoke-with-response-stream", upstream.lastRequest().path());
+    }
 }

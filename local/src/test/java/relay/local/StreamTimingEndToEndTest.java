@@ -33,7 +33,9 @@ class StreamTimingEndToEndTest {
         server = TestRelay.start("""
                 model_list:
                   - model_name: short-timeout
-                    litellm_params: {model: openai/gpt-4o, api_base: "%s", api_key: os.environ/OPENAI_API_KEY, timeout: 1, stream_timeout: 0.5}
+                    litellm_params: {model: openai/gpt-4o, api_base: "%1$s", api_key: os.environ/OPENAI_API_KEY, timeout: 1, stream_timeout: 0.5}
+                  - model_name: steady
+                    litellm_params: {model: openai/gpt-4o, api_base: "%1$s", api_key: os.environ/OPENAI_API_KEY, timeout: 1, stream_timeout: 30}
                 router_settings: {num_retries: 0}
                 """.formatted(upstream.baseUrl()), Map.of("OPENAI_API_KEY", "sk-upstream-timing"));
     }
@@ -45,10 +47,14 @@ class StreamTimingEndToEndTest {
     }
 
     static HttpResponse<String> stream() throws Exception {
+        return stream("short-timeout");
+    }
+
+    static HttpResponse<String> stream(String model) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(server.url() + "/v1/chat/completions"))
                 .header("authorization", "Bearer " + TestRelay.MASTER_KEY)
                 .POST(HttpRequest.BodyPublishers.ofString(
-                        "{\"model\":\"short-timeout\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                        "{\"model\":\"" + model + "\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
                 .build(), HttpResponse.BodyHandlers.ofString());
     }
 
@@ -68,9 +74,9 @@ class StreamTimingEndToEndTest {
 
     @Test
     void aStreamLongerThanTheDeploymentTimeout_arrivesWhole_whileChunksKeepComing() throws Exception {
-        upstream.enqueue(new Reply.Paced(12, Duration.ofMillis(200))); // 2.2 s of chunks; timeout: 1, stream_timeout: 0.5
+        upstream.enqueue(new Reply.Paced(12, Duration.ofMillis(200))); // 2.2 s of chunks; timeout: 1 bounds only the first
 
-        HttpResponse<String> response = stream();
+        HttpResponse<String> response = stream("steady");
 
         assertEquals(200, response.statusCode());
         for (int i = 0; i < 12; i++) assertTrue(response.body().contains("w" + i + " "), response.body());

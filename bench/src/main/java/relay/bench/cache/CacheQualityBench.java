@@ -42,8 +42,12 @@ import relay.embeddings.SimilarityJudge.Text;
  * within the recall floor). The method with the best tuning figures wins; precision and recall are then
  * reported on the held-out half. {@link SimilarityJudge#DEFAULT} is reported on both halves as well.
  *
+ * <p>With the default model it also measures the judged development set ({@link JudgedQuality}: wrong answers and
+ * recall, previous and current default, each part), when {@code --judged FILE} (default
+ * {@code bench/data/judged-pairs/judged-pairs.csv}, relative to the repository root) exists.
+ *
  * <p>Usage: {@code CacheQualityBench [qqp-dev.jsonl] [--output FILE] [--models minilm,bge,e5]
- * [--reuse-vectors DIR] [--misses FILE] [--cold-runs 3]}; the file defaults to {@code ../shared/data/qqp-dev.jsonl}, the output to
+ * [--reuse-vectors DIR] [--misses FILE] [--judged FILE] [--cold-runs 3]}; the file defaults to {@code ../shared/data/qqp-dev.jsonl}, the output to
  * {@code bench/target/cache-quality.json}. {@code --reuse-vectors} keeps the vectors in DIR between runs
  * (then no embedding time is measured); {@code --misses} writes the default's held-out hits that count as
  * wrong, one JSON line each.
@@ -74,6 +78,7 @@ public final class CacheQualityBench {
         Path output = Path.of("bench/target/cache-quality.json");
         Path reuse = null;
         Path misses = null;
+        Path judged = JudgedPairs.DEFAULT_FILE;
         int coldRuns = 3;
         List<OnnxEmbedder.Model> models = List.of(OnnxEmbedder.Model.ALL_MINILM_L6_V2_Q, OnnxEmbedder.Model.BGE_SMALL_EN_V15_Q);
         for (int i = 0; i < args.length; i++) {
@@ -81,6 +86,7 @@ public final class CacheQualityBench {
                 case "--output" -> output = Path.of(args[++i]);
                 case "--reuse-vectors" -> reuse = Path.of(args[++i]);
                 case "--misses" -> misses = Path.of(args[++i]);
+                case "--judged" -> judged = Path.of(args[++i]);
                 case "--cold-runs" -> coldRuns = Integer.parseInt(args[++i]);
                 case "--models" -> models = java.util.Arrays.stream(args[++i].split(",")).map(CacheQualityBench::model).toList();
                 default -> data = Path.of(args[i]);
@@ -121,7 +127,7 @@ public final class CacheQualityBench {
             System.out.printf(Locale.ROOT, "%nEmbedding %d questions with %s…%n", 2 * pairs.size(), model.name());
             EmbeddedPairs vectors = EmbeddedPairs.embed(pairs, model, 500, reuse);
             long searchStart = System.nanoTime();
-            TopK top = TopK.search(vectors.a, vectors.b, TOP_K);
+            TopK top = TopK.search(vectors, TOP_K, reuse);
             System.err.printf(Locale.ROOT, "  brute-force top-%d search: %.1f s%n", TOP_K, (System.nanoTime() - searchStart) / 1e9);
             Map<String, Object> mr = new LinkedHashMap<>();
             mr.put("model", model.name());
@@ -162,7 +168,10 @@ public final class CacheQualityBench {
                 methodReports.add(m);
             }
             modelReports.add(mr);
-            if (model.equals(OnnxEmbedder.DEFAULT_MODEL)) report.put("default", defaultReport(pairs, top, aText, bText, tuning, misses));
+            if (model.equals(OnnxEmbedder.DEFAULT_MODEL)) {
+                report.put("default", defaultReport(pairs, top, aText, bText, tuning, misses));
+                if (Files.exists(judged)) report.put("judged", JudgedQuality.report(pairs, top, JudgedPairs.read(judged), null, null, null));
+            }
         }
 
         Choice best = bestOnTuning(choices);

@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import relay.aws.DynamoDbRequestLogStore;
 import relay.core.Json;
+import relay.core.error.ErrorKind;
 import relay.core.log.Diagnostics;
 import relay.core.log.RequestLog;
 import relay.sinks.Dispatcher;
@@ -25,7 +26,8 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * {@link RequestLog} with {@link DynamoDbRequestLogStore#fromItem}, so every field the store writes
  * reaches the sinks. A delivery that still fails after the dispatcher's retries goes to the failure
  * queue with its sink's name; only when that also fails is the item's id returned, for Lambda to
- * retry it (and, in the end, hand it to the event source's on-failure destination).
+ * retry it (and, in the end, hand it to the event source's on-failure destination). Records of
+ * requests refused for their Relay key ({@link #unauthenticated}) stay in the table and go to no sink.
  */
 public final class LogForwarder {
     /** One change of the table's stream: its id (the sequence number), its kind and the new image. */
@@ -57,6 +59,7 @@ public final class LogForwarder {
             if (!"INSERT".equals(item.eventName()) || item.newImage() == null || item.newImage().isEmpty()) continue;
             try {
                 RequestLog log = DynamoDbRequestLogStore.fromItem(item.newImage());
+                if (unauthenticated(log)) continue;
                 ids.put(log, item.id());
                 logs.add(log);
             } catch (RuntimeException e) {
@@ -77,6 +80,18 @@ public final class LogForwarder {
         List<String> failed = new ArrayList<>(new LinkedHashSet<>(items.stream().map(StreamItem::id).filter(retry::contains).toList()));
         if (!failed.isEmpty()) Diagnostics.warn("log_forwarder_items_failed", "items", failed.size());
         return failed;
+    }
+
+    /**
+     * A request Relay refused for its own key (401 {@code invalid_api_key} before any provider was tried):
+     * anyone can send those, as many as they like, without a key, so sending them on would hand cost and
+     * noise at every vendor to whoever sends them. They carry no model, usage or cost; the table (and
+     * GET /spend/logs) and the API's access log keep them. A provider's 401 has attempts and is sent; so is
+     * a missing provider key ({@code provider_key_missing}), the operator's to fix.
+     */
+    static boolean unauthenticated(RequestLog log) {
+        return log.status() == ErrorKind.AUTHENTICATION.status() && ErrorKind.AUTHENTICATION.code().equals(log.errorCode())
+                && log.attempts().isEmpty();
     }
 
     private void queue(FailedDelivery delivery, String id, Set<String> retry) {

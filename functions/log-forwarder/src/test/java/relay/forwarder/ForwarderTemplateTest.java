@@ -68,11 +68,14 @@ class ForwarderTemplateTest {
                 policy.at("/PolicyDocument/Statement").forEach(statement -> {
                     JsonNode action = statement.get("Action");
                     if (action.isArray()) action.forEach(a -> actions.add(a.asText())); else actions.add(action.asText());
-                    assertFalse(statement.get("Resource").isTextual() && statement.get("Resource").asText().contains("*"),
-                            "a resource wildcard in " + statement);
+                    // YAML tags are dropped: !Sub's text is the resource. Wildcards only where AWS documents them:
+                    // any stream of the log table (table/<name>/stream/*), the streams of the function's log group (:*)
+                    String resource = statement.get("Resource").asText();
+                    assertFalse(resource.replace("${RequestLogTable.Arn}/stream/*", "")
+                            .replace("log-group:${LogForwarderFunctionLogGroup}:*", "").contains("*"), "a resource wildcard in " + statement);
                 }));
 
-        assertEquals(List.of("dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream", "dynamodb:ListStreams",
+        assertEquals(List.of("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams",
                 "sqs:SendMessage", "secretsmanager:GetSecretValue", "logs:CreateLogStream", "logs:PutLogEvents"), actions);
         assertFalse(resources.at("/LogForwarderFunction/Properties").has("Policies"),
                 "no SAM policies: SAM would add the managed stream role with every resource");

@@ -51,7 +51,7 @@ class ForwarderWiringTest {
             env.put("RELAY_SECRETSMANAGER_ENDPOINT", secrets.endpoint().toString());
             env.put("RELAY_SINK_FAILURE_QUEUE_URL", bed.sqsServer.queueUrl());
             env.put("RELAY_SQS_ENDPOINT", bed.sqsServer.baseUrl());
-            env.put("RELAY_SINK_TIMEOUT_MS", "2000");
+            env.put("RELAY_SINK_TIMEOUT_MS", "30000"); // read from the environment; long enough for any machine
             bed.sentry.failNext(10, 500);
             bed.store.write(StreamTestbed.success("req-1"));
             bed.store.write(StreamTestbed.failure("req-2"));

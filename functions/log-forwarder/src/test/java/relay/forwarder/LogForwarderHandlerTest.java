@@ -24,7 +24,12 @@ import software.amazon.awssdk.services.dynamodb.model.Record;
 
 /** The Lambda handler on records read from a real stream: delivery, the failure queue, batch item failures. */
 class LogForwarderHandlerTest {
-    static final Dispatcher.Options FAST = new Dispatcher.Options(Duration.ofMillis(1000), 3, Duration.ofMillis(10), 8);
+    /**
+     * Short pauses between tries, and a timeout no loopback call reaches however loaded the machine: a
+     * call cut by a timeout may never have reached the fake, so a short one would make the counts of
+     * requests below depend on the machine's speed.
+     */
+    static final Dispatcher.Options FAST = new Dispatcher.Options(Duration.ofSeconds(30), 3, Duration.ofMillis(10), 8);
     static final SinkSettings ALL = new SinkSettings(List.of("supabase", "posthog", "mixpanel", "helicone"), Sinks.NAMES, false);
 
     StreamTestbed bed;
@@ -96,16 +101,41 @@ class LogForwarderHandlerTest {
 
     @Test
     void aSinkThatTimesOut_isRetried_thenQueued() {
-        for (int i = 0; i < 3; i++) bed.helicone.enqueue(new relay.testing.FakeSinkServer.Reply.Slow(Duration.ofSeconds(3)));
+        // Helicone alone, with a short timeout: its answers come long after it, whatever the machine's speed
+        for (int i = 0; i < 3; i++) bed.helicone.enqueue(new relay.testing.FakeSinkServer.Reply.Slow(Duration.ofMinutes(10)));
         bed.store.write(StreamTestbed.success("req-slow"));
+        var shortTimeout = new Dispatcher.Options(Duration.ofMillis(1000), 3, Duration.ofMillis(10), 8);
+        var heliconeOnly = new LogForwarderHandler(ForwarderWiring.forwarder(new SinkSettings(List.of("helicone"), List.of(), false),
+                bed.keys, new SqsFailureQueue(bed.sqs, bed.sqsServer.queueUrl()), shortTimeout, Clock.systemUTC()));
 
-        StreamsEventResponse response = handler(ALL).handleRequest(StreamTestbed.lambdaEvent(bed.readStream()), null);
+        StreamsEventResponse response = heliconeOnly.handleRequest(StreamTestbed.lambdaEvent(bed.readStream()), null);
 
         assertEquals(List.of(), failedIds(response));
         JsonNode message = bed.sqsServer.jsonMessages().get(0);
         assertEquals("helicone", message.get("sink").asText());
+        assertEquals(3, message.get("attempts").asInt());
         assertTrue(message.get("reason").asText().contains("1000 ms"), message.toString());
-        assertEquals(1, bed.supabase.rows().size());
+        assertEquals(List.of(), bed.helicone.accepted(), "no answer came in time");
+    }
+
+    @Test
+    void requestsRefusedForTheirRelayKey_stayInTheTable_andReachNoSink_whileAProvidersRefusalDoes() {
+        bed.store.write(StreamTestbed.unauthenticated("req-no-key"));
+        bed.store.write(StreamTestbed.providerRefusedItsKey("req-provider-401"));
+        bed.store.write(StreamTestbed.success("req-ok"));
+
+        StreamsEventResponse response = handler(ALL).handleRequest(StreamTestbed.lambdaEvent(bed.readStream()), null);
+
+        assertEquals(List.of(), failedIds(response));
+        assertEquals(List.of("req-provider-401", "req-ok"), bed.supabase.rows().stream().map(r -> r.get("litellm_call_id").asText()).toList());
+        assertEquals(2, bed.posthog.events().size());
+        assertEquals(2, bed.mixpanel.events().size());
+        assertEquals(2, bed.helicone.logs().size());
+        assertEquals(1, bed.sentry.events().size(), "the provider's refusal, a failure the operator must see");
+        assertEquals("gpt-4o-mini", bed.sentry.events().get(0).at("/tags/model").asText());
+        assertEquals(List.of(), bed.sqsServer.messages(), "left out, not failed");
+        var kept = bed.dynamoDb.getItem(b -> b.tableName(bed.table).key(Map.of("request_id", AttributeValue.fromS("req-no-key")))).item();
+        assertEquals(401, relay.aws.DynamoDbRequestLogStore.fromItem(kept).status(), "the table keeps it");
     }
 
     @Test

@@ -10,9 +10,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import relay.aws.AwsClients;
 import relay.aws.DynamoDbRequestLogStore;
 import relay.aws.RequestLogTable;
+import relay.core.error.ErrorKind;
 import relay.core.keys.KeyStore;
 import relay.core.log.Attempt;
 import relay.core.log.RequestLog;
@@ -27,6 +27,7 @@ import relay.testing.FakeSupabase;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -38,17 +39,23 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
  * Everything real the forwarder touches: the embedded DynamoDB with the request-log table and its
- * stream, a loopback server per sink vendor, and a fake SQS the real SQS client talks to.
+ * stream, a loopback server per sink vendor, and a fake SQS the real SQS client talks to. The test's
+ * own AWS clients wait as long as a loaded machine needs (a minute a call), not the short limits of
+ * the production clients: the store drops a write that times out, which would make a test's records
+ * depend on the machine's speed.
  */
 final class StreamTestbed implements AutoCloseable {
     static final StaticCredentialsProvider CREDENTIALS =
             StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"));
     static final Instant TIME = Instant.parse("2025-05-01T12:00:00Z");
+    static final ClientOverrideConfiguration PATIENT = ClientOverrideConfiguration.builder()
+            .apiCallTimeout(Duration.ofMinutes(1)).build();
 
     final EmbeddedDynamoDb db = EmbeddedDynamoDb.start();
-    final DynamoDbClient dynamoDb = AwsClients.dynamoDb(Region.US_EAST_1, CREDENTIALS, db.endpoint());
-    final DynamoDbStreamsClient streams = DynamoDbStreamsClient.builder().region(Region.US_EAST_1)
-            .credentialsProvider(CREDENTIALS).httpClient(UrlConnectionHttpClient.create()).endpointOverride(db.endpoint()).build();
+    final DynamoDbClient dynamoDb = DynamoDbClient.builder().region(Region.US_EAST_1).credentialsProvider(CREDENTIALS)
+            .httpClient(UrlConnectionHttpClient.create()).endpointOverride(db.endpoint()).overrideConfiguration(PATIENT).build();
+    final DynamoDbStreamsClient streams = DynamoDbStreamsClient.builder().region(Region.US_EAST_1).credentialsProvider(CREDENTIALS)
+            .httpClient(UrlConnectionHttpClient.create()).endpointOverride(db.endpoint()).overrideConfiguration(PATIENT).build();
     final String table = "relay-request-log";
     final DynamoDbRequestLogStore store = new DynamoDbRequestLogStore(dynamoDb, table);
     final String streamArn;
@@ -59,7 +66,9 @@ final class StreamTestbed implements AutoCloseable {
     final FakeSentry sentry = FakeSentry.start("9", "pub");
     final FakeHelicone helicone = FakeHelicone.start("hc-key");
     final FakeSqs sqsServer = FakeSqs.start();
-    final SqsClient sqs = ForwarderWiring.sqs(Region.US_EAST_1, CREDENTIALS, java.net.URI.create(sqsServer.baseUrl()));
+    final SqsClient sqs = SqsClient.builder().region(Region.US_EAST_1).credentialsProvider(CREDENTIALS)
+            .httpClient(UrlConnectionHttpClient.create()).endpointOverride(java.net.URI.create(sqsServer.baseUrl()))
+            .overrideConfiguration(PATIENT).build();
     final KeyStore keys;
 
     StreamTestbed() {
@@ -96,6 +105,22 @@ final class StreamTestbed implements AutoCloseable {
                 "gpt-4o-mini", null, null, 429, 55, null, null, null, null, null, false, "miss",
                 "rate_limit_error", "rate_limit_exceeded", "Rate limit reached",
                 List.of(new Attempt("openai/gpt-4o-mini", 429, "rate_limit_exceeded", "rate limited", 50)), null,
+                TIME.plus(Duration.ofDays(30)));
+    }
+
+    /** A request Relay refused for its key, as the core records it: 401 invalid_api_key, before any provider. */
+    static RequestLog unauthenticated(String id) {
+        return new RequestLog(id, TIME, "POST /v1/chat/completions", RequestLog.Caller.UNKNOWN, null, null, null, 401, 1, null,
+                null, null, null, null, false, "off", ErrorKind.AUTHENTICATION.type(), ErrorKind.AUTHENTICATION.code(),
+                "Incorrect API key provided.", List.of(), null, TIME.plus(Duration.ofDays(1)));
+    }
+
+    /** A 401 from the provider (Relay's key for it was refused): the client's key was fine; the operator must know. */
+    static RequestLog providerRefusedItsKey(String id) {
+        return new RequestLog(id, TIME, "POST /v1/chat/completions", new RequestLog.Caller("9c2b", "ci", null, Map.of()),
+                "gpt-4o-mini", null, null, 401, 80, null, null, null, null, null, false, "miss",
+                ErrorKind.AUTHENTICATION.type(), ErrorKind.AUTHENTICATION.code(), "Incorrect API key provided: sk-...",
+                List.of(new Attempt("openai/gpt-4o-mini", 401, "invalid_api_key", "Incorrect API key provided", 75)), null,
                 TIME.plus(Duration.ofDays(30)));
     }
 

@@ -12,6 +12,8 @@ import relay.aws.DynamoDbRequestLogStore;
 import relay.aws.SecretsManagerKeyStore;
 import relay.aws.cache.DynamoDbResponseCache;
 import relay.aws.cache.ResponseCacheTable;
+import relay.aws.responses.DynamoDbResponseStore;
+import relay.aws.responses.ResponseStoreTable;
 import relay.core.cache.CacheSettings;
 import relay.core.cache.Embedder;
 import relay.core.cache.ResponseCache;
@@ -34,6 +36,9 @@ import relay.core.keys.KeyStore;
 import relay.core.log.RequestLogStore;
 import relay.core.catalog.ModelCatalog;
 import relay.core.provider.ModelRouter;
+import relay.core.responses.InMemoryResponseStore;
+import relay.core.responses.ResponseStore;
+import relay.core.responses.ResponsesEndpoint;
 import relay.core.provider.RequestSigner;
 import relay.core.routing.Router;
 import relay.core.routing.RouterPolicy;
@@ -58,12 +63,22 @@ public final class RelayWiring {
     /**
      * The parts that differ between Lambda, the local server and tests.
      *
-     * @param accessStore where virtual keys, teams and their spend live; null: the master key alone
+     * @param accessStore   where virtual keys, teams and their spend live; null: the master key alone
+     * @param responseStore where {@code /v1/responses} keeps responses for {@code previous_response_id} and
+     *                      {@code GET /v1/responses/{id}}; a table when several processes serve the same clients
      */
     public record Parts(RelayConfig config, KeyStore keys, RequestLogStore logs, boolean masterKeyRequired,
                         Duration logRetention, Clock clock, RequestSigner awsSigner,
                         relay.core.access.AccessStore accessStore,
-                        CacheTable cacheTable) {
+                        CacheTable cacheTable, ResponseStore responseStore) {
+
+        /** Stored responses in this process's memory: tests and tools. */
+        public Parts(RelayConfig config, KeyStore keys, RequestLogStore logs, boolean masterKeyRequired,
+                     Duration logRetention, Clock clock, RequestSigner awsSigner,
+                     relay.core.access.AccessStore accessStore, CacheTable cacheTable) {
+            this(config, keys, logs, masterKeyRequired, logRetention, clock, awsSigner, accessStore, cacheTable,
+                    inProcessResponseStore(clock));
+        }
 
         /** Without virtual keys. */
         public Parts(RelayConfig config, KeyStore keys, RequestLogStore logs, boolean masterKeyRequired,
@@ -82,6 +97,11 @@ public final class RelayWiring {
                      Duration logRetention, Clock clock) {
             this(config, keys, logs, masterKeyRequired, logRetention, clock, RequestSigner.NONE);
         }
+    }
+
+    /** Stored responses in this process's memory, bounded (entries and total size), for one process alone. */
+    public static ResponseStore inProcessResponseStore(Clock clock) {
+        return new InMemoryResponseStore(clock, 10_000, 256L << 20);
     }
 
     /** Where cached answers live, given the rule for semantic hits and the embedder's center (null: none). */
@@ -124,9 +144,8 @@ public final class RelayWiring {
                         relay.core.access.AccessSettings.from(parts.config()), auth::masterKey);
         return new RelayApi(gateway, router, auth, parts.logs(), parts.clock(), parts.logRetention(),
                 !Boolean.TRUE.equals(parts.config().litellmSettings().turnOffMessageLogging()), virtualKeys)
-                .withEndpoints(java.util.List.of(new relay.core.messages.MessagesEndpoint(gateway), new relay.core.responses.ResponsesEndpoint(gateway,
-                        new relay.core.responses.InMemoryResponseStore(parts.clock(), 10_000, 256L << 20), parts.clock(),
-                        relay.core.responses.ResponsesEndpoint.DEFAULT_RETENTION)))
+                .withEndpoints(java.util.List.of(new relay.core.messages.MessagesEndpoint(gateway),
+                        new ResponsesEndpoint(gateway, parts.responseStore(), parts.clock(), ResponsesEndpoint.DEFAULT_RETENTION)))
                 .withGuardrails(Guardrails.from(parts.config(), guardrailTypes(http, parts.clock(), parts.awsSigner())));
     }
 
@@ -161,7 +180,8 @@ public final class RelayWiring {
     /**
      * The Lambda function's wiring, from its environment: {@code RELAY_SECRET_ARN},
      * {@code RELAY_REQUEST_LOG_TABLE}, {@code RELAY_LOG_TTL_DAYS}, {@code RELAY_CONFIG_PATH},
-     * {@code RELAY_SECRET_REFRESH_SECONDS}, {@code RELAY_RESPONSE_CACHE_TABLE}, {@code RELAY_ACCESS_TABLE}. No AWS call happens here: clients connect on first use.
+     * {@code RELAY_SECRET_REFRESH_SECONDS}, {@code RELAY_RESPONSE_CACHE_TABLE}, {@code RELAY_ACCESS_TABLE},
+     * {@code RELAY_RESPONSE_STORE_TABLE}. No AWS call happens here: clients connect on first use.
      */
     public static RelayApi fromLambdaEnvironment(Map<String, String> env) {
         return lambdaFunction(env).api();
@@ -180,12 +200,26 @@ public final class RelayWiring {
         DynamoDbClient dynamoDb = AwsClients.dynamoDb(region, credentials, uri(env.get("RELAY_DYNAMODB_ENDPOINT")));
         String cacheTable = env.get(ResponseCacheTable.ENVIRONMENT_VARIABLE);
         String accessTable = env.get(relay.aws.keys.AccessTable.ENVIRONMENT_VARIABLE);
+        Clock clock = Clock.systemUTC();
         ReseedableRandom random = new ReseedableRandom();
         RelayApi api = api(new Parts(loadConfig(env), keys, new DynamoDbRequestLogStore(dynamoDb, table), true,
-                logRetention(env), Clock.systemUTC(), new AwsRequestSigner(credentials),
+                logRetention(env), clock, new AwsRequestSigner(credentials),
                 accessTable == null || accessTable.isBlank() ? null : new relay.aws.keys.DynamoDbAccessStore(dynamoDb, accessTable),
-                cacheTable == null || cacheTable.isBlank() ? CacheTable.NONE : CacheTable.dynamoDb(dynamoDb, cacheTable)), random);
+                cacheTable == null || cacheTable.isBlank() ? CacheTable.NONE : CacheTable.dynamoDb(dynamoDb, cacheTable),
+                responseStore(env, dynamoDb, clock)), random);
         return new LambdaFunction(api, random::reseed);
+    }
+
+    /**
+     * The table of stored responses that {@code RELAY_RESPONSE_STORE_TABLE} names, shared by every instance of
+     * the function; without it, each instance's memory, so a follow-up that reaches another instance gets a 404.
+     */
+    static ResponseStore responseStore(Map<String, String> env, DynamoDbClient dynamoDb, Clock clock) {
+        String table = env.get(ResponseStoreTable.ENVIRONMENT_VARIABLE);
+        if (table != null && !table.isBlank()) return new DynamoDbResponseStore(dynamoDb, table, clock);
+        Diagnostics.warn("response_store_in_memory", "reason", ResponseStoreTable.ENVIRONMENT_VARIABLE + " is not set",
+                "effect", "previous_response_id and GET /v1/responses/{id} reach only responses this instance created");
+        return inProcessResponseStore(clock);
     }
 
     /**

@@ -48,11 +48,12 @@ class AccessTableTemplateTest {
         // YAML tags (!Ref, !GetAtt) are read as their plain values.
         assertEquals("AccessTable", function.at("/Environment/Variables/" + AccessTable.ENVIRONMENT_VARIABLE).asText());
 
+        assertEquals("ProxyFunctionRole.Arn", function.get("Role").asText());
         List<JsonNode> statements = new ArrayList<>();
-        function.path("Policies").forEach(policy -> policy.path("Statement").forEach(statement -> {
+        resources.forEach(resource -> TemplateTest.statements(resource).forEach(statement -> {
             if (statement.path("Resource").toString().contains("AccessTable")) statements.add(statement);
         }));
-        assertEquals(1, statements.size());
+        assertEquals(1, statements.size(), "one statement in the whole template names the table");
         JsonNode statement = statements.get(0);
         assertEquals("AccessTable.Arn", statement.path("Resource").asText(), "the table itself, no index, no other table");
         List<String> actions = new ArrayList<>();

@@ -117,6 +117,59 @@ class LambdaWiringTest {
         assertEquals(1, reader.scan(b -> b.tableName(cacheTable)).count(), "one exact entry");
     }
 
+    /**
+     * Two instances of the function (two wirings from the same environment): a response created on one is
+     * retrieved and continued with previous_response_id on the other, as Lambda spreads a client's calls.
+     */
+    @Test
+    void storedResponses_areSharedByEveryInstance_throughTheTableTheEnvironmentNames(@TempDir Path taskRoot) throws Exception {
+        String responsesTable = "relay-responses-wiring";
+        relay.aws.responses.ResponseStoreTable.createIfMissing(reader, responsesTable);
+        Files.writeString(taskRoot.resolve("config.yaml"), """
+                model_list:
+                  - model_name: mock-gpt
+                    litellm_params: {model: mock/mock-gpt}
+                """);
+        Map<String, String> env = env(taskRoot);
+        env.put("RELAY_RESPONSE_STORE_TABLE", responsesTable);
+        ProxyHandler one = new ProxyHandler(RelayWiring.fromLambdaEnvironment(env));
+        ProxyHandler other = new ProxyHandler(RelayWiring.fromLambdaEnvironment(env));
+
+        Events.Answer created = Events.invoke(one, event("POST", "/v1/responses", "{\"model\":\"mock-gpt\",\"input\":\"Remember the word teal.\"}"));
+        assertEquals(200, created.statusCode(), created.body());
+        String id = relay.core.Json.MAPPER.readTree(created.body()).path("id").asText();
+        Events.Answer retrieved = Events.invoke(other, event("GET", "/v1/responses/" + id, null));
+        Events.Answer followUp = Events.invoke(other, event("POST", "/v1/responses",
+                "{\"model\":\"mock-gpt\",\"input\":\"Which word?\",\"previous_response_id\":\"" + id + "\"}"));
+        Events.Answer deleted = Events.invoke(one, event("DELETE", "/v1/responses/" + id, null));
+        Events.Answer gone = Events.invoke(other, event("GET", "/v1/responses/" + id, null));
+
+        assertEquals(200, retrieved.statusCode(), retrieved.body());
+        assertEquals(id, relay.core.Json.MAPPER.readTree(retrieved.body()).path("id").asText());
+        assertEquals(200, followUp.statusCode(), followUp.body());
+        assertEquals(id, relay.core.Json.MAPPER.readTree(followUp.body()).path("previous_response_id").asText());
+        assertEquals(200, deleted.statusCode(), deleted.body());
+        assertEquals(404, gone.statusCode(), gone.body());
+        String followUpId = relay.core.Json.MAPPER.readTree(followUp.body()).path("id").asText();
+        var item = reader.getItem(b -> b.tableName(responsesTable).consistentRead(true)
+                .key(Map.of(relay.aws.responses.ResponseStoreTable.PARTITION_KEY, AttributeValue.fromS(followUpId)))).item();
+        assertTrue(item.containsKey(relay.aws.responses.ResponseStoreTable.TTL_ATTRIBUTE), "the follow-up is stored too, with its expiry");
+    }
+
+    /** The chat-completions event with another method, path and body. */
+    private static byte[] event(String method, String path, String body) throws java.io.IOException {
+        var event = (com.fasterxml.jackson.databind.node.ObjectNode) relay.core.Json.MAPPER.readTree(Events.load("chat-completions.json"));
+        event.put("httpMethod", method).put("path", path);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) event.get("requestContext")).put("httpMethod", method).put("path", "/relay" + path)
+                .put("requestId", java.util.UUID.randomUUID().toString());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) event.get("pathParameters")).put("proxy", path.substring(1));
+        ((com.fasterxml.jackson.databind.node.ObjectNode) event.get("headers")).remove("content-length");
+        ((com.fasterxml.jackson.databind.node.ObjectNode) event.get("multiValueHeaders")).remove("content-length");
+        if (body == null) event.putNull("body");
+        else event.put("body", body);
+        return relay.core.Json.writeBytes(event);
+    }
+
     @Test
     void aSecretWithoutMasterKey_meansRefusal(@TempDir Path taskRoot) {
         secrets.put("relay/empty", "{\"OPENAI_API_KEY\":\"sk-x-123456\"}");

@@ -68,7 +68,20 @@ public final class FakeLambdaRuntimeApi implements AutoCloseable {
     private final Map<String, ByteArrayOutputStream> partial = new LinkedHashMap<>();
     private final List<ErrorReport> errors = new ArrayList<>();
     private final Map<String, Integer> cuts = new ConcurrentHashMap<>();
+    private volatile Observer observer = Observer.NONE;
     private volatile boolean closed;
+
+    /**
+     * Told of each timeline event as it is recorded, and of each invocation once it has been handed out
+     * ({@code next-answered <id>}, which is not in the timeline), with {@link System#nanoTime()} at that
+     * moment: a benchmark's clock. Called on the connection's thread, outside any lock; keep it short.
+     */
+    @FunctionalInterface
+    public interface Observer {
+        Observer NONE = (event, nanoTime) -> {};
+
+        void observe(String event, long nanoTime);
+    }
 
     private FakeLambdaRuntimeApi() throws IOException {
         server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -105,6 +118,11 @@ public final class FakeLambdaRuntimeApi implements AutoCloseable {
      */
     public void cutResponse(String requestId, int chunks) {
         cuts.put(requestId, chunks);
+    }
+
+    /** Replaces the {@link Observer} (none by default). */
+    public void observe(Observer observer) {
+        this.observer = observer == null ? Observer.NONE : observer;
     }
 
     /** Adds a test's own event to the timeline, between whatever the runtime did before and after. */
@@ -196,16 +214,21 @@ public final class FakeLambdaRuntimeApi implements AutoCloseable {
     }
 
     private void record(String event) {
+        long now = System.nanoTime();
         synchronized (timeline) {
             timeline.add(event);
             timeline.notifyAll();
         }
+        observer.observe(event, now);
     }
 
     private void accept() {
         while (!closed) {
             try {
                 Socket socket = server.accept();
+                // Each answer goes out in two writes (head, body): with Nagle on, the body would wait for the
+                // runtime's delayed ACK, some 40 ms, which a benchmark would take for the runtime's own time.
+                socket.setTcpNoDelay(true);
                 connections.add(socket);
                 Thread.ofVirtual().name("fake-runtime-api-connection").start(() -> serve(socket));
             } catch (IOException e) {
@@ -260,6 +283,7 @@ public final class FakeLambdaRuntimeApi implements AutoCloseable {
             out.write(head.getBytes(StandardCharsets.US_ASCII));
             out.write(body);
             out.flush();
+            observer.observe("next-answered " + invocation.requestId(), System.nanoTime());
             return true;
         }
         if (method.equals("GET") && path.equals("/restore/next")) {

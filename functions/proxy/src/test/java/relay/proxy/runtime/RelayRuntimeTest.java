@@ -464,4 +464,48 @@ class RelayRuntimeTest {
 
         assertTrue(lambda.timeline().isEmpty());
     }
+
+    @Test
+    void anAnswerOverLambdasSixMegabytePayloadLimit_isStreamedWhole() throws IOException {
+        // 10,000 embeddings of 64 floats as JSON: about 8 MB, more than a buffered Lambda answer may hold
+        serve(mockApi(record -> {})::handle);
+        StringBuilder inputs = new StringBuilder();
+        for (int i = 0; i < 10_000; i++) inputs.append(i == 0 ? "" : ",").append("\"text ").append(i).append('"');
+        var event = (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree(event("embeddings.json"));
+        event.put("body", "{\"model\":\"mock-gpt\",\"encoding_format\":\"float\",\"input\":[" + inputs + "]}");
+        event.put("isBase64Encoded", false);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) event.get("headers")).remove("content-length");
+        ((com.fasterxml.jackson.databind.node.ObjectNode) event.get("multiValueHeaders")).remove("content-length");
+        lambda.enqueue("lambda-big", Json.MAPPER.writeValueAsBytes(event));
+
+        var response = lambda.awaitResponse("lambda-big", WAIT);
+
+        assertEquals(200, prelude(response.body()).get("statusCode").asInt());
+        JsonNode answer = Json.MAPPER.readTree(afterPrelude(response.body()));
+        assertEquals(10_000, answer.get("data").size());
+        assertTrue(response.body().length > 6 * 1024 * 1024, "bigger than a buffered answer may be: " + response.body().length);
+    }
+
+    @Test
+    void aStreamOf45Seconds_arrivesWhole_pastTheOld29SecondCeiling() throws IOException {
+        try (relay.testing.FakeOpenAi provider = relay.testing.FakeOpenAi.start()) {
+            provider.enqueue(new relay.testing.FakeOpenAi.Reply.Paced(46, Duration.ofSeconds(1)));
+            serve(api("""
+                    model_list:
+                      - model_name: gpt-4o
+                        litellm_params: {model: openai/gpt-4o, api_key: os.environ/OPENAI_API_KEY, api_base: "%s", timeout: 10}
+                    general_settings:
+                      master_key: os.environ/RELAY_MASTER_KEY
+                    """.formatted(provider.baseUrl()), record -> {})::handle);
+            String request = new String(event("chat-completions-stream.json"), StandardCharsets.UTF_8).replace("mock/mock-gpt", "gpt-4o");
+            lambda.enqueue("lambda-long", request.getBytes(StandardCharsets.UTF_8));
+
+            var response = lambda.awaitResponse("lambda-long", Duration.ofMinutes(3));
+
+            String sse = afterPrelude(response.body());
+            for (int i = 0; i < 46; i++) assertTrue(sse.contains("w" + i + " "), "chunk " + i + " of " + sse);
+            assertTrue(sse.endsWith("data: [DONE]\n\n"), sse);
+            assertTrue(response.trailers().isEmpty(), response.trailers().toString());
+        }
+    }
 }

@@ -227,7 +227,7 @@ public final class DynamoDbResponseCache implements ResponseCache {
                 double score = policy.score(query.key().semanticText(), entry.prompt(), c.cosine);
                 if (policy.accepts(score)) {
                     return new LookupResult(Optional.of(new CacheHit(CacheHit.Kind.SEMANTIC, entry.response(), c.cosine,
-                            entry.storedAt())), queries, itemsRead, ranked.size(), entriesRead, units[0]);
+                            score, entry.storedAt())), queries, itemsRead, ranked.size(), entriesRead, units[0]);
                 }
             }
             return new LookupResult(Optional.empty(), queries, itemsRead, ranked.size(), entriesRead, units[0]);

@@ -59,7 +59,9 @@ class ResponseCacheTableTest {
                 "the function is told the table's name");
 
         Set<String> cacheActions = new TreeSet<>();
-        for (JsonNode statement : statements(function)) {
+        assertTrue(function.path("Role").toString().contains("ProxyFunctionRole"), "the function runs as its own role");
+        JsonNode role = template.path("Resources").path("ProxyFunctionRole").path("Properties");
+        for (JsonNode statement : statements(role)) {
             List<String> resources = new ArrayList<>();
             JsonNode resource = statement.path("Resource");
             (resource.isArray() ? resource : List.of(resource)).forEach(r -> resources.add(r.toString()));
@@ -83,9 +85,10 @@ class ResponseCacheTableTest {
         }
     }
 
-    private static List<JsonNode> statements(JsonNode functionProperties) {
+    /** The statements of an IAM role's inline policies. */
+    private static List<JsonNode> statements(JsonNode roleProperties) {
         List<JsonNode> statements = new ArrayList<>();
-        for (JsonNode policy : functionProperties.path("Policies")) policy.path("Statement").forEach(statements::add);
+        for (JsonNode policy : roleProperties.path("Policies")) policy.path("PolicyDocument").path("Statement").forEach(statements::add);
         return statements;
     }
 

@@ -118,8 +118,11 @@ public final class EndpointCall {
         sink.send(new ApiResponse(status, all, text));
     }
 
-    /** A failure after the stream started: the endpoint's error event ends it (a client already gone is no failure here). */
-    void failStream(RelayException e, String errorEvent) {
+    /**
+     * A failure after the stream started: the endpoint's error event ends it (a client already gone is no
+     * failure here). An endpoint whose error event depends on its stream's state sends it itself this way.
+     */
+    public void failStream(RelayException e, String errorEvent) {
         failure = e;
         trace.streamError(e.kind());
         try {

@@ -337,6 +337,7 @@ public final class RelayApi {
         for (Endpoint endpoint : endpoints) {
             if (endpoint.serves(path)) return endpoint(endpoint, path, method, request, trace, sink);
         }
+        if (path.startsWith("/models/")) return new Answer.Whole(model(method, path.substring("/models/".length()), request, trace));
         Route route = ROUTES.get(path);
         if (route == null) {
             throw new RelayException(ErrorKind.NOT_FOUND, "Unknown path '" + printable(request.path())
@@ -387,6 +388,24 @@ public final class RelayApi {
         RelayException failure = call.failure();
         return new Answer.Streamed(new Sent(call.status(), failure == null ? null : failure.kind(),
                 failure == null ? null : failure.getMessage(), call.loggedBody()));
+    }
+
+    /** OpenAI's {@code GET /models/{model}}: one model the caller may use, else a 404 naming it. */
+    private ApiResponse model(String method, String encodedId, ApiRequest request, RequestTrace trace) {
+        if (!method.equals("GET")) {
+            throw new RelayException(ErrorKind.METHOD_NOT_ALLOWED, "Use GET on /v1/models/{model}.", null, Map.of("allow", "GET"), null);
+        }
+        authenticate(request.header("authorization"), "/models/" + encodedId, trace);
+        String id;
+        try {
+            id = java.net.URLDecoder.decode(encodedId, java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw RelayException.invalid("model", "The model id in the path is not valid percent-encoding.");
+        }
+        for (ModelList.Model model : router.models()) {
+            if (model.id().equals(id) && trace.gate().mayUse(model.id())) return json(200, model, trace);
+        }
+        throw new RelayException(ErrorKind.MODEL_NOT_FOUND, "The model '" + printable(id) + "' does not exist here.", "model");
     }
 
     /** LiteLLM's {@code GET /spend/logs}: recent records by key, model or time range (master key only). */
@@ -630,6 +649,9 @@ public final class RelayApi {
         headers.put("content-type", contentType);
         if (contentType.equals("text/event-stream")) headers.put("cache-control", "no-cache");
         headers.put("x-relay-request-id", trace.requestId());
+        // where the OpenAI SDKs (x-request-id) and Anthropic's (request-id) look for a request's id
+        headers.put("x-request-id", trace.requestId());
+        headers.put("request-id", trace.requestId());
         if (trace.deployment() != null) headers.put("x-relay-model", trace.deployment());
         if (trace.cost() != null) headers.put("x-relay-cost-usd", trace.cost().toPlainString());
         if (trace.deployment() != null || !trace.attempts().isEmpty()) {
@@ -638,7 +660,13 @@ public final class RelayApi {
         headers.put("x-relay-cache", trace.cacheStatus());
         headers.putAll(trace.responseHeaders());
         if (trace.cacheKey() != null) headers.put("x-relay-cache-key", trace.cacheKey());
+        if (trace.cacheSimilarity() != null) headers.put("x-relay-cache-similarity", similarity(trace.cacheSimilarity()));
         return headers;
+    }
+
+    /** A cache hit's score as {@code x-relay-cache-similarity} gives it: "1" for an exact hit, else 4 decimals ("0.9731"). */
+    static String similarity(double score) {
+        return java.math.BigDecimal.valueOf(score).setScale(4, java.math.RoundingMode.HALF_UP).stripTrailingZeros().toPlainString();
     }
 
     /** {@code /v1/x/} and {@code /x} are the same route. */

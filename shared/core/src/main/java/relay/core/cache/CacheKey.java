@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import relay.core.wire.ChatCompletionRequest;
+import relay.core.wire.EmbeddingRequest;
 import relay.core.wire.RelayFields;
 
 /**
@@ -30,6 +31,10 @@ import relay.core.wire.RelayFields;
  * model's name: what must be identical for a paraphrase to take the same answer (model group, system
  * prompt, earlier turns, parameters). The <b>semantic text</b> is the last user message's text. Only a
  * request whose last message is a user message of text (no image, audio or file) has a scope.
+ *
+ * <p><b>Embeddings</b> ({@link #ofEmbeddings}) have an exact key only, of the same canonical form marked
+ * {@code "kind":"embeddings"} (so no chat request can share it), with {@code encoding_format} left out too:
+ * the vectors are the same, Relay encodes them per request.
  */
 public record CacheKey(String exact, String scope, String semanticText) {
 
@@ -89,6 +94,19 @@ public record CacheKey(String exact, String scope, String semanticText) {
         String scope = sha256(prefix + ",\"semantic\":" + quote(embedder)
                 + ",\"messages\":[" + String.join(",", earlier) + "]}");
         return new CacheKey(exact, scope, text);
+    }
+
+    /** Body fields of an embeddings request that do not change the vectors, besides {@link #IGNORED}. */
+    static final Set<String> EMBEDDINGS_IGNORED = Set.of("input", "encoding_format");
+
+    /** The exact key of an embeddings request (no semantic scope: a paraphrase has other vectors). */
+    public static CacheKey ofEmbeddings(EmbeddingRequest request, String namespace) {
+        ObjectNode params = request.body().deepCopy();
+        params.remove(EMBEDDINGS_IGNORED);
+        String exact = sha256("{\"v\":" + VERSION + ",\"kind\":\"embeddings\",\"ns\":" + (namespace == null ? "null" : quote(namespace))
+                + ",\"model\":" + quote(request.model()) + ",\"params\":" + canonicalParams(params)
+                + ",\"input\":" + canonical(request.body().get("input")) + "}");
+        return new CacheKey(exact, null, null);
     }
 
     /** The canonical JSON of the fields that change the answer (package-private for tests). */

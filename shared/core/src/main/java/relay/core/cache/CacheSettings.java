@@ -14,7 +14,7 @@ import relay.core.config.ConfigException;
  *   cache: true
  *   cache_params:
  *     type: dynamodb-semantic      # dynamodb = exact only; dynamodb-semantic = exact, then semantic
- *     similarity_threshold: 0.945  # semantic only; in (0, 1]; unset = the embedder's tuned default
+ *     similarity_threshold: 0.97   # semantic only; in (0, 1]; unset = the embedder's tuned default
  *     ttl: 3600                    # seconds an entry lives (a request's cache.ttl overrides it)
  *     embedding_model: null        # null: the in-process embedder; else a model group to embed with
  *     namespace: team-a            # optional prefix of every key

@@ -47,7 +47,7 @@ public final class InMemoryResponseCache implements ResponseCache {
         for (Scored s : candidates.subList(0, Math.min(policy.maxJudged(), candidates.size()))) {
             double score = policy.score(query.key().semanticText(), s.entry().key().semanticText(), s.cosine());
             if (policy.accepts(score)) {
-                return Optional.of(new CacheHit(CacheHit.Kind.SEMANTIC, s.entry().response(), s.cosine(), s.entry().storedAt()));
+                return Optional.of(new CacheHit(CacheHit.Kind.SEMANTIC, s.entry().response(), s.cosine(), score, s.entry().storedAt()));
             }
         }
         return Optional.empty();
@@ -64,7 +64,9 @@ public final class InMemoryResponseCache implements ResponseCache {
     @Override
     public boolean delete(String exactKey) {
         Entry removed = exact.remove(exactKey);
-        if (removed != null) scopes.getOrDefault(removed.key().scope(), new ConcurrentHashMap<>()).remove(exactKey);
+        if (removed != null && removed.key().scope() != null) { // an exact-only entry has no scope
+            scopes.getOrDefault(removed.key().scope(), Map.of()).remove(exactKey);
+        }
         return removed != null;
     }
 

@@ -57,6 +57,16 @@ public final class ResponseCaching {
         return new Context(controls, key, active, deadline);
     }
 
+    /**
+     * The exact cache for an embeddings request, with the same controls as chat ({@code cache} in the body);
+     * store the answer with {@link CachedEmbeddings#envelope}.
+     */
+    public Context begin(relay.core.wire.EmbeddingRequest request, java.time.Instant deadline) {
+        CacheControls controls = CacheControls.from(request.body().get("cache"));
+        CacheKey key = settings.enabled() ? CacheKey.ofEmbeddings(request, controls.namespace(settings)) : null;
+        return new Context(controls, key, settings.enabled(), deadline);
+    }
+
     /** One request's cache state. Not thread-safe: one request, one thread. */
     public final class Context {
         private final CacheControls controls;

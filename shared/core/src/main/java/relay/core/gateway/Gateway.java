@@ -95,6 +95,7 @@ public final class Gateway {
     private ChatCompletionResponse answerFromCache(CacheHit hit, RequestTrace trace) {
         trace.usage(hit.response().usage());
         trace.cost(java.math.BigDecimal.ZERO);
+        trace.cacheSimilarity(hit.score());
         return Replay.response(hit.response(), Completions.newId(), clock.instant().getEpochSecond());
     }
 
@@ -116,8 +117,10 @@ public final class Gateway {
         // Kept only to be stored: a no-store request or one the cache is off for holds no copy of its stream, and a
         // stream too long to be cached stops being kept.
         StreamCopy answer = cache != null && cache.storing() ? new StreamCopy() : null;
+        long[] streamedChars = {0}; // for a usage estimate when the provider reports none (a stream cut short)
         Consumer<ChatCompletionChunk> sink = chunk -> {
             progress.chunk();
+            streamedChars[0] += StreamCopy.size(chunk) - StreamCopy.OVERHEAD;
             if (answer != null) answer.add(chunk);
             if (chunk.usage() != null) trace.usage(chunk.usage());
             boolean usageOnly = chunk.choices() == null || chunk.choices().isEmpty();
@@ -139,23 +142,40 @@ public final class Gateway {
             return;
         }
         Router.Routed<Boolean> routed;
+        Deployment[] answering = {null};
         try {
             routed = router.run(plan(request.model(), request.body(), trace, started::get, promptTokensAtLeast(request), progress), trace, (deployment, timeout) -> {
                 trace.deployment(deployment.id()); // named in the log even when the stream breaks midway
+                answering[0] = deployment;
+                streamedChars[0] = 0;
                 if (answer != null) answer.clear(); // only the deployment that answers is stored
                 provider(deployment).streamChat(call(deployment, fit(deployment, request), timeout), sink);
                 return Boolean.TRUE;
             });
         } catch (RuntimeException e) {
             if (!started.get()) trace.deployment(null); // nothing reached the client: no deployment answered
+            else estimateUsageIfNone(request, trace, answering[0], streamedChars[0]); // what was streamed is spent
             throw e;
         }
         trace.deployment(routed.deployment().id());
+        estimateUsageIfNone(request, trace, routed.deployment(), streamedChars[0]);
         trace.cost(cost(routed.deployment(), trace.usage()));
         if (answer != null && answer.complete() && !routed.requestFallback()) {
             List<ChatCompletionChunk> chunks = answer.chunks();
             trace.afterAnswer(() -> cache.store(Replay.assemble(chunks)));
         }
+    }
+
+    /**
+     * A stream whose provider reported no usage (one cut short by a failure or a client that hung up, or a
+     * provider that never reports it) still cost what was streamed: its usage and price are estimated from
+     * the prompt and the streamed text, so the log and a key's budget do not count it as free.
+     */
+    private void estimateUsageIfNone(ChatCompletionRequest request, RequestTrace trace, Deployment deployment, long streamedChars) {
+        if (trace.usage() != null || deployment == null) return;
+        Usage estimate = Usage.of(promptTokens(request), (int) Math.min(Integer.MAX_VALUE, (streamedChars + 3) / 4));
+        trace.usage(estimate);
+        trace.cost(cost(deployment, estimate));
     }
 
     /**
@@ -197,9 +217,12 @@ public final class Gateway {
             return List.copyOf(chunks);
         }
 
+        /** What {@link #size} counts for a chunk besides its text and arguments. */
+        static final long OVERHEAD = 64;
+
         /** Roughly what the chunk adds to a stored answer: its text, tool-call arguments, and a little for the rest. */
-        private static long size(ChatCompletionChunk chunk) {
-            long size = 64;
+        static long size(ChatCompletionChunk chunk) {
+            long size = OVERHEAD;
             if (chunk.choices() == null) return size;
             for (var choice : chunk.choices()) {
                 if (choice.delta() == null) continue;
@@ -230,7 +253,7 @@ public final class Gateway {
         applyRequestTimeout(request.body(), trace);
         var routed = router.run(plan(request.model(), request.body(), trace, () -> false, promptTokensAtLeast(request), null), trace,
                 (deployment, timeout) -> {
-                    Passthrough.Call<T> direct = passthrough.of(provider(deployment));
+                    Passthrough.Call<T> direct = passthrough.of(provider(deployment), deployment);
                     if (direct != null) return direct.call(call(deployment, request, timeout), () -> { });
                     return fromChat.apply(provider(deployment).chat(call(deployment, fit(deployment, request), timeout)));
                 });
@@ -272,7 +295,7 @@ public final class Gateway {
             routed = router.run(plan(request.model(), request.body(), trace, started::get, promptTokensAtLeast(request), progress), trace,
                     (deployment, timeout) -> {
                         trace.deployment(deployment.id());
-                        Passthrough.Call<Usage> direct = passthrough.of(provider(deployment));
+                        Passthrough.Call<Usage> direct = passthrough.of(provider(deployment), deployment);
                         if (direct != null) {
                             Usage usage = direct.call(call(deployment, request, timeout), sent);
                             if (usage != null) trace.usage(usage);
@@ -292,7 +315,7 @@ public final class Gateway {
     /** Whether any deployment of the requested model takes the request natively (a canned answer never does). */
     private boolean passesThrough(ChatCompletionRequest request, Passthrough<?> passthrough) {
         if (request.mockResponse() != null) return false;
-        return models.route(request.model()).stream().anyMatch(d -> passthrough.of(provider(d)) != null);
+        return models.route(request.model()).stream().anyMatch(d -> passthrough.of(provider(d), d) != null);
     }
 
     /** The response cache's settings ({@link relay.core.cache.CacheSettings#OFF} when none is configured). */
@@ -318,13 +341,37 @@ public final class Gateway {
         trace.requestedModel(request.model());
         applyRequestTimeout(request.body(), trace);
         trace.gate().admitEmbedding(request, trace);
+        ResponseCaching.Context cache = caching.begin(request, trace.deadline());
+        Optional<EmbeddingResult> cached = cachedEmbeddings(cache, trace);
+        if (cached.isPresent()) return cached.get();
         var routed = router.run(plan(request.model(), request.body(), trace, () -> false, 0, null), trace,
                 (deployment, timeout) -> provider(deployment).embed(call(deployment, request, timeout)));
         trace.deployment(routed.deployment().id());
         Usage usage = Usage.of(routed.value().promptTokens(), 0);
         trace.usage(usage);
         trace.cost(cost(routed.deployment(), usage));
-        return routed.value();
+        EmbeddingResult result = routed.value();
+        if (!routed.requestFallback()) { // a per-request fallback's answer is never cached under this model
+            trace.afterAnswer(() -> cache.store(relay.core.cache.CachedEmbeddings.envelope(request.model(), result)));
+        }
+        return result;
+    }
+
+    /**
+     * Embeddings from the exact cache (as LiteLLM caches them): the same controls, keys and headers as chat, no
+     * semantic lookup. A hit costs nothing; its usage is the stored answer's.
+     */
+    private Optional<EmbeddingResult> cachedEmbeddings(ResponseCaching.Context cache, RequestTrace trace) {
+        Optional<EmbeddingResult> result = lookUp(cache, trace)
+                .flatMap(hit -> relay.core.cache.CachedEmbeddings.open(hit.response()));
+        if (result.isEmpty()) {
+            if (cache.status() == relay.core.cache.CacheStatus.HIT_EXACT) trace.cacheStatus(relay.core.cache.CacheStatus.MISS.header());
+            return result;
+        }
+        trace.usage(Usage.of(result.get().promptTokens(), 0));
+        trace.cost(java.math.BigDecimal.ZERO);
+        trace.cacheSimilarity(1);
+        return result;
     }
 
     /** The longest request timeout: API Gateway's own limit is 30 s, a Lambda's 15 minutes. */

@@ -1,5 +1,6 @@
 package relay.core.gateway;
 
+import relay.core.provider.Deployment;
 import relay.core.provider.Provider;
 import relay.core.provider.ProviderCall;
 import relay.core.wire.ChatCompletionRequest;
@@ -14,8 +15,8 @@ import relay.core.wire.ChatCompletionRequest;
  */
 @FunctionalInterface
 public interface Passthrough<T> {
-    /** How {@code provider} takes the request natively, or null when it takes the chat translation. */
-    Call<T> of(Provider provider);
+    /** How {@code deployment} (of {@code provider}) takes the request natively, or null when it takes the chat translation. */
+    Call<T> of(Provider provider, Deployment deployment);
 
     /** One native call. */
     @FunctionalInterface
@@ -29,6 +30,6 @@ public interface Passthrough<T> {
 
     /** No provider takes it natively: everything goes through chat. */
     static <T> Passthrough<T> none() {
-        return provider -> null;
+        return (provider, deployment) -> null;
     }
 }

@@ -47,6 +47,7 @@ public final class RequestTrace {
     private BigDecimal cost;
     private String cacheStatus = "off";
     private String cacheKey;
+    private Double cacheSimilarity;
     private String requestBody;
     private RequestGate gate = RequestGate.OPEN;
     private final java.util.Map<String, String> responseHeaders = new java.util.LinkedHashMap<>();
@@ -89,6 +90,11 @@ public final class RequestTrace {
     public void cacheKey(String key) { this.cacheKey = key; }
 
     public String cacheKey() { return cacheKey; }
+
+    /** The score of the cached answer served, for {@code x-relay-cache-similarity} (1 for an exact hit); null when none was. */
+    public void cacheSimilarity(double score) { this.cacheSimilarity = score; }
+
+    public Double cacheSimilarity() { return cacheSimilarity; }
 
     public void requestBody(String body) { this.requestBody = body; }
 

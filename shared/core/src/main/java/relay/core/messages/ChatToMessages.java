@@ -11,10 +11,10 @@ import relay.core.wire.ToolCall;
 import relay.core.wire.Usage;
 
 /** OpenAI chat answer -> Anthropic message, and what both directions share (ids, stop reasons, usage). Pure. */
-final class ChatToMessages {
+public final class ChatToMessages {
     private ChatToMessages() {}
 
-    static ObjectNode message(ChatCompletionResponse chat) {
+    public static ObjectNode message(ChatCompletionResponse chat) {
         ObjectNode message = Json.object();
         message.put("id", messageId(chat.id()));
         message.put("type", "message");
@@ -76,17 +76,29 @@ final class ChatToMessages {
         };
     }
 
+    /**
+     * Anthropic's usage for chat's: cached prompt tokens (OpenAI counts them in the prompt) are
+     * Anthropic's {@code cache_read_input_tokens}, outside {@code input_tokens}, when the provider reported them.
+     */
     static ObjectNode usage(Usage usage) {
         ObjectNode out = Json.object();
-        out.put("input_tokens", usage == null ? 0 : usage.promptTokens());
+        int cached = usage == null ? 0 : Math.min(usage.cachedTokens(), usage.promptTokens());
+        out.put("input_tokens", usage == null ? 0 : usage.promptTokens() - cached);
+        if (usage != null && usage.promptTokensDetails() != null) out.put("cache_read_input_tokens", cached);
         out.put("output_tokens", usage == null ? 0 : usage.completionTokens());
         return out;
     }
 
-    /** The token counts of Anthropic's usage object: cache reads and writes count as prompt, as OpenAI counts them. */
+    /**
+     * The token counts of Anthropic's usage object: cache reads and writes count as prompt, as OpenAI counts
+     * them; cache reads are the cached tokens. Anthropic reports no count of thinking tokens (they are in
+     * {@code output_tokens}, so the cost counts them as output).
+     */
     static Usage usageOf(JsonNode anthropicUsage) {
         int prompt = anthropicUsage.path("input_tokens").asInt(0) + anthropicUsage.path("cache_creation_input_tokens").asInt(0)
                 + anthropicUsage.path("cache_read_input_tokens").asInt(0);
-        return Usage.of(prompt, anthropicUsage.path("output_tokens").asInt(0));
+        JsonNode cached = anthropicUsage.get("cache_read_input_tokens");
+        return Usage.of(prompt, anthropicUsage.path("output_tokens").asInt(0))
+                .withDetails(cached != null && cached.isNumber() ? cached.asInt() : null, null);
     }
 }

@@ -21,8 +21,8 @@ import relay.core.wire.Usage;
 
 /**
  * Anthropic's Messages API, {@code POST /v1/messages} and {@code POST /v1/messages/count_tokens}, for
- * every model: a deployment on Anthropic gets the request as sent (see {@link NativeMessages}); any
- * other gets its translation through chat, and its answer (or stream) comes back in Anthropic's shape.
+ * every model: a deployment that speaks it (Anthropic, Claude on Bedrock or Vertex AI) gets the request
+ * as sent (see {@link NativeMessages}); any other gets its translation through chat, and its answer (or stream) comes back in Anthropic's shape.
  * Errors are Anthropic's {@code {"type":"error","error":{"type","message"}}}.
  */
 public final class MessagesEndpoint implements Endpoint {
@@ -62,8 +62,8 @@ public final class MessagesEndpoint implements Endpoint {
         call.caller(chat.body());
         NativeMessages.Request direct = new NativeMessages.Request(withoutRelayFields(body), forwardedHeaders(call));
         if (!chat.stream()) {
-            JsonNode message = gateway.chat(chat, call.trace(), provider -> {
-                NativeMessages speaks = provider.nativeMessages();
+            JsonNode message = gateway.chat(chat, call.trace(), (provider, deployment) -> {
+                NativeMessages speaks = provider.nativeMessages(deployment);
                 if (speaks != null) return (c, sent) -> speaks.create(withRequest(c, direct));
                 return refusal(translation);
             }, ChatToMessages::message, answer -> ChatToMessages.usageOf(answer.path("usage")));
@@ -72,8 +72,8 @@ public final class MessagesEndpoint implements Endpoint {
         }
         MessagesStream translated = new MessagesStream(call::event, chat.model());
         boolean[] nativeStream = {false};
-        gateway.streamChat(chat, call.trace(), provider -> {
-            NativeMessages speaks = provider.nativeMessages();
+        gateway.streamChat(chat, call.trace(), (provider, deployment) -> {
+            NativeMessages speaks = provider.nativeMessages(deployment);
             if (speaks != null) return (c, sent) -> {
                 NativeUsage usage = new NativeUsage();
                 speaks.stream(withRequest(c, direct), event -> {

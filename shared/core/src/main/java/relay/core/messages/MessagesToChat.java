@@ -17,7 +17,7 @@ import relay.core.wire.ReasoningEffort;
  * chat counterpart (server tools, unknown block types) is recorded as {@link #untranslatable}, a 400
  * only for deployments that need the translation, since Anthropic takes it natively.
  */
-final class MessagesToChat {
+public final class MessagesToChat {
     /** Relay's own request fields (LiteLLM's), honoured on /v1/messages too and never sent to a provider. */
     static final List<String> RELAY_FIELDS = List.of("mock_response", "fallbacks", "num_retries", "timeout", "request_timeout",
             "cache", "disable_fallbacks", "drop_params");
@@ -30,10 +30,10 @@ final class MessagesToChat {
 
     private MessagesToChat() {}
 
-    record Translation(ObjectNode chat, RelayException untranslatable) {}
+    public record Translation(ObjectNode chat, RelayException untranslatable) {}
 
     /** @param countTokens for {@code /v1/messages/count_tokens}: {@code max_tokens} is not required */
-    static Translation translate(ObjectNode body, boolean countTokens) {
+    public static Translation translate(ObjectNode body, boolean countTokens) {
         MessagesToChat t = new MessagesToChat();
         t.run(body, countTokens);
         return new Translation(t.chat, t.untranslatable);

@@ -9,7 +9,7 @@ import java.util.function.Consumer;
  * Anthropic's Messages API ({@code POST /v1/messages}) spoken by a provider itself: the client's
  * request goes through as it was sent (with the deployment's model), so prompt caching
  * ({@code cache_control}), thinking signatures and beta features survive, and the answer comes back
- * untouched. See {@link Provider#nativeMessages()}.
+ * untouched. See {@link Provider#nativeMessages(Deployment)}.
  */
 public interface NativeMessages {
     /**

@@ -42,8 +42,11 @@ public interface Provider {
     /** Streams the answer as chunks, in order; returns when the provider's stream has ended. */
     void streamChat(ProviderCall<ChatCompletionRequest> call, Consumer<ChatCompletionChunk> chunks);
 
-    /** Anthropic's Messages API spoken natively, or null when a Messages request must reach this provider through chat. */
-    default NativeMessages nativeMessages() {
+    /**
+     * Anthropic's Messages API spoken natively by {@code deployment} (Anthropic itself, Claude on Bedrock or
+     * Vertex), or null when a Messages request must reach it through chat.
+     */
+    default NativeMessages nativeMessages(Deployment deployment) {
         return null;
     }
 

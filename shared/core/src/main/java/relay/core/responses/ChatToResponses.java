@@ -10,7 +10,7 @@ import relay.core.wire.ToolCall;
 import relay.core.wire.Usage;
 
 /** OpenAI chat answer -> Responses {@code response} object, and the parts a stream builds the same way. Pure. */
-final class ChatToResponses {
+public final class ChatToResponses {
     private ChatToResponses() {}
 
     static String newId(String prefix) {
@@ -51,7 +51,7 @@ final class ChatToResponses {
     }
 
     /** The whole response for a chat answer. */
-    static ObjectNode response(String id, long createdAt, ObjectNode request, ChatCompletionResponse chat) {
+    public static ObjectNode response(String id, long createdAt, ObjectNode request, ChatCompletionResponse chat) {
         ChatCompletionResponse.Choice choice = chat.choices() == null || chat.choices().isEmpty() ? null : chat.choices().get(0);
         ObjectNode response = shell(id, createdAt, chat.model(), request, "completed");
         ArrayNode output = (ArrayNode) response.get("output");
@@ -88,9 +88,9 @@ final class ChatToResponses {
     static ObjectNode usage(Usage usage) {
         ObjectNode out = Json.object();
         out.put("input_tokens", usage == null ? 0 : usage.promptTokens());
-        out.putObject("input_tokens_details").put("cached_tokens", 0);
+        out.putObject("input_tokens_details").put("cached_tokens", usage == null ? 0 : usage.cachedTokens());
         out.put("output_tokens", usage == null ? 0 : usage.completionTokens());
-        out.putObject("output_tokens_details").put("reasoning_tokens", 0);
+        out.putObject("output_tokens_details").put("reasoning_tokens", usage == null ? 0 : usage.reasoningTokens());
         out.put("total_tokens", usage == null ? 0 : usage.totalTokens());
         return out;
     }

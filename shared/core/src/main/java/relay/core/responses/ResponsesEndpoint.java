@@ -100,7 +100,14 @@ public final class ResponsesEndpoint implements Endpoint {
             return;
         }
         ResponsesStream stream = new ResponsesStream(call::event, id, createdAt, chat.model(), body);
-        gateway.streamChat(chat, call.trace(), stream::accept);
+        try {
+            gateway.streamChat(chat, call.trace(), stream::accept);
+        } catch (RelayException e) {
+            if (!call.started() || e.kind() == ErrorKind.CLIENT_CLOSED) throw e;
+            // numbered like every event of the stream, as the SDKs require; then the response's own end
+            call.failStream(e, stream.failed(e));
+            return;
+        }
         ObjectNode response = stream.finish();
         if (keep) keep(response, translation.input(), call); // before the client learns the id is complete
         stream.complete(response);

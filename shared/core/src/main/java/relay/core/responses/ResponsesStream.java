@@ -204,6 +204,21 @@ final class ResponsesStream {
         return Json.object().put("item_id", item.id).put("output_index", item.outputIndex);
     }
 
+    /**
+     * The events that end a stream broken by {@code e}, as OpenAI ends one: {@code error} and
+     * {@code response.failed}, numbered in sequence; returned as text, for the call to send as its last.
+     */
+    String failed(relay.core.error.RelayException e) {
+        ObjectNode error = Json.object().put("type", "error").put("sequence_number", sequence++)
+                .put("code", e.kind().code()).put("message", e.getMessage());
+        error.put("param", e.param());
+        ObjectNode failedResponse = ChatToResponses.shell(id, createdAt, answeredModel == null ? model : answeredModel, request, "failed");
+        failedResponse.putObject("error").put("code", e.kind().code()).put("message", e.getMessage());
+        ObjectNode failed = Json.object().put("type", "response.failed").put("sequence_number", sequence++);
+        failed.set("response", failedResponse);
+        return "event: error\ndata: " + Json.write(error) + "\n\nevent: response.failed\ndata: " + Json.write(failed) + "\n\n";
+    }
+
     private void emit(String type, ObjectNode data) {
         ObjectNode event = Json.object().put("type", type).put("sequence_number", sequence++);
         event.setAll(data);

@@ -15,7 +15,7 @@ import relay.core.wire.RequestParser;
  * OpenAI Responses request -> chat request body. Pure. Every rejection is a 400 in OpenAI's shape
  * naming the field ({@code input[2].call_id}); OpenAI's hosted tools, which only OpenAI runs, are refused.
  */
-final class ResponsesToChat {
+public final class ResponsesToChat {
     /** Relay's own request fields (LiteLLM's), honoured here too and never sent to a provider. */
     static final List<String> RELAY_FIELDS = List.of("mock_response", "fallbacks", "num_retries", "timeout", "request_timeout",
             "cache", "disable_fallbacks", "drop_params");
@@ -36,10 +36,10 @@ final class ResponsesToChat {
      * @param chat  the chat request body
      * @param input the conversation's items: the previous response's, then this request's
      */
-    record Translation(ObjectNode chat, ArrayNode input) {}
+    public record Translation(ObjectNode chat, ArrayNode input) {}
 
     /** @param previous the conversation of {@code previous_response_id}, or null */
-    static Translation translate(ObjectNode body, ArrayNode previous) {
+    public static Translation translate(ObjectNode body, ArrayNode previous) {
         ResponsesToChat t = new ResponsesToChat();
         t.run(body, previous);
         return new Translation(t.chat, t.input);

@@ -42,6 +42,8 @@ public final class Router {
     private final RouterPolicy policy;
     private final Clock clock;
     private final LoadBalancer balancer;
+    /** The one source of chance (picks and jitter), so a SnapStart restore re-seeds both. */
+    private final RandomGenerator random;
     private final Map<Deployment, DeploymentState> states = new ConcurrentHashMap<>();
 
     public Router(ModelRouter groups, RouterPolicy policy, Clock clock, RandomGenerator random) {
@@ -49,6 +51,7 @@ public final class Router {
         this.policy = policy;
         this.clock = clock;
         this.balancer = new LoadBalancer(policy.strategy(), random);
+        this.random = random;
     }
 
     /** One call of a deployment within {@code timeout}; throws a {@link RelayException} on failure. */
@@ -333,10 +336,10 @@ public final class Router {
     }
 
     /** Exponential backoff with jitter: base, 2 x base, 4 x base … up to the maximum, each ±20 %. */
-    private Duration backoff(int attempts) {
+    Duration backoff(int attempts) {
         long base = policy.backoffBase().toMillis() << Math.min(20, Math.max(0, attempts - 1));
         long capped = Math.min(base, policy.backoffMax().toMillis());
-        double jitter = 0.8 + 0.4 * java.util.concurrent.ThreadLocalRandom.current().nextDouble();
+        double jitter = 0.8 + 0.4 * random.nextDouble();
         return Duration.ofMillis((long) (capped * jitter));
     }
 

@@ -408,7 +408,7 @@ class MessagesApiTest {
         }
 
         @Override
-        public NativeMessages nativeMessages() {
+        public NativeMessages nativeMessages(relay.core.provider.Deployment deployment) {
             return new NativeMessages() {
                 @Override
                 public JsonNode create(ProviderCall<Request> call) {

@@ -182,6 +182,27 @@ class RelayApiTest {
     }
 
     @Test
+    void everyAnswer_namesItsRequestId_whereTheOpenAiAndAnthropicSdksLookForIt() {
+        ApiResponse response = post("/v1/chat/completions", CHAT);
+
+        String id = response.headers().get("x-relay-request-id");
+        assertEquals(id, response.headers().get("x-request-id"));
+        assertEquals(id, response.headers().get("request-id"));
+        assertEquals(id, onlyLog().requestId());
+    }
+
+    @Test
+    void oneModel_isServedByItsId_andAnUnknownOneIsA404() {
+        ApiResponse known = get("/v1/models/fake-chat");
+        ApiResponse unknown = get("/v1/models/no-such-model");
+
+        assertEquals(200, known.status(), known.body());
+        assertEquals("fake-chat", json(known).path("id").asText());
+        assertEquals("model", json(known).path("object").asText());
+        assertError(unknown, 404, "invalid_request_error", "model_not_found");
+    }
+
+    @Test
     void unknownRoute_is404_andLogged() {
         ApiResponse response = get("/v1/assistants");
 

@@ -199,7 +199,7 @@ class ResponsesApiTest {
     }
 
     @Test
-    void aFailureMidStream_endsItWithAnErrorEvent() {
+    void aFailureMidStream_endsItWithAnErrorEvent_thenResponseFailed_numberedInSequence() {
         chat.stream = (call, out) -> {
             out.accept(Completions.chunks("c", 1, "m", "partial", null).get(1));
             throw new RelayException(ErrorKind.PROVIDER_ERROR, "fake (chat-1) broke off.");
@@ -208,8 +208,15 @@ class ResponsesApiTest {
         ApiResponse response = post("{\"model\":\"gpt-group\",\"input\":\"hi\",\"stream\":true}");
 
         var events = MessagesApiTest.sse(response.body());
-        assertEquals("error", events.get(events.size() - 1).getKey());
-        assertEquals("provider_error", events.get(events.size() - 1).getValue().path("code").asText());
+        var error = events.get(events.size() - 2);
+        var failed = events.get(events.size() - 1);
+        assertEquals("error", error.getKey());
+        assertEquals("provider_error", error.getValue().path("code").asText());
+        assertEquals("response.failed", failed.getKey());
+        assertEquals("failed", failed.getValue().path("response").path("status").asText());
+        assertEquals("provider_error", failed.getValue().path("response").path("error").path("code").asText());
+        // the SDKs validate every event's sequence_number: the failure's follow the stream's own
+        for (int i = 0; i < events.size(); i++) assertEquals(i, events.get(i).getValue().path("sequence_number").asInt());
         assertFalse(MessagesApiTest.types(events).contains("response.completed"));
     }
 

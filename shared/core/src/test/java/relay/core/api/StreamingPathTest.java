@@ -44,6 +44,8 @@ class StreamingPathTest {
                 litellm_params: {model: fake/fast, api_key: os.environ/FAKE_KEY, timeout: 2, stream_timeout: 0.3}
               - model_name: backup
                 litellm_params: {model: fake/backup, api_key: os.environ/FAKE_KEY}
+              - model_name: steady
+                litellm_params: {model: fake/steady, api_key: os.environ/FAKE_KEY, timeout: 2, stream_timeout: 30}
             router_settings: {num_retries: 0}
             """;
 
@@ -172,11 +174,13 @@ class StreamingPathTest {
         RequestLog log = logs.records.get(0);
         assertEquals(499, log.status());
         assertEquals(1, provider.calls.size(), "no fallback once the client is gone");
+        assertTrue(log.completionTokens() != null && log.completionTokens() > 0, "what was streamed is counted: " + log);
+        assertTrue(log.promptTokens() != null && log.promptTokens() > 0, "and the prompt: " + log);
     }
 
     @Test
     void aStreamLongerThanTheDeploymentTimeout_runsToTheEnd_whileChunksKeepComing() {
-        // timeout: 2 s bounds the wait for the first chunk; chunks every 200 ms for 3 s stay within stream_timeout 0.3 s
+        // timeout: 2 s bounds the wait for the first chunk only: chunks every 200 ms for 3 s run to the end
         provider.stream = (call, out) -> {
             for (int i = 0; i < 15; i++) {
                 out.accept(Completions.chunks("c-1", 1, "fast", "w" + i, null).get(1));
@@ -186,7 +190,7 @@ class StreamingPathTest {
         };
         RecordingSink sink = new RecordingSink();
 
-        api().handle(post(stream("fast")), sink).run();
+        api().handle(post(stream("steady")), sink).run();
 
         assertEquals("data: [DONE]\n\n", sink.calls.get(sink.calls.size() - 2), String.join("", sink.calls));
         assertEquals(200, logs.records.get(0).status());

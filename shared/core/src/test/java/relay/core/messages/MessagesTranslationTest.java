@@ -61,6 +61,21 @@ class MessagesTranslationTest {
     }
 
     @Test
+    void anthropicUsage_countsCacheReadsAndWritesAsPrompt_andCacheReadsAsCachedTokens() throws IOException {
+        var usage = ChatToMessages.usageOf(Json.MAPPER.readTree(
+                "{\"input_tokens\":11,\"cache_creation_input_tokens\":300,\"cache_read_input_tokens\":2000,\"output_tokens\":40}"));
+        var plain = ChatToMessages.usageOf(Json.MAPPER.readTree("{\"input_tokens\":11,\"output_tokens\":40}"));
+
+        assertEquals(2311, usage.promptTokens());
+        assertEquals(2000, usage.cachedTokens());
+        assertEquals(40, usage.completionTokens());
+        assertNull(plain.promptTokensDetails(), "not reported: no details");
+        assertEquals("{\"input_tokens\":311,\"cache_read_input_tokens\":2000,\"output_tokens\":40}", ChatToMessages.usage(usage).toString(),
+                "back in Anthropic's terms, input_tokens without the cache reads");
+        assertEquals("{\"input_tokens\":11,\"output_tokens\":40}", ChatToMessages.usage(plain).toString());
+    }
+
+    @Test
     void anEmptyStreamStillHasTheWholeEventSequence() {
         ArrayNode events = Json.MAPPER.createArrayNode();
         MessagesStream stream = new MessagesStream((type, data) -> events.add(type), "requested");

@@ -108,6 +108,8 @@ class ResponsesTranslationTest {
         assertEquals("completed", completed.path("status").asText());
         assertEquals("gpt-x", completed.path("model").asText());
         assertEquals(9, completed.path("usage").path("total_tokens").asInt());
+        assertEquals(2, completed.path("usage").path("input_tokens_details").path("cached_tokens").asInt());
+        assertEquals(3, completed.path("usage").path("output_tokens_details").path("reasoning_tokens").asInt());
         ArrayNode doneItems = Json.MAPPER.createArrayNode();
         events.forEach(e -> {
             if (e.path("event").asText().equals("response.output_item.done")) doneItems.add(e.path("data").path("item"));

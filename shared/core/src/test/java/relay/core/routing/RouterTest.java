@@ -56,6 +56,20 @@ class RouterTest {
     // ---- retries ----
 
     @Test
+    void backoffJitter_comesFromTheRoutersRandomSource_soARestoreReseedsIt() {
+        var config = relay.core.config.RelayConfig.parse("router_settings: {num_retries: 2}");
+        var models = new relay.core.provider.ModelRouter(config, java.util.List.of(), java.time.Duration.ofSeconds(5));
+        java.util.function.DoubleFunction<Router> withNext = value -> new Router(models, RouterPolicy.from(config),
+                java.time.Clock.systemUTC(), new java.util.random.RandomGenerator() {
+                    @Override public long nextLong() { return 0; }
+                    @Override public double nextDouble() { return value; }
+                });
+
+        assertEquals(java.time.Duration.ofMillis(200), withNext.apply(0.0).backoff(1), "0.8 x the 250 ms base");
+        assertEquals(java.time.Duration.ofMillis(300), withNext.apply(1.0).backoff(1), "1.2 x the 250 ms base");
+    }
+
+    @Test
     void retryable_isRetriedOnTheSameDeployment_withExponentialBackoffAndJitter() {
         Upstreams upstreams = new Upstreams().script("fake/gpt-4",
                 fail(ErrorKind.PROVIDER_UNAVAILABLE), fail(ErrorKind.PROVIDER_ERROR));

@@ -34,8 +34,8 @@ class BatchOperationsTest extends ServerTest {
     void batchWrite_putsAndDeletesAcrossTables_thenBatchGetReadsThem() {
         String a = uniqueTableName("batch-a");
         String b = uniqueTableName("batch-b");
-        client.createTable(table(a, "id", null, null).build());
-        client.createTable(table(b, "id", null, null).build());
+        createActive(table(a, "id", null, null).build());
+        createActive(table(b, "id", null, null).build());
         client.putItem(r -> r.tableName(a).item(item("id", s("old"), "v", n(0))));
 
         var written = client.batchWriteItem(r -> r.requestItems(Map.of(
@@ -56,7 +56,7 @@ class BatchOperationsTest extends ServerTest {
     @Test
     void batchWrite_moreThan25Requests_isValidationErrorAndWritesNothing() {
         String name = uniqueTableName("batch-big");
-        client.createTable(table(name, "id", null, null).build());
+        createActive(table(name, "id", null, null).build());
         List<WriteRequest> requests = new ArrayList<>();
         for (int i = 0; i < 26; i++) {
             requests.add(put("i" + i, i));
@@ -72,7 +72,7 @@ class BatchOperationsTest extends ServerTest {
     @Test
     void batchWrite_withAnInvalidItem_writesNothing() {
         String name = uniqueTableName("batch-invalid");
-        client.createTable(table(name, "id", null, null).build());
+        createActive(table(name, "id", null, null).build());
         WriteRequest invalid = WriteRequest.builder().putRequest(p -> p.item(item("other", s("x")))).build();
 
         assertThrows(DynamoDbException.class,
@@ -84,7 +84,7 @@ class BatchOperationsTest extends ServerTest {
     @Test
     void batchWrite_duplicateKeys_isValidationError() {
         String name = uniqueTableName("batch-dup");
-        client.createTable(table(name, "id", null, null).build());
+        createActive(table(name, "id", null, null).build());
 
         DynamoDbException e = assertThrows(DynamoDbException.class, () -> client.batchWriteItem(
                 r -> r.requestItems(Map.of(name, List.of(put("same", 1), delete("same"))))));
@@ -101,7 +101,7 @@ class BatchOperationsTest extends ServerTest {
     @Test
     void batchWrite_withNoRequestsForATable_isValidationError() {
         String name = uniqueTableName("batch-empty");
-        client.createTable(table(name, "id", null, null).build());
+        createActive(table(name, "id", null, null).build());
 
         DynamoDbException e = assertThrows(DynamoDbException.class,
                 () -> client.batchWriteItem(r -> r.requestItems(Map.of(name, List.of()))));

@@ -30,7 +30,7 @@ class ItemOperationsTest extends ServerTest {
     @BeforeEach
     void createTable() {
         table = uniqueTableName("items");
-        client.createTable(table(table, "request_id", null, null).build());
+        createActive(table(table, "request_id", null, null).build());
     }
 
     private Map<String, AttributeValue> get(String id) {
@@ -328,7 +328,7 @@ class ItemOperationsTest extends ServerTest {
     @Test
     void secondaryTable_withNumericRangeKey_keepsItemsApartByRangeKey() {
         String ranged = uniqueTableName("ranged");
-        client.createTable(table(ranged, "pk", "sk", ScalarAttributeType.N).build());
+        createActive(table(ranged, "pk", "sk", ScalarAttributeType.N).build());
         client.putItem(b -> b.tableName(ranged).item(item("pk", s("p"), "sk", n("1"), "v", s("one"))));
         client.putItem(b -> b.tableName(ranged).item(item("pk", s("p"), "sk", n("1.0"), "v", s("same key"))));
         client.putItem(b -> b.tableName(ranged).item(item("pk", s("p"), "sk", n("2"), "v", s("two"))));

@@ -39,7 +39,7 @@ class QueryScanTest extends ServerTest {
 
     @BeforeAll
     void createAndFillTable() {
-        client.createTable(table(TABLE, "tenant", "seq", ScalarAttributeType.N)
+        createActive(table(TABLE, "tenant", "seq", ScalarAttributeType.N)
                 .attributeDefinitions(attribute("tenant", ScalarAttributeType.S),
                         attribute("seq", ScalarAttributeType.N), attribute("model", ScalarAttributeType.S),
                         attribute("created", ScalarAttributeType.S), attribute("user_id", ScalarAttributeType.S))
@@ -294,7 +294,7 @@ class QueryScanTest extends ServerTest {
     @Test
     void query_onTableWithoutSortKey_findsTheItem() {
         String name = Fixtures.uniqueTableName("hash-only");
-        client.createTable(table(name, "id", null, null).build());
+        createActive(table(name, "id", null, null).build());
         client.putItem(b -> b.tableName(name).item(item("id", s("a"), "v", n(1))));
         client.putItem(b -> b.tableName(name).item(item("id", s("b"), "v", n(2))));
 
@@ -318,7 +318,7 @@ class QueryScanTest extends ServerTest {
     @Test
     void query_onLocalSecondaryIndex_ordersByTheAlternateSortKey() {
         String name = Fixtures.uniqueTableName("with-lsi");
-        client.createTable(table(name, "tenant", "seq", ScalarAttributeType.N)
+        createActive(table(name, "tenant", "seq", ScalarAttributeType.N)
                 .attributeDefinitions(attribute("tenant", ScalarAttributeType.S),
                         attribute("seq", ScalarAttributeType.N), attribute("cost", ScalarAttributeType.N))
                 .localSecondaryIndexes(b -> b.indexName("by-cost")
@@ -341,7 +341,7 @@ class QueryScanTest extends ServerTest {
     /** A table with a KEYS_ONLY local index on {@code cost}; one item with a non-key attribute {@code note}. */
     private String tableWithKeysOnlyLocalIndex() {
         String name = Fixtures.uniqueTableName("lsi-keys");
-        client.createTable(table(name, "tenant", "seq", ScalarAttributeType.N)
+        createActive(table(name, "tenant", "seq", ScalarAttributeType.N)
                 .attributeDefinitions(attribute("tenant", ScalarAttributeType.S),
                         attribute("seq", ScalarAttributeType.N), attribute("cost", ScalarAttributeType.N))
                 .localSecondaryIndexes(b -> b.indexName("by-cost")

@@ -25,6 +25,25 @@ abstract class ServerTest {
         client = Fixtures.client(server.endpoint());
     }
 
+    /**
+     * Creates a table and waits until it is ACTIVE: DynamoDB (and dynalite) answer CREATING first, and a
+     * table is not usable before it is active.
+     */
+    protected void createActive(software.amazon.awssdk.services.dynamodb.model.CreateTableRequest request) {
+        client.createTable(request);
+        long giveUp = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+        while (client.describeTable(b -> b.tableName(request.tableName())).table().tableStatus()
+                != software.amazon.awssdk.services.dynamodb.model.TableStatus.ACTIVE) {
+            if (System.nanoTime() > giveUp) throw new AssertionError("table " + request.tableName() + " never became ACTIVE");
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+
     @AfterAll
     final void stopServerAndClient() {
         if (client != null) {

@@ -62,7 +62,7 @@ class TableOperationsTest extends ServerTest {
     @Test
     void describeTable_reportsLiveItemCountAndGsis() {
         String name = uniqueTableName("with-gsi");
-        client.createTable(table(name, "pk", null, null)
+        createActive(table(name, "pk", null, null)
                 .attributeDefinitions(attribute("pk", ScalarAttributeType.S), attribute("user", ScalarAttributeType.S))
                 .globalSecondaryIndexes(GlobalSecondaryIndex.builder()
                         .indexName("by-user")
@@ -113,7 +113,7 @@ class TableOperationsTest extends ServerTest {
     void createTable_existingName_throwsResourceInUse() {
         String name = uniqueTableName("twice");
         CreateTableRequest request = table(name, "pk", null, null).build();
-        client.createTable(request);
+        createActive(request);
 
         assertThrows(ResourceInUseException.class, () -> client.createTable(request));
     }
@@ -152,7 +152,7 @@ class TableOperationsTest extends ServerTest {
         List<String> created = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             String name = uniqueTableName("listed");
-            client.createTable(table(name, "pk", null, null).build());
+            createActive(table(name, "pk", null, null).build());
             created.add(name);
         }
 
@@ -168,7 +168,7 @@ class TableOperationsTest extends ServerTest {
     @Test
     void deleteTable_removesTable() {
         String name = uniqueTableName("doomed");
-        client.createTable(table(name, "pk", null, null).build());
+        createActive(table(name, "pk", null, null).build());
 
         TableDescription deleted = client.deleteTable(b -> b.tableName(name)).tableDescription();
 
@@ -182,7 +182,7 @@ class TableOperationsTest extends ServerTest {
     @Test
     void updateTimeToLive_isReportedByDescribeTimeToLive() {
         String name = uniqueTableName("ttl");
-        client.createTable(table(name, "pk", null, null).build());
+        createActive(table(name, "pk", null, null).build());
         assertEquals(TimeToLiveStatus.DISABLED,
                 client.describeTimeToLive(b -> b.tableName(name)).timeToLiveDescription().timeToLiveStatus());
 
@@ -200,7 +200,7 @@ class TableOperationsTest extends ServerTest {
     @Test
     void waiter_seesCreatedTableAsExisting() {
         String name = uniqueTableName("waited");
-        client.createTable(table(name, "pk", null, null).build());
+        createActive(table(name, "pk", null, null).build());
 
         var response = client.waiter().waitUntilTableExists(b -> b.tableName(name),
                 o -> o.maxAttempts(2).waitTimeout(Duration.ofSeconds(5)));

@@ -19,9 +19,10 @@ import relay.providers.http.ProviderHttp;
 /**
  * A {@code /v1/messages} request sent to Anthropic as the client wrote it, with the deployment's model
  * and key; the client's {@code anthropic-version} and {@code anthropic-beta} go along. Answers and
- * events come back untouched.
+ * events come back untouched. The static parts serve Claude's other hosts too (Bedrock, Vertex AI),
+ * which take the same body and send the same events.
  */
-final class AnthropicPassthrough implements NativeMessages {
+public final class AnthropicPassthrough implements NativeMessages {
     private final ProviderHttp http;
 
     AnthropicPassthrough(ProviderHttp http) {
@@ -39,14 +40,41 @@ final class AnthropicPassthrough implements NativeMessages {
     public void stream(ProviderCall<Request> call, Consumer<JsonNode> events) {
         String label = ProviderHttp.label("anthropic", call);
         InputStream body = http.postJson(label, call, AnthropicProvider.uri(call), headers(call, "text/event-stream"), body(call, true));
-        boolean complete = ProviderHttp.readEvents(label, call, body, event -> {
-            JsonNode data = parse(label, event.data());
-            String type = data.path("type").asText();
-            if (type.equals("error")) throw error(label, data, call.apiKey());
-            events.accept(data);
-            return !type.equals("message_stop");
-        });
-        if (!complete) throw new RelayException(ErrorKind.PROVIDER_ERROR, label + " ended its stream before message_stop.");
+        readStream(label, call, body, events);
+    }
+
+    /**
+     * Reads a Server-Sent Events stream of Anthropic's events into {@code events}, each as it arrives, until
+     * {@code message_stop}; an {@code error} event is thrown as the failure it reports, and so is a stream
+     * that ends before {@code message_stop}.
+     */
+    public static void readStream(String label, ProviderCall<?> call, InputStream body, Consumer<JsonNode> events) {
+        boolean complete = ProviderHttp.readEvents(label, call, body, event -> accept(label, call, parse(label, event.data()), events));
+        if (!complete) throw incomplete(label);
+    }
+
+    /** Hands one event on; false after {@code message_stop}; an {@code error} event is thrown. */
+    public static boolean accept(String label, ProviderCall<?> call, JsonNode event, Consumer<JsonNode> events) {
+        String type = event.path("type").asText();
+        if (type.equals("error")) throw error(label, event, call.apiKey());
+        events.accept(event);
+        return !type.equals("message_stop");
+    }
+
+    public static RelayException incomplete(String label) {
+        return new RelayException(ErrorKind.PROVIDER_ERROR, label + " ended its stream before message_stop.");
+    }
+
+    /**
+     * The client's body for a host that names the model in its URL and versions the API in the body
+     * (Bedrock, Vertex AI): without {@code model} and {@code stream}, with the host's {@code anthropic_version}.
+     */
+    public static ObjectNode hostedBody(ProviderCall<Request> call, String anthropicVersion) {
+        ObjectNode body = call.request().body().deepCopy();
+        body.remove("model");
+        body.remove("stream");
+        body.put("anthropic_version", anthropicVersion);
+        return body;
     }
 
     private static ObjectNode body(ProviderCall<Request> call, boolean stream) {
@@ -65,7 +93,8 @@ final class AnthropicPassthrough implements NativeMessages {
         return headers;
     }
 
-    private static JsonNode parse(String label, String data) {
+    /** One event's JSON object; anything else is the provider's malformed answer. */
+    public static JsonNode parse(String label, String data) {
         try {
             JsonNode node = Json.MAPPER.readTree(data);
             if (node == null || !node.isObject()) throw ProviderHttp.malformed(label);

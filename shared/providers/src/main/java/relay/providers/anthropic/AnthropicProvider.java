@@ -50,7 +50,7 @@ public final class AnthropicProvider implements Provider {
 
     /** {@code /v1/messages} requests go to Anthropic as they were sent. */
     @Override
-    public relay.core.provider.NativeMessages nativeMessages() { return passthrough; }
+    public relay.core.provider.NativeMessages nativeMessages(relay.core.provider.Deployment deployment) { return passthrough; }
 
     @Override
     public String name() { return "anthropic"; }

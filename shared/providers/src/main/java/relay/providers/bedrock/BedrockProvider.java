@@ -20,7 +20,9 @@ import relay.core.Json;
 import relay.core.error.ErrorKind;
 import relay.core.error.RelayException;
 import relay.core.provider.Completions;
+import relay.core.provider.Deployment;
 import relay.core.provider.EmbeddingResult;
+import relay.core.provider.NativeMessages;
 import relay.core.provider.Provider;
 import relay.core.provider.ProviderCall;
 import relay.core.provider.RequestSigner;
@@ -32,8 +34,9 @@ import relay.providers.http.ProviderErrors;
 import relay.providers.http.ProviderHttp;
 
 /**
- * AWS Bedrock's Converse and ConverseStream APIs (any chat model Bedrock serves) and its Titan and
- * Cohere embedding models. Requests are signed with SigV4 by the process's AWS credentials; a
+ * AWS Bedrock's Converse and ConverseStream APIs (any chat model Bedrock serves), Anthropic's Messages
+ * API for Claude models through InvokeModel ({@link BedrockClaudeMessages}), and its Titan and Cohere
+ * embedding models. Requests are signed with SigV4 by the process's AWS credentials; a
  * deployment with an {@code api_key} sends it as a Bedrock API key ({@code Authorization: Bearer})
  * instead. The region is the deployment's {@code aws_region_name}, else {@code AWS_REGION}; an
  * {@code api_base} replaces the whole endpoint (a VPC endpoint, a proxy, a test server).
@@ -55,6 +58,7 @@ public final class BedrockProvider implements Provider {
     private final Clock clock;
     private final RequestSigner signer;
     private final String defaultRegion;
+    private final BedrockClaudeMessages claudeMessages = new BedrockClaudeMessages(this);
 
     /** Reads the default region from {@code AWS_REGION} (then {@code AWS_DEFAULT_REGION}) once. */
     public BedrockProvider(HttpClient http, Clock clock, RequestSigner signer) {
@@ -85,6 +89,12 @@ public final class BedrockProvider implements Provider {
     /** No {@code n}, {@code seed}, penalties, logprobs or parallel_tool_calls: Converse has no such settings. */
     @Override
     public Set<String> supportedChatParams() { return SUPPORTED; }
+
+    /** Claude models take {@code /v1/messages} natively, through InvokeModel. */
+    @Override
+    public NativeMessages nativeMessages(Deployment deployment) {
+        return BedrockClaudeMessages.servesClaude(deployment) ? claudeMessages : null;
+    }
 
     @Override
     public ChatCompletionResponse chat(ProviderCall<ChatCompletionRequest> call) {
@@ -128,6 +138,11 @@ public final class BedrockProvider implements Provider {
 
     private static void dispatch(String label, ProviderCall<?> call, EventStreamDecoder.Message message,
                                  ConverseStreamTranslator translator) {
+        translator.onEvent(message.header(":event-type"), payload(label, call, message));
+    }
+
+    /** An event message's JSON payload; an exception or error frame is thrown as the failure it reports. */
+    static JsonNode payload(String label, ProviderCall<?> call, EventStreamDecoder.Message message) {
         String type = message.header(":message-type");
         if ("exception".equals(type)) {
             throw BedrockErrors.streamException(label, message.header(":exception-type"), messageOf(message), call.apiKey());
@@ -141,7 +156,7 @@ public final class BedrockProvider implements Provider {
         } catch (IOException e) {
             throw ProviderHttp.malformed(label);
         }
-        translator.onEvent(message.header(":event-type"), event == null ? Json.object() : event);
+        return event == null ? Json.object() : event;
     }
 
     private static String messageOf(EventStreamDecoder.Message message) {
@@ -188,7 +203,7 @@ public final class BedrockProvider implements Provider {
     }
 
     /** POSTs {@code body} to {@code /model/{id}/{action}}, signed (or with the deployment's Bedrock API key). */
-    private InputStream post(String label, ProviderCall<?> call, String action, Object body, String accept) {
+    InputStream post(String label, ProviderCall<?> call, String action, Object body, String accept) {
         URI uri = uri(call, action);
         byte[] bytes = Json.writeBytes(body);
         Map<String, String> headers = new LinkedHashMap<>();

@@ -65,11 +65,18 @@ public final class ConverseResponses {
         };
     }
 
-    /** Converse's usage, or null when it sent none. */
+    /**
+     * Converse's usage, or null when it sent none. Its {@code inputTokens} leave out the prompt-cache reads and
+     * writes; OpenAI's prompt counts them, and the reads are the cached tokens. Converse reports no count of
+     * reasoning tokens (they are in {@code outputTokens}, so the cost counts them as output).
+     */
     public static Usage usage(JsonNode usage) {
         if (!usage.isObject()) return null;
-        int input = usage.path("inputTokens").asInt(0);
+        JsonNode cacheRead = usage.get("cacheReadInputTokens");
+        int prompt = usage.path("inputTokens").asInt(0) + usage.path("cacheReadInputTokens").asInt(0)
+                + usage.path("cacheWriteInputTokens").asInt(0);
         int output = usage.path("outputTokens").asInt(0);
-        return new Usage(input, output, usage.path("totalTokens").asInt(input + output));
+        return new Usage(prompt, output, Math.max(usage.path("totalTokens").asInt(0), prompt + output))
+                .withDetails(cacheRead != null && cacheRead.isNumber() ? cacheRead.asInt() : null, null);
     }
 }

@@ -78,13 +78,21 @@ public final class GeminiResponses {
         return body.path("promptFeedback").hasNonNull("blockReason");
     }
 
-    /** The call's token counts, or null when it reports none; reasoning ("thoughts") tokens count as completion. */
+    /**
+     * The call's token counts, or null when it reports none; reasoning ("thoughts") tokens count as completion
+     * and are its reasoning tokens; {@code cachedContentTokenCount} (part of the prompt) are the cached tokens.
+     */
     public static Usage usage(JsonNode metadata) {
         if (metadata == null || !(metadata.has("promptTokenCount") || metadata.has("totalTokenCount"))) return null;
         int prompt = metadata.path("promptTokenCount").asInt(0);
         int completion = metadata.path("candidatesTokenCount").asInt(0) + metadata.path("thoughtsTokenCount").asInt(0);
         int total = metadata.has("totalTokenCount") ? metadata.get("totalTokenCount").asInt() : prompt + completion;
-        return new Usage(prompt, completion, total);
+        return new Usage(prompt, completion, total).withDetails(count(metadata, "cachedContentTokenCount"), count(metadata, "thoughtsTokenCount"));
+    }
+
+    private static Integer count(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        return value != null && value.isNumber() ? value.asInt() : null;
     }
 
     /** A call's arguments as OpenAI sends them: a JSON object in a string. */

@@ -116,10 +116,15 @@ abstract class GoogleProvider implements Provider {
 
     /** POSTs to the method's URL, signed in; Google's misleading statuses corrected. */
     InputStream send(String label, ProviderCall<?> call, String method, ObjectNode body) {
-        Map<String, String> headers = new HashMap<>(authHeaders(label, call));
-        headers.put("accept", "application/json");
+        return send(label, call, uri(call, method), Map.of("accept", "application/json"), body);
+    }
+
+    /** POSTs to {@code uri} with {@code headers}, signed in; Google's misleading statuses corrected. */
+    InputStream send(String label, ProviderCall<?> call, URI uri, Map<String, String> headers, ObjectNode body) {
+        Map<String, String> all = new HashMap<>(authHeaders(label, call));
+        all.putAll(headers);
         try {
-            return http.postJson(label, call, uri(call, method), headers, body);
+            return http.postJson(label, call, uri, all, body);
         } catch (RelayException e) {
             RelayException refined = GoogleErrors.refine(e);
             if (refined.kind() == ErrorKind.AUTHENTICATION) authenticationFailed(call);

@@ -15,7 +15,8 @@ import relay.providers.http.ProviderHttp;
 
 /**
  * Google Cloud's Vertex AI, prefix {@code vertex_ai/}: Gemini's {@code generateContent} under a project
- * and region, signed in with a service account. The deployment's key is the account's whole JSON key
+ * and region, and Anthropic's Messages API for Claude models ({@link VertexClaudeMessages}), signed in
+ * with a service account. The deployment's key is the account's whole JSON key
  * file; the project is its {@code project_id} unless {@code vertex_project} says otherwise, the region
  * {@code vertex_location} (default {@code us-central1}). An {@code api_base} replaces the host; one that
  * already names the model ({@code …/models/gemini-2.5-pro}, LiteLLM's form) is the whole base.
@@ -26,6 +27,7 @@ public final class VertexProvider extends GoogleProvider {
 
     private final AccessTokens tokens;
     private final Map<String, ServiceAccount> accounts = new ConcurrentHashMap<>(); // key file -> parsed, once
+    private final VertexClaudeMessages claudeMessages = new VertexClaudeMessages(this);
 
     public VertexProvider(HttpClient http, Clock clock) {
         this(http, clock, ToolCallIds.RANDOM_IDS);
@@ -44,12 +46,23 @@ public final class VertexProvider extends GoogleProvider {
 
     @Override
     URI uri(ProviderCall<?> call, String method) {
+        return publisherUri(call, "google", method);
+    }
+
+    /** The URL of {@code method} for the call's model from {@code publisher} ({@code google}, {@code anthropic}). */
+    URI publisherUri(ProviderCall<?> call, String publisher, String method) {
         String apiBase = call.deployment().apiBase();
         if (apiBase != null && apiBase.contains("/models/")) return uri(call, ProviderHttp.base(call, apiBase), ":" + method);
         String location = setting(call, "vertex_location", DEFAULT_LOCATION);
         String host = location.equals("global") ? "https://aiplatform.googleapis.com" : "https://" + location + "-aiplatform.googleapis.com";
-        String path = "/v1/projects/" + project(call) + "/locations/" + location + "/publishers/google/models/" + model(call) + ":" + method;
+        String path = "/v1/projects/" + project(call) + "/locations/" + location + "/publishers/" + publisher + "/models/" + model(call) + ":" + method;
         return uri(call, ProviderHttp.base(call, host), path);
+    }
+
+    /** Claude models ({@code claude-…}) take {@code /v1/messages} natively, through rawPredict. */
+    @Override
+    public relay.core.provider.NativeMessages nativeMessages(relay.core.provider.Deployment deployment) {
+        return VertexClaudeMessages.servesClaude(deployment) ? claudeMessages : null;
     }
 
     @Override

@@ -58,7 +58,7 @@ class AnthropicPassthroughTest {
     @BeforeEach
     void reset() {
         upstream.reset();
-        anthropic = new AnthropicProvider(http, Clock.systemUTC()).nativeMessages();
+        anthropic = new AnthropicProvider(http, Clock.systemUTC()).nativeMessages(null);
     }
 
     static ProviderCall<NativeMessages.Request> call(String body, Map<String, String> headers) {

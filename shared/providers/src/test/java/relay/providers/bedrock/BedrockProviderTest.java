@@ -388,4 +388,97 @@ class BedrockProviderTest {
         assertEquals(ErrorKind.INVALID_REQUEST, tokens.kind());
         assertTrue(upstream.requests().isEmpty());
     }
+
+    // ---- Anthropic's Messages API for Claude, through InvokeModel ----
+
+    static final String CLAUDE_MESSAGE = "{\"id\":\"msg_bdrk_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-sonnet-4-5\","
+            + "\"content\":[{\"type\":\"thinking\",\"thinking\":\"Hmm.\",\"signature\":\"EqQBsigned\"},{\"type\":\"text\",\"text\":\"Hi.\"}],"
+            + "\"stop_reason\":\"end_turn\",\"stop_sequence\":null,\"usage\":{\"input_tokens\":5,\"cache_read_input_tokens\":900,\"output_tokens\":7}}";
+    static final String MESSAGES_BODY = "{\"model\":\"my-claude\",\"max_tokens\":1024,\"stream\":false,\"metadata\":{\"user_id\":\"u1\"},"
+            + "\"thinking\":{\"type\":\"enabled\",\"budget_tokens\":1024},\"system\":[{\"type\":\"text\",\"text\":\"Long rules.\","
+            + "\"cache_control\":{\"type\":\"ephemeral\"}}],\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
+    static ProviderCall<relay.core.provider.NativeMessages.Request> messagesCall(String model, Map<String, String> headers) {
+        var body = (com.fasterxml.jackson.databind.node.ObjectNode) relay.providers.compatible.Golden.parse(MESSAGES_BODY);
+        return new ProviderCall<>(deployment(model, upstream.baseUrl(), Map.of("aws_region_name", "eu-west-1")),
+                new relay.core.provider.NativeMessages.Request(body, headers), null, TIMEOUT);
+    }
+
+    static String chunk(String claudeEvent) {
+        return "{\"chunk\":{\"bytes\":\"" + java.util.Base64.getEncoder().encodeToString(claudeEvent.getBytes(StandardCharsets.UTF_8)) + "\"}}";
+    }
+
+    @Test
+    void nativeMessages_onlyForClaudeModels() {
+        assertTrue(bedrock.nativeMessages(deployment(MODEL, null, Map.of())) != null);
+        assertTrue(bedrock.nativeMessages(deployment("us.anthropic.claude-sonnet-4-5-20250929-v1:0", null, Map.of())) != null);
+        assertTrue(bedrock.nativeMessages(deployment("arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0",
+                null, Map.of())) != null);
+        assertNull(bedrock.nativeMessages(deployment("amazon.nova-pro-v1:0", null, Map.of())), "through Converse");
+        assertNull(bedrock.nativeMessages(deployment("meta.llama3-70b-instruct-v1:0", null, Map.of())));
+    }
+
+    @Test
+    void claudeMessage_goesToInvokeModelAsBedrockTakesIt_andComesBackUntouched() {
+        upstream.enqueue(new Reply.Body(CLAUDE_MESSAGE));
+        var call = messagesCall(MODEL, Map.of("anthropic-version", "2023-06-01", "anthropic-beta", "interleaved-thinking-2025-05-14, prompt-caching-2024-07-31"));
+
+        var answer = bedrock.nativeMessages(call.deployment()).create(call);
+
+        assertEquals(relay.providers.compatible.Golden.parse(CLAUDE_MESSAGE), answer);
+        var sent = upstream.lastRequest();
+        assertEquals("/model/" + ENCODED_MODEL + "/invoke", sent.path());
+        var body = relay.providers.compatible.Golden.parse(sent.body());
+        assertEquals("bedrock-2023-05-31", body.path("anthropic_version").asText());
+        assertFalse(body.has("model"), "the URL names the model");
+        assertFalse(body.has("stream"));
+        assertEquals("[\"interleaved-thinking-2025-05-14\",\"prompt-caching-2024-07-31\"]", body.path("anthropic_beta").toString());
+        assertEquals("ephemeral", body.at("/system/0/cache_control/type").asText(), "prompt caching survives");
+        assertEquals(1024, body.at("/thinking/budget_tokens").asInt());
+        assertEquals("u1", body.at("/metadata/user_id").asText());
+        assertEquals("bedrock", signer.calls.get(0).get("service"));
+        assertEquals("eu-west-1", signer.calls.get(0).get("region"));
+        assertTrue(sent.headers().get("authorization").startsWith("AWS4-HMAC-SHA256"));
+    }
+
+    @Test
+    void claudeStream_handsOnEachEventOfTheChunks_untilMessageStop() {
+        List<String> claudeEvents = List.of(
+                "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"content\":[],"
+                        + "\"model\":\"claude\",\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}}",
+                "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"thinking\",\"thinking\":\"\"}}",
+                "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"signature_delta\",\"signature\":\"EqQBsigned\"}}",
+                "{\"type\":\"content_block_stop\",\"index\":0}",
+                "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":9}}",
+                "{\"type\":\"message_stop\",\"amazon-bedrock-invocationMetrics\":{\"inputTokenCount\":5,\"outputTokenCount\":9}}");
+        upstream.enqueue(new Reply.Events(claudeEvents.stream().map(BedrockProviderTest::chunk).toList()));
+        var call = messagesCall("us.anthropic.claude-sonnet-4-5-20250929-v1:0", Map.of());
+        List<com.fasterxml.jackson.databind.JsonNode> got = new ArrayList<>();
+
+        bedrock.nativeMessages(call.deployment()).stream(call, got::add);
+
+        assertEquals(claudeEvents.stream().map(relay.providers.compatible.Golden::parse).toList(), got, "as Claude sent them");
+        var sent = upstream.lastRequest();
+        assertEquals("/model/us.anthropic.claude-sonnet-4-5-20250929-v1%3A0/invoke-with-response-stream", sent.path());
+        assertEquals(BedrockProvider.EVENT_STREAM, sent.headers().get("accept"));
+        assertFalse(relay.providers.compatible.Golden.parse(sent.body()).has("stream"));
+    }
+
+    @Test
+    void claudeStream_errorEventOrNoMessageStop_fails() {
+        upstream.enqueue(new Reply.Events(List.of(chunk("{\"type\":\"message_start\",\"message\":{\"usage\":{}}}"),
+                chunk("{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}"))));
+        upstream.enqueue(new Reply.Events(List.of(chunk("{\"type\":\"message_start\",\"message\":{\"usage\":{}}}"))));
+        var call = messagesCall(MODEL, Map.of());
+        var claude = bedrock.nativeMessages(call.deployment());
+
+        RelayException overloaded = assertThrows(RelayException.class, () -> claude.stream(call, e -> { }));
+        RelayException cut = assertThrows(RelayException.class, () -> claude.stream(call, e -> { }));
+
+        assertTrue(overloaded.getMessage().contains("Overloaded"), overloaded.getMessage());
+        assertEquals(ErrorKind.PROVIDER_UNAVAILABLE, overloaded.kind(), "Claude's overloaded_error, as Anthropic's own 529");
+        assertTrue(overloaded.getMessage().startsWith("bedrock"), overloaded.getMessage());
+        assertEquals(ErrorKind.PROVIDER_ERROR, cut.kind());
+        assertTrue(cut.getMessage().contains("before message_stop"), cut.getMessage());
+    }
 }

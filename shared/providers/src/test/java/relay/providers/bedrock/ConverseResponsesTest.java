@@ -37,6 +37,19 @@ class ConverseResponsesTest {
     }
 
     @Test
+    void usage_countsPromptCacheReadsAndWritesInThePrompt_readsAsCachedTokens() {
+        var usage = ConverseResponses.usage(relay.providers.compatible.Golden.parse(
+                "{\"inputTokens\":10,\"cacheReadInputTokens\":1500,\"cacheWriteInputTokens\":200,\"outputTokens\":30,\"totalTokens\":1740}"));
+        var plain = ConverseResponses.usage(relay.providers.compatible.Golden.parse("{\"inputTokens\":10,\"outputTokens\":30,\"totalTokens\":40}"));
+
+        assertEquals(1710, usage.promptTokens());
+        assertEquals(30, usage.completionTokens());
+        assertEquals(1740, usage.totalTokens());
+        assertEquals(1500, usage.cachedTokens());
+        assertEquals(new relay.core.wire.Usage(10, 30, 40), plain, "no cache fields: no details");
+    }
+
+    @Test
     void aBodyWithoutOutputMessage_isNotAnAnswer() {
         assertThrows(IllegalArgumentException.class, () -> ConverseResponses.toOpenAi(
                 Json.object().put("message", "hi"), Shape.PLAIN, "id", 0, MODEL));

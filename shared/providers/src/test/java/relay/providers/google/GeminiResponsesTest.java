@@ -34,6 +34,17 @@ class GeminiResponsesTest {
         Golden.assertJson(expected, response, name);
     }
 
+    @org.junit.jupiter.api.Test
+    void usage_thoughtsAreReasoningTokensInTheCompletion_cachedContentIsCachedTokens() {
+        var usage = GeminiResponses.usage(Golden.parse("{\"promptTokenCount\":900,\"cachedContentTokenCount\":512,"
+                + "\"candidatesTokenCount\":28,\"thoughtsTokenCount\":244,\"totalTokenCount\":1172}"));
+
+        assertEquals(900, usage.promptTokens());
+        assertEquals(272, usage.completionTokens(), "billed as output: the answer and the thoughts");
+        assertEquals(244, usage.reasoningTokens());
+        assertEquals(512, usage.cachedTokens());
+    }
+
     @ParameterizedTest
     @CsvSource({"STOP, false, stop", "STOP, true, tool_calls", "MAX_TOKENS, true, length", "SAFETY, false, content_filter",
             "RECITATION, false, content_filter", "BLOCKLIST, false, content_filter", "PROHIBITED_CONTENT, false, content_filter",

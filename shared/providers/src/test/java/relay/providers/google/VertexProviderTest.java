@@ -280,4 +280,62 @@ class VertexProviderTest {
         assertNotEquals(-1, account.toString().indexOf(EMAIL));
         assertFalse(account.toString().contains("PRIVATE"));
     }
+
+    // ---- Anthropic's Messages API for Claude, through rawPredict ----
+
+    static ProviderCall<relay.core.provider.NativeMessages.Request> claudeCall(Map<String, String> headers) {
+        var body = (com.fasterxml.jackson.databind.node.ObjectNode) Golden.parse("{\"model\":\"my-claude\",\"max_tokens\":100,"
+                + "\"system\":[{\"type\":\"text\",\"text\":\"Rules.\",\"cache_control\":{\"type\":\"ephemeral\"}}],"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        Deployment deployment = new Deployment("my-claude", "vertex_ai", "claude-sonnet-4-5@20250929", google.baseUrl(), null, TIMEOUT,
+                Map.of("vertex_location", "europe-west1"));
+        return new ProviderCall<>(deployment, new relay.core.provider.NativeMessages.Request(body, headers), serviceAccount, TIMEOUT);
+    }
+
+    @Test
+    void nativeMessages_onlyForClaudeModels() {
+        assertTrue(vertex.nativeMessages(claudeCall(Map.of()).deployment()) != null);
+        assertEquals(null, vertex.nativeMessages(chatCall().deployment()), "Gemini: through chat");
+    }
+
+    @Test
+    void claudeMessage_goesToRawPredict_signedIn_andComesBackUntouched() {
+        String message = "{\"id\":\"msg_vrtx_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-sonnet-4-5\","
+                + "\"content\":[{\"type\":\"text\",\"text\":\"Hi.\"}],\"stop_reason\":\"end_turn\",\"stop_sequence\":null,"
+                + "\"usage\":{\"input_tokens\":3,\"cache_read_input_tokens\":700,\"output_tokens\":2}}";
+        google.enqueue(new FakeGoogle.Reply.Body(message));
+        var call = claudeCall(Map.of("anthropic-beta", "context-1m-2025-08-07", "anthropic-version", "2023-06-01"));
+
+        JsonNode answer = vertex.nativeMessages(call.deployment()).create(call);
+
+        assertEquals(Golden.parse(message), answer);
+        FakeGoogle.Recorded sent = google.lastRequest();
+        assertEquals("/v1/projects/proj-from-json/locations/europe-west1/publishers/anthropic/models/claude-sonnet-4-5@20250929:rawPredict", sent.path());
+        assertTrue(sent.headers().get("authorization").startsWith("Bearer ya29."));
+        assertEquals("context-1m-2025-08-07", sent.headers().get("anthropic-beta"));
+        JsonNode body = Golden.parse(sent.body());
+        assertEquals("vertex-2023-10-16", body.path("anthropic_version").asText());
+        assertFalse(body.has("model"));
+        assertEquals("ephemeral", body.at("/system/0/cache_control/type").asText());
+    }
+
+    @Test
+    void claudeStream_goesToStreamRawPredict_eventsHandedOnAsSent() {
+        List<String> events = List.of("{\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"usage\":{\"input_tokens\":3}}}",
+                "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}",
+                "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hi\"}}",
+                "{\"type\":\"content_block_stop\",\"index\":0}",
+                "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":1}}",
+                "{\"type\":\"message_stop\"}");
+        google.enqueue(new FakeGoogle.Reply.Events(events));
+        var call = claudeCall(Map.of());
+        List<JsonNode> got = new java.util.ArrayList<>();
+
+        vertex.nativeMessages(call.deployment()).stream(call, got::add);
+
+        assertEquals(events.stream().map(Golden::parse).toList(), got);
+        FakeGoogle.Recorded sent = google.lastRequest();
+        assertTrue(sent.path().endsWith("/publishers/anthropic/models/claude-sonnet-4-5@20250929:streamRawPredict"), sent.path());
+        assertTrue(Golden.parse(sent.body()).path("stream").asBoolean(), "Vertex streams when the body says so");
+    }
 }
