@@ -13,7 +13,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import relay.aws.DynamoDbRequestLogStore;
 import relay.core.Json;
-import relay.core.error.ErrorKind;
 import relay.core.log.Diagnostics;
 import relay.core.log.RequestLog;
 import relay.sinks.Dispatcher;
@@ -90,8 +89,7 @@ public final class LogForwarder {
      * a missing provider key ({@code provider_key_missing}), the operator's to fix.
      */
     static boolean unauthenticated(RequestLog log) {
-        return log.status() == ErrorKind.AUTHENTICATION.status() && ErrorKind.AUTHENTICATION.code().equals(log.errorCode())
-                && log.attempts().isEmpty();
+        return log.unauthenticated();
     }
 
     private void queue(FailedDelivery delivery, String id, Set<String> retry) {

@@ -326,7 +326,7 @@ class DynamoDbResponseCacheTest {
             var down = DynamoDbResponseCache.builder(unreachable, TABLE).clock(clock).lookupTimeout(Duration.ofMillis(500)).build();
             long started = System.nanoTime();
             String stderr = capturingStderr(() -> assertTrue(down.lookup(new CacheLookup(key("Q", ""), sha("Q"), null)).isEmpty()));
-            assertTrue(Duration.ofNanos(System.nanoTime() - started).compareTo(Duration.ofSeconds(3)) < 0);
+            assertTrue(Duration.ofNanos(System.nanoTime() - started).compareTo(Duration.ofSeconds(30)) < 0, "a miss, not a hang");
             assertTrue(stderr.contains("response_cache_lookup_failed"), stderr);
         }
     }

@@ -209,7 +209,7 @@ public final class RequestTrace {
             metadata.putAll(logNotes);
             recorded = new RequestLog.Caller(caller.keyHash(), caller.keyAlias(), caller.user(), metadata);
         }
-        return new RequestLog(requestId, start, route, recorded, requestedModel, deployment, provider, status, latencyMillis,
+        RequestLog record = new RequestLog(requestId, start, route, recorded, requestedModel, deployment, provider, status, latencyMillis,
                 providerLatency,
                 usage == null ? null : usage.promptTokens(),
                 usage == null ? null : usage.completionTokens(),
@@ -218,6 +218,8 @@ public final class RequestTrace {
                 error == null ? null : error.type(), error == null ? null : error.code(),
                 loggable(errorMessage, 1024),
                 tries, bodies, start.plus(retention));
+        return record.unauthenticated() && retention.compareTo(RequestLog.UNAUTHENTICATED_RETENTION) > 0
+                ? record.withExpiresAt(start.plus(RequestLog.UNAUTHENTICATED_RETENTION)) : record;
     }
 
     private static int length(String s) {

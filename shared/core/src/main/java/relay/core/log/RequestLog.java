@@ -47,6 +47,25 @@ public record RequestLog(
         Bodies bodies,
         Instant expiresAt) {
 
+    /**
+     * Whether the request was refused for its Relay key before any provider was asked: traffic anyone can
+     * send, so it is kept briefly and goes to no analytics sink.
+     */
+    public boolean unauthenticated() {
+        return status == relay.core.error.ErrorKind.AUTHENTICATION.status()
+                && relay.core.error.ErrorKind.AUTHENTICATION.code().equals(errorCode) && attempts.isEmpty();
+    }
+
+    /** This record, expiring at {@code expiresAt}. */
+    public RequestLog withExpiresAt(Instant expiresAt) {
+        return new RequestLog(requestId, time, route, caller, requestedModel, deployment, provider, status, latencyMillis,
+                providerLatencyMillis, promptTokens, completionTokens, totalTokens, costUsd, stream, cacheStatus, errorType,
+                errorCode, errorMessage, attempts, bodies, expiresAt);
+    }
+
+    /** How long the record of an {@link #unauthenticated()} request is kept: enough to investigate, not to pay for. */
+    public static final java.time.Duration UNAUTHENTICATED_RETENTION = java.time.Duration.ofDays(1);
+
     /** Who made the request. {@code keyHash} is the SHA-256 of the presented key, never the key. */
     public record Caller(String keyHash, String keyAlias, String user, Map<String, String> metadata) {
         public static final Caller UNKNOWN = new Caller(null, null, null, Map.of());

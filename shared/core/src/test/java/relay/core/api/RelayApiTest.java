@@ -182,6 +182,21 @@ class RelayApiTest {
     }
 
     @Test
+    void aRequestRefusedForItsKey_isKeptOneDay_notTheWholeRetention() {
+        RelayApi secured = securedApi();
+        send(secured, "POST", "/v1/chat/completions", CHAT.getBytes(StandardCharsets.UTF_8), Map.of("authorization", "Bearer wrong"));
+        send(secured, "POST", "/v1/chat/completions", CHAT.getBytes(StandardCharsets.UTF_8),
+                Map.of("authorization", "Bearer " + MASTER_KEY));
+
+        RequestLog refused = logs.records.get(0);
+        RequestLog served = logs.records.get(1);
+        assertTrue(refused.unauthenticated());
+        assertEquals(refused.time().plus(Duration.ofDays(1)), refused.expiresAt());
+        assertFalse(served.unauthenticated());
+        assertEquals(served.time().plus(RETENTION), served.expiresAt());
+    }
+
+    @Test
     void everyAnswer_namesItsRequestId_whereTheOpenAiAndAnthropicSdksLookForIt() {
         ApiResponse response = post("/v1/chat/completions", CHAT);
 
