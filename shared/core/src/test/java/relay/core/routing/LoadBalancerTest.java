@@ -184,7 +184,7 @@ class LoadBalancerTest {
         Upstreams.Behaviour hold = (d, t) -> {
             inside.countDown();
             try {
-                release.await(5, TimeUnit.SECONDS);
+                release.await(60, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -194,7 +194,7 @@ class LoadBalancerTest {
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
             Future<Router.Routed<String>> busy = pool.submit(() -> router.run(Upstreams.plan("g"), Upstreams.trace(), first));
-            assertTrue(inside.await(5, TimeUnit.SECONDS), "the first request reached a deployment");
+            assertTrue(inside.await(60, TimeUnit.SECONDS), "the first request reached a deployment");
             String busyId = first.calls().get(0).deployment();
 
             for (int i = 0; i < 5; i++) {
@@ -202,7 +202,7 @@ class LoadBalancerTest {
                 assertNotEquals(busyId, next.deployment().id(), "the idle deployment takes request " + i);
             }
             release.countDown();
-            assertEquals(busyId, busy.get(5, TimeUnit.SECONDS).deployment().id());
+            assertEquals(busyId, busy.get(60, TimeUnit.SECONDS).deployment().id());
         } finally {
             release.countDown();
             pool.shutdownNow();
