@@ -173,6 +173,16 @@ class TableOperationsTest extends ServerTest {
         TableDescription deleted = client.deleteTable(b -> b.tableName(name)).tableDescription();
 
         assertEquals(TableStatus.DELETING, deleted.tableStatus());
+        // DynamoDB (and dynalite) may list a DELETING table for a while: wait until it is gone, bounded
+        long giveUp = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+        while (client.listTables().tableNames().contains(name) && System.nanoTime() < giveUp) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
         assertFalse(client.listTables().tableNames().contains(name));
         assertThrows(ResourceNotFoundException.class, () -> client.deleteTable(b -> b.tableName(name)));
         assertThrows(ResourceNotFoundException.class,
