@@ -37,7 +37,6 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
 
 /**
  * Relay on a laptop: the same {@link RelayApi} the Lambda runs, served by Jetty with a virtual thread
@@ -266,12 +265,7 @@ public final class LocalServer implements AutoCloseable {
     }
 
     static void createTables(DynamoDbClient client) {
-        try {
-            client.createTable(RequestLogTable.createRequest(REQUEST_LOG_TABLE));
-            client.updateTimeToLive(RequestLogTable.timeToLiveRequest(REQUEST_LOG_TABLE));
-        } catch (ResourceInUseException alreadyThere) {
-            // a --data-dir from an earlier run
-        }
+        relay.aws.Tables.createIfMissing(client, RequestLogTable.createRequest(REQUEST_LOG_TABLE), RequestLogTable.TTL_ATTRIBUTE);
         ResponseCacheTable.createIfMissing(client, ResponseCacheTable.LOCAL_NAME);
         relay.aws.keys.AccessTable.createIfMissing(client, relay.aws.keys.AccessTable.LOCAL_NAME);
         ResponseStoreTable.createIfMissing(client, ResponseStoreTable.LOCAL_NAME);

@@ -137,6 +137,8 @@ class VirtualKeysEndToEndTest {
         assertEquals("budget_exceeded", errorType(budget));
 
         String slow = newKey("{\"rpm_limit\":1}");
+        // rpm counts whole minutes: both requests must fall in one
+        while (java.time.LocalTime.now(java.time.ZoneOffset.UTC).getSecond() > 30) Thread.sleep(200);
         TestRelay.sdk(server, slow).chat().completions().create(chat("mini"));
         RateLimitException limited = assertThrows(RateLimitException.class,
                 () -> TestRelay.sdk(server, slow).chat().completions().create(chat("mini")));

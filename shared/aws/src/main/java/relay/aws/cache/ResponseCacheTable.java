@@ -6,7 +6,6 @@ import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
 import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
-import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.awssdk.services.dynamodb.model.TimeToLiveSpecification;
 import software.amazon.awssdk.services.dynamodb.model.UpdateTimeToLiveRequest;
@@ -50,12 +49,7 @@ public final class ResponseCacheTable {
 
     /** Creates the table with its TTL unless it exists (a local server's {@code --data-dir} from an earlier run). */
     public static void createIfMissing(DynamoDbClient client, String tableName) {
-        try {
-            client.createTable(createRequest(tableName));
-        } catch (ResourceInUseException alreadyThere) {
-            return;
-        }
-        client.updateTimeToLive(timeToLiveRequest(tableName));
+        relay.aws.Tables.createIfMissing(client, createRequest(tableName), TTL_ATTRIBUTE);
     }
 
     public static UpdateTimeToLiveRequest timeToLiveRequest(String tableName) {

@@ -6,7 +6,6 @@ import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
 import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
-import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 
 /**
@@ -47,10 +46,6 @@ public final class AccessTable {
 
     /** Creates the table unless it exists (a local server's {@code --data-dir} from an earlier run). */
     public static void createIfMissing(DynamoDbClient client, String tableName) {
-        try {
-            client.createTable(createRequest(tableName));
-        } catch (ResourceInUseException alreadyThere) {
-            // kept as it is
-        }
+        relay.aws.Tables.createIfMissing(client, createRequest(tableName), null);
     }
 }

@@ -6,10 +6,7 @@ import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
 import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
-import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
-import software.amazon.awssdk.services.dynamodb.model.TimeToLiveSpecification;
-import software.amazon.awssdk.services.dynamodb.model.UpdateTimeToLiveRequest;
 
 /**
  * The table of stored responses ({@code /v1/responses} with {@code store}): one item per response,
@@ -36,13 +33,6 @@ public final class ResponseStoreTable {
 
     /** Creates the table with its TTL unless it exists (a local server's data directory from an earlier run). */
     public static void createIfMissing(DynamoDbClient client, String tableName) {
-        try {
-            client.createTable(createRequest(tableName));
-        } catch (ResourceInUseException alreadyThere) {
-            return;
-        }
-        client.updateTimeToLive(UpdateTimeToLiveRequest.builder().tableName(tableName)
-                .timeToLiveSpecification(TimeToLiveSpecification.builder().attributeName(TTL_ATTRIBUTE).enabled(true).build())
-                .build());
+        relay.aws.Tables.createIfMissing(client, createRequest(tableName), TTL_ATTRIBUTE);
     }
 }

@@ -2,10 +2,6 @@ package relay.core.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import relay.core.error.Redaction;
@@ -55,12 +51,7 @@ final class Callers {
     }
 
     static String hash(String key) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
+        return relay.core.access.VirtualKeyFormat.hash(key); // one hash of a key everywhere: a virtual key's is its log key_hash
     }
 
     /** Scrubbed of anything key-like, then cut: metadata is the client's free text, and the log must hold no key. */

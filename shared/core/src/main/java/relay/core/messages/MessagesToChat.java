@@ -18,9 +18,6 @@ import relay.core.wire.ReasoningEffort;
  * only for deployments that need the translation, since Anthropic takes it natively.
  */
 public final class MessagesToChat {
-    /** Relay's own request fields (LiteLLM's), honoured on /v1/messages too and never sent to a provider. */
-    static final List<String> RELAY_FIELDS = List.of("mock_response", "fallbacks", "num_retries", "timeout", "request_timeout",
-            "cache", "disable_fallbacks", "drop_params");
     /** Anthropic's fields for its server-side features, which no other provider has. */
     private static final Set<String> ANTHROPIC_ONLY = Set.of("mcp_servers", "container", "context_management");
 
@@ -67,9 +64,7 @@ public final class MessagesToChat {
         for (String field : ANTHROPIC_ONLY) {
             if (Fields.optional(body, field) != null) untranslatable(field, "'" + field + "' is a feature of Anthropic's own API");
         }
-        for (String field : RELAY_FIELDS) {
-            if (body.has(field)) chat.set(field, body.get(field));
-        }
+        relay.core.wire.RelayFields.carry(body, chat);
     }
 
     private void untranslatable(String path, String what) {

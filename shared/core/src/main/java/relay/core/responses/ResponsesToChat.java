@@ -16,9 +16,6 @@ import relay.core.wire.RequestParser;
  * naming the field ({@code input[2].call_id}); OpenAI's hosted tools, which only OpenAI runs, are refused.
  */
 public final class ResponsesToChat {
-    /** Relay's own request fields (LiteLLM's), honoured here too and never sent to a provider. */
-    static final List<String> RELAY_FIELDS = List.of("mock_response", "fallbacks", "num_retries", "timeout", "request_timeout",
-            "cache", "disable_fallbacks", "drop_params");
     /** Tools OpenAI runs itself; Relay translates to chat, where there is nobody to run them. */
     private static final Set<String> HOSTED_TOOLS = Set.of("web_search", "web_search_preview", "web_search_preview_2025_03_11",
             "file_search", "code_interpreter", "computer_use_preview", "computer_use", "image_generation", "mcp", "local_shell",
@@ -83,9 +80,7 @@ public final class ResponsesToChat {
         toolChoice(body);
         textFormat(body);
         reasoning(body);
-        for (String field : RELAY_FIELDS) {
-            if (body.has(field)) chat.set(field, body.get(field));
-        }
+        relay.core.wire.RelayFields.carry(body, chat);
     }
 
     // ---- input items ----

@@ -1,6 +1,7 @@
 package relay.core.wire;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -32,6 +33,20 @@ public final class RelayFields {
             "custom_llm_provider", "azure_ad_token", "aws_access_key_id", "aws_secret_access_key", "aws_session_token",
             "aws_region_name", "aws_profile_name", "vertex_project", "vertex_location", "vertex_credentials",
             "region_name", "model_list", "model_info", "input_cost_per_token", "output_cost_per_token");
+
+    /**
+     * The fields Relay itself acts on in a request (routing, timing, caching, tags): a request in another
+     * API's shape (Anthropic's Messages, OpenAI's Responses) keeps them when it is translated to chat.
+     */
+    public static final List<String> ACTED_ON = List.of("mock_response", "fallbacks", "num_retries", "timeout",
+            "request_timeout", "stream_timeout", "cache", "disable_fallbacks", "drop_params", "tags");
+
+    /** Copies the {@link #ACTED_ON} fields {@code from} has onto a translated request. */
+    public static void carry(ObjectNode from, ObjectNode to) {
+        for (String field : ACTED_ON) {
+            if (from.has(field)) to.set(field, from.get(field));
+        }
+    }
 
     /** Removes Relay's own fields from a body that is about to be sent to a provider. */
     public static ObjectNode removeFrom(ObjectNode body) {
