@@ -63,14 +63,14 @@ final class LambdaBench {
 
     /** The command line of one Lambda bench; each uses the options it names in its usage. */
     record Options(int requests, int warmup, int chunks, int gapMillis, int runs, int slowRequests, int slowWarmup,
-                   int delayMillis, int invocations, boolean jfr, boolean fullJit, boolean classLog, boolean experiment, Path output) {
+                   int delayMillis, int invocations, boolean jfr, boolean fullJit, boolean classLog, Path output) {
 
         static final String USAGE = """
                 usage: ./dev bench lambda-stream   [--requests N] [--warmup N] [--chunks C] [--gap MS] [--output FILE]
                        ./dev bench lambda-overhead [--requests N] [--warmup N] [--slow-requests N] [--slow-warmup N]
                                                    [--delay MS] [--jfr] [--output FILE]
                        ./dev bench lambda-cold     [--runs K] [--output FILE]
-                       ./dev bench lambda-restore  [--runs K] [--invocations N] [--class-log] [--experiment] [--output FILE]
+                       ./dev bench lambda-restore  [--runs K] [--invocations N] [--class-log] [--output FILE]
                        any of them: [--full-jit]
                   --requests N       measured requests per target (direct and each runtime); stream 150, overhead 1000
                   --warmup N         warm-up requests per target before those; stream 150, overhead 400
@@ -83,7 +83,6 @@ final class LambdaBench {
                   --invocations N    invocations after the restore (the steady state is the median of the last half); default 100
                   --class-log        log the classes each function's first run loads (-Xlog:class+load) and count those
                                      loaded by the first invocation after the restore, by package
-                  --experiment       also run Relay's loop with priming of the clients' paths (relay.bench.priming.PrimedRelayRuntime)
                   --full-jit         run the functions without -XX:TieredStopAtLevel=1 (C2 too): an experiment, not Lambda's setting
                   --output FILE      where the JSON goes; default bench/target/<bench>.json""";
 
@@ -91,7 +90,7 @@ final class LambdaBench {
             boolean stream = command.equals("lambda-stream");
             int requests = stream ? 150 : 1000, warmup = stream ? 150 : 400, chunks = 5, gap = 20, runs = 5;
             int slowRequests = 150, slowWarmup = 40, delay = 50, invocations = 100;
-            boolean jfr = false, fullJit = false, classLog = false, experiment = false;
+            boolean jfr = false, fullJit = false, classLog = false;
             Path output = Path.of("bench", "target", command + ".json");
             for (int i = 0; i < args.length; i++) {
                 String flag = args[i];
@@ -109,7 +108,6 @@ final class LambdaBench {
                     case "--jfr" -> jfr = true;
                     case "--full-jit" -> fullJit = true;
                     case "--class-log" -> classLog = true;
-                    case "--experiment" -> experiment = true;
                     case "--output" -> output = Path.of(value(args, ++i, flag));
                     default -> throw new IllegalArgumentException("unknown option " + flag);
                 }
@@ -117,7 +115,7 @@ final class LambdaBench {
             if (runs > 50) throw new IllegalArgumentException("--runs is at most 50");
             if (invocations < 2) throw new IllegalArgumentException("--invocations must be at least 2");
             return new Options(requests, warmup, chunks, gap, runs, slowRequests, slowWarmup, delay, invocations, jfr, fullJit,
-                    classLog, experiment, output);
+                    classLog, output);
         }
 
         private static String value(String[] args, int i, String flag) {
@@ -534,7 +532,7 @@ final class LambdaBench {
     static Map<String, Object> restore(Testbed bed, Options o, Report report) throws Exception {
         report.print("... simulated SnapStart restore: %d fresh JVMs per runtime under AWS_LAMBDA_INITIALIZATION_TYPE=snap-start, "
                 + "%d invocations each", o.runs(), o.invocations());
-        List<Runtime> runtimes = o.experiment() ? List.of(Runtime.values()) : Runtime.COMPARED;
+        List<Runtime> runtimes = Runtime.COMPARED;
         Map<Runtime, List<Map<String, Object>>> samples = new LinkedHashMap<>();
         Map<String, Object> classLoads = new LinkedHashMap<>();
         for (Runtime r : runtimes) samples.put(r, new ArrayList<>());
@@ -601,7 +599,7 @@ final class LambdaBench {
         report.print("First invocation after a simulated SnapStart restore (priming, then restore/next answered at once, same JVM),");
         report.print("median of %d fresh JVMs per runtime, interleaved; steady = median of invocations %d-%d. Times in ms.",
                 o.runs(), o.invocations() / 2 + 1, o.invocations());
-        report.print("   %-44s %12s %12s%s", "", "Relay loop", "AWS client", o.experiment() ? "  loop+client priming" : "");
+        report.print("   %-44s %12s %12s", "", "Relay loop", "AWS client");
         String[][] rows = {
                 {"init + priming: spawn -> restore/next", "init_and_priming_ms"},
                 {"restore/next -> first GET next", "restore_to_first_next_ms"},
@@ -610,10 +608,8 @@ final class LambdaBench {
                 {"steady state (median)", "steady_median_ms"},
                 {"first minus steady", "first_minus_steady_ms"}};
         for (String[] row : rows) {
-            report.print("   %-44s %12.3f %12.3f%s", row[0], ((Map<?, ?>) out.get(Runtime.RELAY_LOOP.key())).get("median_" + row[1]),
-                    ((Map<?, ?>) out.get(Runtime.AWS_CLIENT.key())).get("median_" + row[1]), o.experiment()
-                            ? String.format(Locale.ROOT, " %20.3f", ((Map<?, ?>) out.get(Runtime.RELAY_LOOP_PRIMED.key())).get("median_" + row[1]))
-                            : "");
+            report.print("   %-44s %12.3f %12.3f", row[0], ((Map<?, ?>) out.get(Runtime.RELAY_LOOP.key())).get("median_" + row[1]),
+                    ((Map<?, ?>) out.get(Runtime.AWS_CLIENT.key())).get("median_" + row[1]));
         }
         if (!classLoads.isEmpty()) {
             out.put("class_loads_first_run", classLoads);
@@ -745,14 +741,12 @@ final class LambdaBench {
         final DynamoDbClient dynamo;
         final Path config;
         final List<String> jvmOptions;
-        final Path primingJar;
         private final ObjectNode eventTemplate;
 
         private Testbed(Path repoRoot, Path proxyJar, List<Path> runtimeClientJars, Path work, FakeOpenAi upstream,
                         EmbeddedDynamoDb dynamoDb, FakeSecretsManager secrets, DynamoDbClient dynamo, Path config,
-                        List<String> jvmOptions, Path primingJar, ObjectNode eventTemplate) {
+                        List<String> jvmOptions, ObjectNode eventTemplate) {
             this.jvmOptions = jvmOptions;
-            this.primingJar = primingJar;
             this.repoRoot = repoRoot;
             this.proxyJar = proxyJar;
             this.runtimeClientJars = runtimeClientJars;
@@ -797,12 +791,7 @@ final class LambdaBench {
                     "OPENAI_API_KEY", RelayBench.OPENAI_KEY)));
             Path config = work.resolve("config.yaml");
             Files.writeString(config, RelayBench.config(upstream.baseUrl()));
-            Path primingJar;
-            try (Stream<Path> jars = Files.list(repoRoot.resolve("bench/target"))) {
-                primingJar = jars.filter(p -> p.getFileName().toString().matches("relay-bench-.*-priming\\.jar")).findFirst().orElse(null);
-            }
-            return new Testbed(repoRoot, proxyJar, clientJars, work, upstream, dynamoDb, secrets, dynamo, config, jvmOptions, primingJar,
-                    template);
+            return new Testbed(repoRoot, proxyJar, clientJars, work, upstream, dynamoDb, secrets, dynamo, config, jvmOptions, template);
         }
 
         /** The function's environment, as the template sets it, with the stand-ins' endpoints. */
@@ -829,11 +818,7 @@ final class LambdaBench {
             env.putAll(extraEnv);
             List<String> options = new ArrayList<>(jvmOptions);
             options.addAll(extraJvmOptions);
-            if (runtime.primingJar && primingJar == null) {
-                throw new RelayBench.BenchException("the priming experiment's jar bench/target/relay-bench-*-priming.jar is missing; "
-                        + "build the bench with: ./dev mvn -q -pl bench -am package -DskipTests -Pbench");
-            }
-            return LambdaFunction.start(runtime, proxyJar, runtimeClientJars, primingJar, options, env, work, name, firstRequestId, firstEvent);
+            return LambdaFunction.start(runtime, proxyJar, runtimeClientJars, options, env, work, name, firstRequestId, firstEvent);
         }
 
         /** API Gateway's REST API event (events/chat-completions.json) for a POST of {@code body}, with the master key and its own request id. */

@@ -32,26 +32,17 @@ final class LambdaFunction implements AutoCloseable {
         RELAY_LOOP("Relay's runtime loop", List.of("relay.proxy.runtime.RelayRuntime")),
         /** AWS's runtime interface client calling ProxyHandler (today's handler): buffered, the log written before the answer. */
         AWS_CLIENT("AWS's client + ProxyHandler", List.of("com.amazonaws.services.lambda.runtime.api.client.AWSLambda",
-                "relay.proxy.ProxyHandler::handleRequest")),
-        /** An experiment: Relay's loop whose SnapStart priming also runs the clients' paths ({@link relay.bench.priming.PrimedRelayRuntime}). */
-        RELAY_LOOP_PRIMED("Relay's loop + client priming", List.of("relay.bench.priming.PrimedRelayRuntime"), true);
+                "relay.proxy.ProxyHandler::handleRequest"));
 
         /** The two runtimes every bench compares. */
         static final List<Runtime> COMPARED = List.of(RELAY_LOOP, AWS_CLIENT);
 
         final String label;
         final List<String> mainAndArgs;
-        /** Whether the bench's priming jar goes on the class path, after the function's. */
-        final boolean primingJar;
 
         Runtime(String label, List<String> mainAndArgs) {
-            this(label, mainAndArgs, false);
-        }
-
-        Runtime(String label, List<String> mainAndArgs, boolean primingJar) {
             this.label = label;
             this.mainAndArgs = mainAndArgs;
-            this.primingJar = primingJar;
         }
 
         String key() {
@@ -114,7 +105,7 @@ final class LambdaFunction implements AutoCloseable {
      * null, is queued before the JVM starts, as the event that causes a cold start waits for the runtime's
      * first {@code next}. The JVM's output goes to {@code <workDir>/<name>.log}.
      */
-    static LambdaFunction start(Runtime runtime, Path proxyJar, List<Path> runtimeClientJars, Path primingJar, List<String> jvmOptions,
+    static LambdaFunction start(Runtime runtime, Path proxyJar, List<Path> runtimeClientJars, List<String> jvmOptions,
                                 Map<String, String> env, Path workDir, String name, String firstRequestId, byte[] firstEvent)
             throws IOException {
         FakeLambdaRuntimeApi api = FakeLambdaRuntimeApi.start();
@@ -125,7 +116,6 @@ final class LambdaFunction implements AutoCloseable {
             List<String> classpath = new ArrayList<>();
             for (Path jar : runtimeClientJars) classpath.add(jar.toString());
             classpath.add(proxyJar.toString());
-            if (runtime.primingJar) classpath.add(primingJar.toString());
             command.add("-classpath");
             command.add(String.join(File.pathSeparator, classpath));
             command.addAll(runtime.mainAndArgs);

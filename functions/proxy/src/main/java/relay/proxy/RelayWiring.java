@@ -117,17 +117,22 @@ public final class RelayWiring {
     }
 
     /**
-     * The Lambda function as Relay's runtime loop serves it: the API, and what to renew in an execution
-     * environment restored from a SnapStart snapshot (the router's randomness).
+     * The Lambda function as Relay's runtime loop serves it: the API, what to run before a SnapStart
+     * snapshot (the request path without I/O, then through clients of its own against a loopback stub:
+     * {@link SnapshotPriming}), and what to renew in an environment restored from it (the router's randomness).
      */
-    public record LambdaFunction(RelayApi api, Runnable afterRestore) {}
+    public record LambdaFunction(RelayApi api, Runnable prime, Runnable afterRestore) {}
 
     public static RelayApi api(Parts parts) {
         return api(parts, new ReseedableRandom());
     }
 
     static RelayApi api(Parts parts, RandomGenerator random) {
-        var http = Providers.httpClient();
+        return api(parts, random, Providers.httpClient());
+    }
+
+    /** @param http the client for every provider call; its owner closes it */
+    static RelayApi api(Parts parts, RandomGenerator random, java.net.http.HttpClient http) {
         // environment_variables: names the key store answers too, as LiteLLM sets them in its environment
         KeyStore keys = ConfigVariables.over(parts.keys(), parts.config().variables());
         var router = new ModelRouter(parts.config(), Providers.all(http, parts.clock(), parts.awsSigner()), DEFAULT_PROVIDER_TIMEOUT,
@@ -207,7 +212,15 @@ public final class RelayWiring {
                 accessTable == null || accessTable.isBlank() ? null : new relay.aws.keys.DynamoDbAccessStore(dynamoDb, accessTable),
                 cacheTable == null || cacheTable.isBlank() ? CacheTable.NONE : CacheTable.dynamoDb(dynamoDb, cacheTable),
                 responseStore(env, dynamoDb, clock)), random);
-        return new LambdaFunction(api, random::reseed);
+        return new LambdaFunction(api, () -> {
+            api.prime();
+            try {
+                SnapshotPriming.run(region);
+            } catch (RuntimeException e) {
+                // the snapshot is still sound, only its first request slower: not worth failing a deployment over
+                Diagnostics.warn("snapshot_priming_incomplete", "error", e.getClass().getName(), "message", e.getMessage());
+            }
+        }, random::reseed);
     }
 
     /**

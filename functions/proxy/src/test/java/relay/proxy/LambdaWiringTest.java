@@ -92,6 +92,30 @@ class LambdaWiringTest {
         assertEquals(401, Events.invoke(handler, "wrong-key.json").statusCode());
     }
 
+    /**
+     * SnapStart's priming runs the request path's clients (Secrets Manager, DynamoDB, a provider over HTTP) against
+     * a stub of its own: the function's secret is not read and its table not written, so no key and no connection
+     * is in the snapshot, and the function serves as before afterwards.
+     */
+    @Test
+    void priming_runsEveryClientPath_withoutTouchingTheFunctionsOwnSecretOrTable(@TempDir Path taskRoot) throws Exception {
+        Files.writeString(taskRoot.resolve("config.yaml"), """
+                model_list:
+                  - model_name: mock-gpt
+                    litellm_params: {model: mock/mock-gpt}
+                """);
+        RelayWiring.LambdaFunction function = RelayWiring.lambdaFunction(env(taskRoot));
+        int secretCalls = secrets.calls();
+        int logItems = reader.scan(b -> b.tableName(TABLE)).count();
+
+        SnapshotPriming.run(Region.US_EAST_1); // throws when a priming request does not get the answer it should
+        function.prime().run();
+
+        assertEquals(secretCalls, secrets.calls(), "priming never reads the function's secret");
+        assertEquals(logItems, reader.scan(b -> b.tableName(TABLE)).count(), "priming never writes the function's log");
+        assertEquals(200, Events.invoke(new ProxyHandler(function.api()), "chat-completions.json").statusCode());
+    }
+
     @Test
     void theResponseCache_usesTheTableTheEnvironmentNames(@TempDir Path taskRoot) throws Exception {
         String cacheTable = "relay-response-cache-wiring";

@@ -57,7 +57,7 @@ public final class RelayRuntime {
     /** Relay's wiring from the Lambda environment. */
     static Served wire(Map<String, String> env) {
         RelayWiring.LambdaFunction function = RelayWiring.lambdaFunction(env);
-        return new Served(function.api()::handle, function.api()::prime, function.afterRestore());
+        return new Served(function.api()::handle, function.prime(), function.afterRestore());
     }
 
     /**
