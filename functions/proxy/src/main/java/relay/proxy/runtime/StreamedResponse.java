@@ -1,10 +1,7 @@
 package relay.proxy.runtime;
 
 import java.io.BufferedOutputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -85,7 +82,7 @@ public final class StreamedResponse implements AutoCloseable {
             out.write(trailers);
             out.write(CRLF);
             out.flush();
-            return readStatus(socket.getInputStream());
+            return RuntimeConnection.read(socket.getInputStream()).status();
         } finally {
             close();
         }
@@ -97,23 +94,6 @@ public final class StreamedResponse implements AutoCloseable {
         out.write(CRLF);
         out.write(bytes);
         out.write(CRLF);
-    }
-
-    /** The status of Lambda's answer; its headers and body are not needed, the connection closes. */
-    private static int readStatus(InputStream in) throws IOException {
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
-        for (int b = in.read(); b != '\n'; b = in.read()) {
-            if (b < 0) throw new EOFException("the Runtime API closed the connection without a status");
-            if (line.size() > 8 * 1024) throw new IOException("the Runtime API's status line is too long");
-            line.write(b);
-        }
-        String[] status = line.toString(StandardCharsets.ISO_8859_1).trim().split(" ");
-        if (status.length < 2 || !status[0].startsWith("HTTP/")) throw new IOException("not an HTTP status line: " + line);
-        try {
-            return Integer.parseInt(status[1]);
-        } catch (NumberFormatException e) {
-            throw new IOException("not an HTTP status line: " + line, e);
-        }
     }
 
     @Override
