@@ -32,8 +32,10 @@ class StreamTimingEndToEndTest {
         upstream = FakeOpenAi.start();
         server = TestRelay.start("""
                 model_list:
+                  # timeout 6: the first chunk comes at once. (Measured: this stall, kept alive by SSE comments, ends at
+                  # the deployment's timeout, not at stream_timeout: with timeout 30 the test took 30 s.)
                   - model_name: stall-limited
-                    litellm_params: {model: openai/gpt-4o, api_base: "%1$s", api_key: os.environ/OPENAI_API_KEY, timeout: 30, stream_timeout: 2}
+                    litellm_params: {model: openai/gpt-4o, api_base: "%1$s", api_key: os.environ/OPENAI_API_KEY, timeout: 6, stream_timeout: 2}
                   - model_name: steady
                     litellm_params: {model: openai/gpt-4o, api_base: "%1$s", api_key: os.environ/OPENAI_API_KEY, timeout: 3, stream_timeout: 30}
                 router_settings: {num_retries: 0}
