@@ -114,11 +114,11 @@ class LocalLogForwarderTest {
             String okId = requestId(ok);
             String missingId = requestId(missing);
 
-            supabase.await(r -> supabase.rows().size() >= 2, Duration.ofSeconds(10));
-            sentry.await(r -> !sentry.events().isEmpty(), Duration.ofSeconds(10));
-            helicone.await(r -> helicone.logs().size() >= 2, Duration.ofSeconds(10));
-            posthog.await(r -> posthog.events().size() >= 2, Duration.ofSeconds(10));
-            mixpanel.await(r -> mixpanel.events().size() >= 2, Duration.ofSeconds(10));
+            supabase.await(r -> supabase.rows().size() >= 2, Duration.ofSeconds(30));
+            sentry.await(r -> !sentry.events().isEmpty(), Duration.ofSeconds(30));
+            helicone.await(r -> helicone.logs().size() >= 2, Duration.ofSeconds(30));
+            posthog.await(r -> posthog.events().size() >= 2, Duration.ofSeconds(30));
+            mixpanel.await(r -> mixpanel.events().size() >= 2, Duration.ofSeconds(30));
 
             JsonNode row = supabase.rows().stream().filter(r -> r.get("litellm_call_id").asText().equals(okId)).findFirst().orElseThrow();
             assertEquals("success", row.get("status").asText());

@@ -395,12 +395,11 @@ class ResponseCacheEndToEndTest {
             assertEquals("Echo: Tell me about parrots", withoutVector.content());
             assertEquals("miss", withoutVector.header("x-relay-cache"));
 
-            // A slow embedding model gives up by the request's own deadline (1 s), not after its 5 s limit.
-            upstream.enqueue(new FakeOpenAi.Reply.Slow(java.time.Duration.ofSeconds(4)));
-            long start = System.nanoTime();
+            // An embedding model that does not answer (its answer would come after the test) leaves the request to its
+            // deadline: a timeout, not a hang. That the embedding is given no more than the request's time left is
+            // ModelEmbedderTest's, with a clock that stands still.
+            upstream.enqueue(new FakeOpenAi.Reply.Slow(java.time.Duration.ofMinutes(2)));
             Answer late = chat(withModel, body("Tell me about owls", ", \"timeout\": 1"));
-            long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
-            assertTrue(elapsedMillis < 3_000, "answered after " + elapsedMillis + " ms");
             assertEquals(408, late.status(), late.body());
         }
     }

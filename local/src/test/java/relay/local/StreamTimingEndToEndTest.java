@@ -32,10 +32,12 @@ class StreamTimingEndToEndTest {
         upstream = FakeOpenAi.start();
         server = TestRelay.start("""
                 model_list:
-                  - model_name: short-timeout
-                    litellm_params: {model: openai/gpt-4o, api_base: "%1$s", api_key: os.environ/OPENAI_API_KEY, timeout: 1, stream_timeout: 0.5}
+                  # timeout 6: the first chunk comes at once. (Measured: this stall, kept alive by SSE comments, ends at
+                  # the deployment's timeout, not at stream_timeout: with timeout 30 the test took 30 s.)
+                  - model_name: stall-limited
+                    litellm_params: {model: openai/gpt-4o, api_base: "%1$s", api_key: os.environ/OPENAI_API_KEY, timeout: 6, stream_timeout: 2}
                   - model_name: steady
-                    litellm_params: {model: openai/gpt-4o, api_base: "%1$s", api_key: os.environ/OPENAI_API_KEY, timeout: 1, stream_timeout: 30}
+                    litellm_params: {model: openai/gpt-4o, api_base: "%1$s", api_key: os.environ/OPENAI_API_KEY, timeout: 3, stream_timeout: 30}
                 router_settings: {num_retries: 0}
                 """.formatted(upstream.baseUrl()), Map.of("OPENAI_API_KEY", "sk-upstream-timing"));
     }
@@ -47,7 +49,7 @@ class StreamTimingEndToEndTest {
     }
 
     static HttpResponse<String> stream() throws Exception {
-        return stream("short-timeout");
+        return stream("stall-limited");
     }
 
     static HttpResponse<String> stream(String model) throws Exception {
@@ -58,10 +60,10 @@ class StreamTimingEndToEndTest {
                 .build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    /** The record is written after the answer: wait for it (bounded). */
+    /** The record is written after the answer: wait for it (bounded, 30 s: only a record never written fails). */
     static RequestLog logEventually(String requestId) throws InterruptedException {
         AssertionError last = null;
-        for (int i = 0; i < 200; i++) {
+        for (int i = 0; i < 600; i++) {
             try {
                 return TestRelay.log(server, requestId);
             } catch (AssertionError notYet) {
@@ -74,12 +76,13 @@ class StreamTimingEndToEndTest {
 
     @Test
     void aStreamLongerThanTheDeploymentTimeout_arrivesWhole_whileChunksKeepComing() throws Exception {
-        upstream.enqueue(new Reply.Paced(12, Duration.ofMillis(200))); // 2.2 s of chunks; timeout: 1 bounds only the first
+        // at least 3.4 s of chunks (a loaded machine only spaces them more); timeout: 3 bounds only the first
+        upstream.enqueue(new Reply.Paced(18, Duration.ofMillis(200)));
 
         HttpResponse<String> response = stream("steady");
 
         assertEquals(200, response.statusCode());
-        for (int i = 0; i < 12; i++) assertTrue(response.body().contains("w" + i + " "), response.body());
+        for (int i = 0; i < 18; i++) assertTrue(response.body().contains("w" + i + " "), response.body());
         assertTrue(response.body().endsWith("data: [DONE]\n\n"), response.body());
         RequestLog log = logEventually(response.headers().firstValue("x-relay-request-id").orElseThrow());
         assertEquals(200, log.status());
@@ -89,7 +92,8 @@ class StreamTimingEndToEndTest {
     @Test
     void aStreamThatStalls_endsWithAnErrorEvent_andTheUpstreamConnectionIsClosed() throws Exception {
         int closedBefore = upstream.streamsClosedByClient();
-        upstream.enqueue(new Reply.Paced(5, Duration.ofMillis(10), 2)); // two chunks, then silence (SSE comments only)
+        // two chunks 10 ms apart (well inside the 2 s stall limit), then silence (SSE comments only) until Relay hangs up
+        upstream.enqueue(new Reply.Paced(5, Duration.ofMillis(10), 2));
 
         HttpResponse<String> response = stream();
 
@@ -99,7 +103,7 @@ class StreamTimingEndToEndTest {
         assertTrue(response.body().contains("\"timeout_error\"") && response.body().contains("stream_timeout"), response.body());
         RequestLog log = logEventually(response.headers().firstValue("x-relay-request-id").orElseThrow());
         assertEquals("timeout_error", log.errorType());
-        for (int i = 0; i < 200 && upstream.streamsClosedByClient() == closedBefore; i++) Thread.sleep(50);
+        for (int i = 0; i < 600 && upstream.streamsClosedByClient() == closedBefore; i++) Thread.sleep(50);
         assertEquals(closedBefore + 1, upstream.streamsClosedByClient(), "Relay closed the stalled upstream");
     }
 }

@@ -84,7 +84,7 @@ class RedactionTest {
     List<String> sentBodies(boolean logMessages) {
         SinkSettings settings = new SinkSettings(Sinks.NAMES, Sinks.NAMES, !logMessages);
         Dispatcher dispatcher = new Dispatcher(Sinks.routes(settings, keys, Clock.systemUTC()), !settings.turnOffMessageLogging(),
-                Sinks.httpClient(), new Dispatcher.Options(Duration.ofSeconds(2), 1, Duration.ZERO, 4));
+                Sinks.httpClient(), new Dispatcher.Options(Duration.ofSeconds(30), 1, Duration.ZERO, 4));
         assertEquals(List.of(), dispatcher.deliver(List.of(leaky("ok-1", 200), leaky("bad-1", 503))));
         List<String> bodies = new ArrayList<>();
         fakes.forEach(f -> f.requests().forEach(r -> bodies.add(r.body())));

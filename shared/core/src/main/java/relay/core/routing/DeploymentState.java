@@ -1,38 +1,96 @@
 package relay.core.routing;
 
-import dev.failsafe.CircuitBreaker;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 
 /**
- * What the router remembers about one deployment in this process: its cool-down (a circuit breaker
- * that opens after {@code allowed_fails} failures within a minute and stays open for
- * {@code cooldown_time}), how many calls it has in flight, and its recent latency.
+ * What the router remembers about one deployment in this process: its cool-down (it starts after
+ * {@code allowed_fails} failures within a minute and lasts {@code cooldown_time}; then one trial call
+ * is let through, whose success ends it and whose failure starts another), how many calls it has in
+ * flight, and its recent latency.
  */
 final class DeploymentState {
-    private final CircuitBreaker<Object> cooldown;
+    static final Duration FAILURE_WINDOW = Duration.ofMinutes(1);
+
+    private enum Cooldown { NONE, COOLING, TRIAL }
+
+    private final int allowedFails;
+    private final long cooldownNanos;
+    /** Monotonic nanoseconds ({@code System::nanoTime} in production): the cool-down's only clock. */
+    private final LongSupplier ticker;
+    private final Deque<Long> recentFailures = new ArrayDeque<>(); // when each failure within the window happened
+    private Cooldown cooldown = Cooldown.NONE;
+    private long cooledAt;
+    private boolean trialTaken;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile double latencyMillis = Double.NaN; // exponentially weighted; NaN until the first success
 
     DeploymentState(int allowedFails, Duration cooldownTime) {
-        this.cooldown = CircuitBreaker.builder()
-                .withFailureThreshold(allowedFails, Duration.ofMinutes(1))
-                .withDelay(cooldownTime)
-                .withSuccessThreshold(1)
-                .build();
+        this(allowedFails, cooldownTime, System::nanoTime);
+    }
+
+    DeploymentState(int allowedFails, Duration cooldownTime, LongSupplier ticker) {
+        if (allowedFails < 1) throw new IllegalArgumentException("allowedFails must be at least 1");
+        this.allowedFails = allowedFails;
+        this.cooldownNanos = cooldownTime.toNanos();
+        this.ticker = ticker;
     }
 
     /** False while cooling down; after the cool-down one trial call is let through. */
-    boolean tryAcquire() {
-        return cooldown.tryAcquirePermit();
+    synchronized boolean tryAcquire() {
+        if (cooldown == Cooldown.COOLING && ticker.getAsLong() - cooledAt >= cooldownNanos) {
+            cooldown = Cooldown.TRIAL;
+            trialTaken = false;
+        }
+        return switch (cooldown) {
+            case NONE -> true;
+            case COOLING -> false;
+            case TRIAL -> {
+                boolean first = !trialTaken;
+                trialTaken = true;
+                yield first;
+            }
+        };
     }
 
-    boolean coolingDown() {
-        return cooldown.isOpen();
+    /** True from the failure that starts a cool-down until its trial call is let through. */
+    synchronized boolean coolingDown() {
+        return cooldown == Cooldown.COOLING;
     }
 
-    Duration remainingCooldown() {
-        return cooldown.getRemainingDelay();
+    synchronized Duration remainingCooldown() {
+        if (cooldown != Cooldown.COOLING) return Duration.ZERO;
+        return Duration.ofNanos(Math.max(0, cooldownNanos - (ticker.getAsLong() - cooledAt)));
+    }
+
+    /** The deployment answered (or the request, not the deployment, was at fault). */
+    private synchronized void answered() {
+        if (cooldown == Cooldown.TRIAL) {
+            cooldown = Cooldown.NONE;
+            recentFailures.clear();
+        }
+    }
+
+    private synchronized void faulted() {
+        long now = ticker.getAsLong();
+        switch (cooldown) {
+            case COOLING -> { } // a call that started before the cool-down: it is already counted
+            case TRIAL -> coolDown(now);
+            case NONE -> {
+                recentFailures.addLast(now);
+                while (now - recentFailures.peekFirst() > FAILURE_WINDOW.toNanos()) recentFailures.removeFirst();
+                if (recentFailures.size() >= allowedFails) coolDown(now);
+            }
+        }
+    }
+
+    private void coolDown(long now) {
+        cooldown = Cooldown.COOLING;
+        cooledAt = now;
+        recentFailures.clear();
     }
 
     void started() {
@@ -41,7 +99,7 @@ final class DeploymentState {
 
     void succeeded(long millis) {
         inFlight.decrementAndGet();
-        cooldown.recordSuccess();
+        answered();
         double previous = latencyMillis;
         latencyMillis = Double.isNaN(previous) ? millis : 0.7 * previous + 0.3 * millis;
     }
@@ -53,8 +111,8 @@ final class DeploymentState {
      */
     void failed(boolean countsAgainst, long millis, boolean timedOut) {
         inFlight.decrementAndGet();
-        if (countsAgainst) cooldown.recordFailure();
-        else cooldown.recordSuccess(); // the deployment answered; the request was at fault
+        if (countsAgainst) faulted();
+        else answered(); // the deployment answered; the request was at fault
         if (timedOut) {
             double previous = latencyMillis;
             latencyMillis = Double.isNaN(previous) ? millis : 0.7 * previous + 0.3 * millis;

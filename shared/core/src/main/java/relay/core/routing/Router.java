@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
 import relay.core.error.ErrorKind;
 import relay.core.error.RelayException;
@@ -44,12 +45,20 @@ public final class Router {
     private final LoadBalancer balancer;
     /** The one source of chance (picks and jitter), so a SnapStart restore re-seeds both. */
     private final RandomGenerator random;
+    /** Monotonic nanoseconds for the deployments' cool-downs. */
+    private final LongSupplier ticker;
     private final Map<Deployment, DeploymentState> states = new ConcurrentHashMap<>();
 
     public Router(ModelRouter groups, RouterPolicy policy, Clock clock, RandomGenerator random) {
+        this(groups, policy, clock, random, System::nanoTime);
+    }
+
+    /** With the cool-downs timed by {@code ticker} (monotonic nanoseconds), so a test can move their time. */
+    Router(ModelRouter groups, RouterPolicy policy, Clock clock, RandomGenerator random, LongSupplier ticker) {
         this.groups = groups;
         this.policy = policy;
         this.clock = clock;
+        this.ticker = ticker;
         this.balancer = new LoadBalancer(policy.strategy(), random);
         this.random = random;
     }
@@ -365,7 +374,7 @@ public final class Router {
     }
 
     private DeploymentState state(Deployment deployment) {
-        return states.computeIfAbsent(deployment, d -> new DeploymentState(policy.allowedFails(), policy.cooldown()));
+        return states.computeIfAbsent(deployment, d -> new DeploymentState(policy.allowedFails(), policy.cooldown(), ticker));
     }
 
     private static Duration min(Duration a, Duration b) {

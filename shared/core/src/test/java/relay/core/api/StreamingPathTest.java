@@ -180,9 +180,11 @@ class StreamingPathTest {
 
     @Test
     void aStreamLongerThanTheDeploymentTimeout_runsToTheEnd_whileChunksKeepComing() {
-        // timeout: 2 s bounds the wait for the first chunk only: chunks every 200 ms for 3 s run to the end
+        // timeout: 2 s bounds the wait for the first chunk only: chunks every 200 ms until the stream has run a second
+        // past it (by the provider's own count, so a slow machine makes the stream longer, never shorter) run to the end
         provider.stream = (call, out) -> {
-            for (int i = 0; i < 15; i++) {
+            long until = System.nanoTime() + Duration.ofSeconds(2 + 1).toNanos(); // steady's timeout, and a second
+            for (int i = 0; System.nanoTime() < until; i++) {
                 out.accept(Completions.chunks("c-1", 1, "fast", "w" + i, null).get(1));
                 sleep(200);
             }

@@ -12,6 +12,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
@@ -35,10 +37,16 @@ import relay.core.wire.ChatCompletionResponse;
 
 /** The whole chain inside the request's deadline, through the HTTP surface, with the request log. */
 class DeadlineTest {
-    /** A provider whose deployment {@code slow} takes 3 s whatever its timeout (a stalled body); the others answer. */
+    /**
+     * A provider whose deployment {@code slow} does not answer while the test runs, whatever its timeout (a stalled
+     * body: it waits for a latch nobody releases, 60 s at most so that a router that never ends it fails the test
+     * instead of hanging it); the others answer.
+     */
     static final class SlowProvider implements Provider {
         final AtomicInteger slowCalls = new AtomicInteger();
+        final AtomicInteger slowCallsEnded = new AtomicInteger();
         final AtomicInteger otherCalls = new AtomicInteger();
+        final CountDownLatch never = new CountDownLatch(1);
 
         @Override
         public String name() {
@@ -55,8 +63,9 @@ class DeadlineTest {
             if (call.deployment().providerModel().equals("slow")) {
                 slowCalls.incrementAndGet();
                 try {
-                    Thread.sleep(3000);
+                    never.await(60, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
+                    slowCallsEnded.incrementAndGet();
                     Thread.currentThread().interrupt();
                     throw new RelayException(ErrorKind.PROVIDER_UNAVAILABLE, "fake (slow): the call was interrupted.");
                 }
@@ -93,7 +102,7 @@ class DeadlineTest {
     }
 
     @Test
-    void aDeadlineOneSecondAway_andA3sDeployment_isATimeoutErrorBeforeTheDeploymentWouldAnswer_andLogged() throws Exception {
+    void aDeadlineTwoSecondsAway_andADeploymentThatDoesNotAnswer_isATimeoutError_andLogged() throws Exception {
         RelayApi api = api();
         // warm the request path (class loading), so the time the deadline leaves goes to the call
         ApiResponse warm = api.handle(new ApiRequest("req-warm", "POST", "/v1/chat/completions", Map.of(),
@@ -102,19 +111,18 @@ class DeadlineTest {
         provider.otherCalls.set(0);
         logs.clear();
         byte[] body = "{\"model\":\"slow\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}".getBytes(StandardCharsets.UTF_8);
-        long start = System.nanoTime();
 
+        // 2 s: the call starts well inside it even on a loaded machine, and ends at it
         ApiResponse response = api.handle(new ApiRequest("req-deadline", "POST", "/v1/chat/completions",
-                Map.of("content-type", "application/json"), body, Instant.now().plusSeconds(1)));
+                Map.of("content-type", "application/json"), body, Instant.now().plusSeconds(2)));
 
-        long tookMillis = (System.nanoTime() - start) / 1_000_000;
-        assertTrue(tookMillis < 3000, "answered before the 3 s deployment could have, took " + tookMillis + " ms");
         assertEquals(408, response.status(), response.body());
         JsonNode error = Json.MAPPER.readTree(response.body()).path("error");
         assertEquals("timeout_error", error.path("type").asText());
         assertEquals("timeout", error.path("code").asText());
         assertTrue(error.path("message").asText().contains("fake/slow"), error.toString());
         assertEquals(1, provider.slowCalls.get());
+        assertEquals(1, provider.slowCallsEnded.get(), "the stalled call was ended at the deadline, not left to answer");
         assertEquals(0, provider.otherCalls.get(), "no time left for the fallback");
         assertNull(response.headers().get("x-relay-model"));
         assertEquals("1", response.headers().get("x-relay-fallbacks"));
@@ -128,6 +136,5 @@ class DeadlineTest {
         assertEquals("fake/slow", log.attempts().get(0).deployment());
         assertEquals(408, log.attempts().get(0).status());
         assertEquals("timeout", log.attempts().get(0).errorType());
-        assertTrue(log.attempts().get(0).latencyMillis() < 3000, log.attempts().toString());
     }
 }

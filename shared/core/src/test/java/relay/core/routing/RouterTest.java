@@ -300,14 +300,15 @@ class RouterTest {
         Upstreams upstreams = new Upstreams().always("fake/gpt-4", Upstreams.slow(600_000)); // never answers in the test
         RequestTrace trace = trace();
 
+        // 2 s: the call starts well inside it even on a loaded machine, and ends at it
         RelayException e = assertThrows(RelayException.class, () -> router(2).run(
-                new Router.Plan("gpt-4", List.of(), null, Instant.now().plusSeconds(1), null), trace, upstreams));
+                new Router.Plan("gpt-4", List.of(), null, Instant.now().plusSeconds(2), null), trace, upstreams));
 
         assertEquals(ErrorKind.REQUEST_TIMEOUT, e.kind());
         assertEquals(1, upstreams.calls("fake/gpt-4"));
         assertEquals(0, upstreams.calls("fake/llama2"), "no time left for the fallback");
         long given = upstreams.calls().get(0).timeout().toMillis();
-        assertTrue(given <= 1000 && given > 0, "the attempt got the time left to the deadline, no more: " + given);
+        assertTrue(given <= 2000 && given > 0, "the attempt got the time left to the deadline, no more: " + given);
         assertEquals(1, trace.attempts().size());
         assertEquals(408, trace.attempts().get(0).status());
         assertTrue(e.getMessage().contains("fake/gpt-4"), e.getMessage());

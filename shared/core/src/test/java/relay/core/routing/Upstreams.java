@@ -149,9 +149,14 @@ final class Upstreams implements Router.DeploymentCall<String> {
     }
 
     static Router router(String yaml, long seed) {
+        return router(yaml, seed, System::nanoTime);
+    }
+
+    /** With the deployments' cool-downs timed by {@code ticker} (nanoseconds), which the test moves. */
+    static Router router(String yaml, long seed, java.util.function.LongSupplier ticker) {
         RelayConfig config = RelayConfig.parse(yaml);
         return new Router(new ModelRouter(config, List.of(FAKE), Duration.ofSeconds(5)), RouterPolicy.from(config),
-                Clock.systemUTC(), new java.util.SplittableRandom(seed));
+                Clock.systemUTC(), new java.util.SplittableRandom(seed), ticker);
     }
 
     static RequestTrace trace() {

@@ -41,7 +41,10 @@ import relay.testing.FakeOpenAi.Reply;
 /** The OpenAI adapter against a real loopback server that speaks OpenAI's API and fails on cue. */
 class OpenAiProviderTest {
     static final String KEY = "sk-test-upstream-0123456789abcdef";
-    static final Duration TIMEOUT = Duration.ofSeconds(5);
+    /** A timeout a healthy loopback answer never comes near, however loaded the machine. */
+    static final Duration TIMEOUT = Duration.ofSeconds(30);
+    /** An upstream that does not answer while the test runs: its answer would come after the test has ended. */
+    static final Reply HUNG = new Reply.Slow(Duration.ofMinutes(2));
     static final String CHAT = "{\"model\":\"my-gpt\",\"messages\":[{\"role\":\"user\",\"content\":\"one two three\"}]}";
 
     static FakeOpenAi upstream;
@@ -268,7 +271,7 @@ class OpenAiProviderTest {
 
     @Test
     void streamChat_slowUpstream_isRequestTimeout() {
-        upstream.enqueue(new Reply.Slow(Duration.ofSeconds(2)));
+        upstream.enqueue(HUNG);
 
         assertFails(ErrorKind.REQUEST_TIMEOUT,
                 () -> stream(chatCall(CHAT, upstream.baseUrl(), KEY, Duration.ofMillis(300)), new CopyOnWriteArrayList<>()));
@@ -391,13 +394,11 @@ class OpenAiProviderTest {
 
     @Test
     void chat_slowReplyPastTheTimeout_isRequestTimeout() {
-        upstream.enqueue(new Reply.Slow(Duration.ofSeconds(2)));
-        long start = System.nanoTime();
+        upstream.enqueue(HUNG);
 
         RelayException e = assertFails(ErrorKind.REQUEST_TIMEOUT,
                 () -> openai.chat(chatCall(CHAT, upstream.baseUrl(), KEY, Duration.ofMillis(300))));
 
-        assertTrue(Duration.ofNanos(System.nanoTime() - start).toMillis() < 1500, "gave up at the call's timeout");
         assertTrue(e.getMessage().contains("300 ms"), e.getMessage());
     }
 
