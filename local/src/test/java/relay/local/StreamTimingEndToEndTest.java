@@ -32,10 +32,10 @@ class StreamTimingEndToEndTest {
         upstream = FakeOpenAi.start();
         server = TestRelay.start("""
                 model_list:
-                  # timeout 6: the first chunk comes at once. (Measured: this stall, kept alive by SSE comments, ends at
-                  # the deployment's timeout, not at stream_timeout: with timeout 30 the test took 30 s.)
+                  # timeout 600 bounds only the first chunk: a stall after it must end at stream_timeout (2 s), which
+                  # the client's 60 s bound tells apart from the timeout however slow the machine
                   - model_name: stall-limited
-                    litellm_params: {model: openai/gpt-4o, api_base: "%1$s", api_key: os.environ/OPENAI_API_KEY, timeout: 6, stream_timeout: 2}
+                    litellm_params: {model: openai/gpt-4o, api_base: "%1$s", api_key: os.environ/OPENAI_API_KEY, timeout: 600, stream_timeout: 2}
                   - model_name: steady
                     litellm_params: {model: openai/gpt-4o, api_base: "%1$s", api_key: os.environ/OPENAI_API_KEY, timeout: 3, stream_timeout: 30}
                 router_settings: {num_retries: 0}
@@ -53,11 +53,12 @@ class StreamTimingEndToEndTest {
     }
 
     static HttpResponse<String> stream(String model) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(server.url() + "/v1/chat/completions"))
+        // the whole answer within 60 s (a request timeout would cover only its head, which a stream sends at once)
+        return http.sendAsync(HttpRequest.newBuilder(URI.create(server.url() + "/v1/chat/completions"))
                 .header("authorization", "Bearer " + TestRelay.MASTER_KEY)
                 .POST(HttpRequest.BodyPublishers.ofString(
                         "{\"model\":\"" + model + "\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
-                .build(), HttpResponse.BodyHandlers.ofString());
+                .build(), HttpResponse.BodyHandlers.ofString()).get(60, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     /** The record is written after the answer: wait for it (bounded, 30 s: only a record never written fails). */

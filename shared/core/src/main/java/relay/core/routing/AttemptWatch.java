@@ -16,6 +16,7 @@ import relay.core.error.RelayException;
 final class AttemptWatch implements AutoCloseable {
     /** One timer thread for every attempt in the process: the checks are tiny. */
     private static final ScheduledThreadPoolExecutor TIMER = timer();
+    private static final long MIN_RECHECK_NANOS = 10_000_000;
 
     private final Thread worker;
     private final String deployment;
@@ -67,7 +68,10 @@ final class AttemptWatch implements AutoCloseable {
 
     private long dueNanos() {
         long firstChunkDue = startNanos + timeout.toNanos();
-        if (progress == null || !progress.started()) return Math.min(firstChunkDue, deadlineNanos);
+        if (progress == null) return Math.min(firstChunkDue, deadlineNanos);
+        // Until the first chunk, look again at least once per stall limit: a stream that starts, then stalls, must
+        // end at its stall limit, not at the (often far longer) first-chunk timeout.
+        if (!progress.started()) return Math.min(Math.min(firstChunkDue, System.nanoTime() + Math.max(stall.toNanos(), MIN_RECHECK_NANOS)), deadlineNanos);
         return Math.min(progress.lastChunkNanos() + stall.toNanos(), deadlineNanos);
     }
 
