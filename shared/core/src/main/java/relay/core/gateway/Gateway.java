@@ -436,12 +436,13 @@ public final class Gateway {
     /** The answer's price in USD from the catalog; null when the model or its price is unknown. */
     private java.math.BigDecimal cost(Deployment deployment, Usage usage) {
         if (usage == null) return null;
-        return models.info(deployment).map(info -> info.cost(usage.promptTokens(), usage.completionTokens())).orElse(null);
+        return models.info(deployment).map(info -> info.cost(usage)).orElse(null);
     }
 
     private ChatCompletionRequest fit(Deployment deployment, ChatCompletionRequest request) {
         Provider provider = provider(deployment);
-        return ChatParams.fit(request, provider.name(), provider.supportedChatParams(), dropParams);
+        ChatCompletionRequest fitted = ChatParams.fit(request, provider.name(), provider.supportedChatParams(), dropParams);
+        return models.knownNotToReason(deployment) ? ChatParams.withoutReasoning(fitted, deployment.id(), dropParams) : fitted;
     }
 
     private Provider provider(Deployment deployment) {
