@@ -251,6 +251,7 @@ public final class Gateway {
         if (!passesThrough(request, passthrough)) return fromChat.apply(chat(request, trace));
         trace.requestedModel(request.model());
         applyRequestTimeout(request.body(), trace);
+        trace.gate().admitChat(request, trace); // the key's model access, budget and limits, as for chat
         var routed = router.run(plan(request.model(), request.body(), trace, () -> false, promptTokensAtLeast(request), null), trace,
                 (deployment, timeout) -> {
                     Passthrough.Call<T> direct = passthrough.of(provider(deployment), deployment);
@@ -279,6 +280,7 @@ public final class Gateway {
         trace.requestedModel(request.model());
         trace.stream(true);
         applyRequestTimeout(request.body(), trace);
+        trace.gate().admitChat(request, trace);
         AtomicBoolean started = new AtomicBoolean();
         StreamProgress progress = new StreamProgress();
         Runnable sent = () -> {
