@@ -42,9 +42,12 @@ public record Usage(int promptTokens, int completionTokens, int totalTokens,
                 reasoningTokens == null ? completionTokensDetails : new CompletionTokensDetails(reasoningTokens));
     }
 
-    /** These counts with the prompt tokens written to the provider's cache; null leaves them out. */
+    /**
+     * These counts with the prompt tokens written to the provider's cache; null or none leaves them out (a write of
+     * nothing changes no price, and Anthropic reports 0 on every answer).
+     */
     public Usage withCacheCreation(Integer cacheCreationTokens) {
-        if (cacheCreationTokens == null) return this;
+        if (cacheCreationTokens == null || cacheCreationTokens <= 0) return this;
         return new Usage(promptTokens, completionTokens, totalTokens,
                 new PromptTokensDetails(promptTokensDetails == null ? null : promptTokensDetails.cachedTokens(), cacheCreationTokens),
                 completionTokensDetails);
