@@ -66,13 +66,17 @@ FIELDS = [
     "max_output_tokens",
     "input_cost_per_token",
     "output_cost_per_token",
+    "cache_read_input_token_cost",
+    "cache_creation_input_token_cost",
     "supports_function_calling",
     "supports_vision",
     "supports_response_schema",
+    "supports_reasoning",
     "deprecation_date",
 ]
 TOKEN_FIELDS = {"max_input_tokens", "max_output_tokens"}
-FLAG_FIELDS = {"supports_function_calling", "supports_vision", "supports_response_schema"}
+FLAG_FIELDS = {"supports_function_calling", "supports_vision", "supports_response_schema", "supports_reasoning"}
+PRICE_FIELDS = {"input_cost_per_token", "output_cost_per_token", "cache_read_input_token_cost", "cache_creation_input_token_cost"}
 
 SKIP_KEYS = [
     re.compile(r"^(openai|azure)/container$"),  # code-interpreter session price, not a model
@@ -144,7 +148,7 @@ def entry(key, source):
         elif field in FLAG_FIELDS:
             if value is not True:
                 continue  # false is the default
-        elif field in ("input_cost_per_token", "output_cost_per_token"):
+        elif field in PRICE_FIELDS:
             if not isinstance(value, Number):
                 print(f"warning: {key}: {field} {value!r} is no number; left out", file=sys.stderr)
                 continue

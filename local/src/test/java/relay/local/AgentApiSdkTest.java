@@ -62,10 +62,13 @@ class AgentApiSdkTest {
                     litellm_params: {model: openai/gpt-4o, api_base: %s}
                   - model_name: claude
                     litellm_params: {model: anthropic/claude-sonnet-4-5, api_base: %s}
+                  - model_name: chat-only
+                    litellm_params: {model: together_ai/gpt-4o, api_base: %s}
                 router_settings:
                   num_retries: 0
-                """.formatted(openai.baseUrl(), anthropic.baseUrl()),
-                Map.of("OPENAI_API_KEY", "sk-openai-e2e-0123456789", "ANTHROPIC_API_KEY", "sk-ant-e2e-0123456789"));
+                """.formatted(openai.baseUrl(), anthropic.baseUrl(), openai.baseUrl()),
+                Map.of("OPENAI_API_KEY", "sk-openai-e2e-0123456789", "ANTHROPIC_API_KEY", "sk-ant-e2e-0123456789",
+                        "TOGETHERAI_API_KEY", "tg-e2e-0123456789"));
         claude = anthropicSdk(TestRelay.MASTER_KEY);
         gpt = TestRelay.sdk(server);
     }
@@ -209,7 +212,7 @@ class AgentApiSdkTest {
                 .model("gpt").maxTokens(10).addUserMessage("x").build()));
     }
 
-    // ---- OpenAI's SDK, /v1/responses ----
+    // ---- OpenAI's SDK, /v1/responses (gpt is OpenAI's and goes natively; chat-only is translated through chat) ----
 
     @Test
     void responses_create_andRetrieve() {
@@ -230,7 +233,7 @@ class AgentApiSdkTest {
     void responses_stream_accumulatesToTheAnswer() {
         ResponseAccumulator accumulator = ResponseAccumulator.create();
         List<String> deltas = new ArrayList<>();
-        try (var stream = gpt.responses().createStreaming(ResponseCreateParams.builder().model("gpt").input("stream me please").build())) {
+        try (var stream = gpt.responses().createStreaming(ResponseCreateParams.builder().model("chat-only").input("stream me please").build())) {
             stream.stream().forEach(event -> {
                 accumulator.accumulate(event);
                 event.outputTextDelta().ifPresent(d -> deltas.add(d.delta()));
@@ -254,12 +257,12 @@ class AgentApiSdkTest {
                         .putAdditionalProperty("properties", com.openai.core.JsonValue.from(Map.of("city", Map.of("type", "string")))).build())
                 .build();
 
-        Response first = gpt.responses().create(ResponseCreateParams.builder().model("gpt").input("Weather in Oslo?").addTool(weather).build());
+        Response first = gpt.responses().create(ResponseCreateParams.builder().model("chat-only").input("Weather in Oslo?").addTool(weather).build());
         ResponseFunctionToolCall call = first.output().get(0).asFunctionCall();
         assertEquals("call_3", call.callId());
         assertEquals("{\"city\":\"Oslo\"}", call.arguments());
 
-        Response second = gpt.responses().create(ResponseCreateParams.builder().model("gpt").previousResponseId(first.id())
+        Response second = gpt.responses().create(ResponseCreateParams.builder().model("chat-only").previousResponseId(first.id())
                 .inputOfResponse(List.of(ResponseInputItem.ofFunctionCallOutput(ResponseInputItem.FunctionCallOutput.builder()
                         .callId("call_3").output("-2C").build()))).build());
 
@@ -284,7 +287,7 @@ class AgentApiSdkTest {
                 .model("gpt").addUserMessage("long prompt").build()).usage().orElseThrow();
         Message message = claude.messages().create(MessageCreateParams.builder().model("gpt").maxTokens(100)
                 .addUserMessage("long prompt").build());
-        Response response = gpt.responses().create(ResponseCreateParams.builder().model("gpt").input("long prompt").build());
+        Response response = gpt.responses().create(ResponseCreateParams.builder().model("chat-only").input("long prompt").build());
 
         assertEquals(1024, chat.promptTokensDetails().orElseThrow().cachedTokens().orElseThrow());
         assertEquals(32, chat.completionTokensDetails().orElseThrow().reasoningTokens().orElseThrow());
@@ -300,7 +303,7 @@ class AgentApiSdkTest {
     @Test
     void responses_hostedTools_areA400() {
         var e = assertThrows(com.openai.errors.BadRequestException.class, () -> gpt.responses().create(ResponseCreateParams.builder()
-                .model("gpt").input("search").addTool(com.openai.models.responses.WebSearchTool.builder()
+                .model("chat-only").input("search").addTool(com.openai.models.responses.WebSearchTool.builder()
                         .type(com.openai.models.responses.WebSearchTool.Type.WEB_SEARCH).build()).build()));
         assertTrue(e.getMessage().contains("hosted tool"), e.getMessage());
     }

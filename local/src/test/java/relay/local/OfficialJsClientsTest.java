@@ -42,16 +42,18 @@ class OfficialJsClientsTest {
                 model_list:
                   - model_name: mock-gpt
                     litellm_params: {model: mock/mock-gpt}
+                  # served through chat (an OpenAI-compatible host, not OpenAI): /v1/responses is translated for these
                   - model_name: gated
-                    litellm_params: {model: openai/gated, api_base: "%s"}
+                    litellm_params: {model: together_ai/gated, api_base: "%s"}
                   - model_name: fake-embedding
                     litellm_params: {model: openai/text-embedding-3-small, api_base: "%s"}
                   - model_name: fake-gpt
-                    litellm_params: {model: openai/gpt-4o, api_base: "%s"}
+                    litellm_params: {model: together_ai/gpt-4o, api_base: "%s"}
                 router_settings:
                   num_retries: 0
                   allowed_fails: 1000 # the streams broken on purpose never cool a deployment down
-                """.formatted(gated.baseUrl(), openai.baseUrl(), openai.baseUrl()), Map.of("OPENAI_API_KEY", "sk-upstream-js-clients"));
+                """.formatted(gated.baseUrl(), openai.baseUrl(), openai.baseUrl()), Map.of("OPENAI_API_KEY", "sk-upstream-js-clients",
+                        "TOGETHERAI_API_KEY", "sk-upstream-js-clients"));
     }
 
     @AfterAll

@@ -48,6 +48,16 @@ public final class FakeOpenAi extends FakeProviderServer<FakeOpenAi.Reply> {
          * flushed, {@code gap} apart, then {@code [DONE]}; with {@code stallAfter} >= 0 it stops writing after that
          * many chunks and holds the connection open until the client closes it.
          */
+        /**
+         * A 200 event stream of these JSON events (the Responses API's: each sent as {@code event: <type>}), each
+         * flushed; with a {@code gate}, event N+1 leaves only once the gate says event N reached the client.
+         */
+        record Events(List<String> events, GatedOpenAiStream.Gate gate) implements Reply {
+            public Events(List<String> events) {
+                this(events, null);
+            }
+        }
+
         record Paced(int chunks, Duration gap, int stallAfter) implements Reply {
             public Paced(int chunks, Duration gap) {
                 this(chunks, gap, -1);
@@ -98,6 +108,10 @@ public final class FakeOpenAi extends FakeProviderServer<FakeOpenAi.Reply> {
                 paced(exchange, JSON.readTree(received.body()).path("model").asText(), p);
                 return;
             }
+            case Reply.Events e -> {
+                events(exchange, e);
+                return;
+            }
             case Reply.BrokenStream b -> {
                 StringBuilder sse = new StringBuilder();
                 String model = JSON.readTree(received.body()).path("model").asText();
@@ -112,6 +126,8 @@ public final class FakeOpenAi extends FakeProviderServer<FakeOpenAi.Reply> {
         String path = received.path();
         if (path.endsWith("/chat/completions")) {
             chat(exchange, JSON.readTree(received.body()), reply instanceof Reply.TruncatedStream);
+        } else if (path.endsWith("/responses")) {
+            response(exchange, JSON.readTree(received.body()));
         } else if (path.endsWith("/embeddings")) {
             embeddings(exchange, JSON.readTree(received.body()));
         } else if (path.endsWith("/models")) {
@@ -153,6 +169,46 @@ public final class FakeOpenAi extends FakeProviderServer<FakeOpenAi.Reply> {
         response.put("system_fingerprint", "fp_fake");
         response.put("service_tier", "default");
         send(exchange, 200, "application/json", response.toString());
+    }
+
+    /** The Responses API's answer: {@code "Echo: <the input's last text>"}, usage 10 in, 5 out. */
+    private void response(HttpExchange exchange, JsonNode request) throws IOException {
+        JsonNode input = request.path("input");
+        String text = input.isTextual() ? input.asText() : "";
+        for (JsonNode item : input) {
+            JsonNode content = item.path("content");
+            if (content.isTextual()) text = content.asText();
+            else if (content.isArray() && !content.isEmpty()) text = content.get(content.size() - 1).path("text").asText();
+        }
+        ObjectNode response = JSON.createObjectNode();
+        response.put("id", "resp_fake" + Long.toHexString(System.nanoTime())).put("object", "response").put("created_at", 1700000000)
+                .put("status", "completed").put("model", request.path("model").asText());
+        ObjectNode message = response.putArray("output").addObject();
+        message.put("type", "message").put("id", "msg_fake").put("status", "completed").put("role", "assistant");
+        message.putArray("content").addObject().put("type", "output_text").put("text", "Echo: " + text).putArray("annotations");
+        response.set("previous_response_id", request.has("previous_response_id") ? request.get("previous_response_id") : JSON.nullNode());
+        response.put("store", request.path("store").asBoolean(true));
+        response.putObject("usage").put("input_tokens", 10).put("output_tokens", 5).put("total_tokens", 15);
+        send(exchange, 200, "application/json", response.toString());
+    }
+
+    private void events(HttpExchange exchange, Reply.Events reply) throws IOException {
+        exchange.getResponseHeaders().set("content-type", "text/event-stream");
+        exchange.sendResponseHeaders(200, 0); // chunked: each event leaves when it is flushed
+        try (var out = exchange.getResponseBody()) {
+            for (int i = 0; i < reply.events().size(); i++) {
+                if (i > 0 && reply.gate() != null) {
+                    try {
+                        reply.gate().awaitDelivered(reply.events().get(i - 1));
+                    } catch (Exception | AssertionError e) {
+                        throw new IOException("event " + (i - 1) + " was never delivered", e);
+                    }
+                }
+                String event = reply.events().get(i);
+                out.write(("event: " + JSON.readTree(event).path("type").asText() + "\ndata: " + event + "\n\n").getBytes(StandardCharsets.UTF_8));
+                out.flush();
+            }
+        }
     }
 
     private void paced(HttpExchange exchange, String model, Reply.Paced p) throws IOException {

@@ -6,7 +6,8 @@ import java.util.Optional;
 /**
  * What config says of one deployment's model ({@code model_info}, and {@code litellm_params}' prices): each
  * field set here wins over the catalog's, so a private model, a negotiated price or a smaller window is priced and
- * checked as the operator says. Null fields leave the catalog's value.
+ * checked as the operator says. Null fields leave the catalog's value. A configured input price also replaces the
+ * catalog's prompt-cache prices, which belong to the catalog's input price: cached tokens are then charged at it.
  *
  * @param baseModel the catalog name to take the rest from ({@code model_info.base_model}), else the deployment's own
  */
@@ -32,6 +33,8 @@ public record ConfiguredModelInfo(BigDecimal inputCostPerToken, BigDecimal outpu
                 maxOutputTokens != null ? maxOutputTokens : base.maxOutputTokens(),
                 inputCostPerToken != null ? inputCostPerToken : base.inputCostPerToken(),
                 outputCostPerToken != null ? outputCostPerToken : base.outputCostPerToken(),
-                base.supportsTools(), base.supportsVision(), base.supportsJsonSchema(), base.retired()));
+                inputCostPerToken != null ? null : base.cacheReadCostPerToken(),
+                inputCostPerToken != null ? null : base.cacheCreationCostPerToken(),
+                base.supportsTools(), base.supportsVision(), base.supportsJsonSchema(), base.supportsReasoning(), base.retired()));
     }
 }

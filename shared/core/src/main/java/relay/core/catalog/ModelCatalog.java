@@ -210,8 +210,8 @@ public final class ModelCatalog {
     private static Entry readEntry(JsonParser p, String name) throws IOException {
         String provider = null, providerModel = null, mode = null, deprecation = null;
         Integer maxIn = null, maxOut = null;
-        BigDecimal costIn = null, costOut = null;
-        boolean tools = false, vision = false, schema = false, retired = false;
+        BigDecimal costIn = null, costOut = null, cacheRead = null, cacheCreation = null;
+        boolean tools = false, vision = false, schema = false, reasoning = false, retired = false;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
             JsonToken value = p.nextToken();
@@ -223,9 +223,12 @@ public final class ModelCatalog {
                 case "max_output_tokens" -> maxOut = integer(p, value);
                 case "input_cost_per_token" -> costIn = decimal(p, value);
                 case "output_cost_per_token" -> costOut = decimal(p, value);
+                case "cache_read_input_token_cost" -> cacheRead = decimal(p, value);
+                case "cache_creation_input_token_cost" -> cacheCreation = decimal(p, value);
                 case "supports_function_calling" -> tools = value == JsonToken.VALUE_TRUE;
                 case "supports_vision" -> vision = value == JsonToken.VALUE_TRUE;
                 case "supports_response_schema" -> schema = value == JsonToken.VALUE_TRUE;
+                case "supports_reasoning" -> reasoning = value == JsonToken.VALUE_TRUE;
                 case "retired" -> retired = value == JsonToken.VALUE_TRUE;
                 case "deprecation_date" -> deprecation = text(p, value);
                 default -> p.skipChildren();
@@ -243,8 +246,8 @@ public final class ModelCatalog {
         } catch (IllegalArgumentException e) {
             throw new IOException("catalog entry '" + name + "' has mode '" + mode + "', not chat, completion or embedding");
         }
-        ModelInfo info = new ModelInfo(name, provider, providerModel, parsedMode, maxIn, maxOut, costIn, costOut,
-                tools, vision, schema, retired);
+        ModelInfo info = new ModelInfo(name, provider, providerModel, parsedMode, maxIn, maxOut, costIn, costOut, cacheRead, cacheCreation,
+                tools, vision, schema, reasoning, retired);
         return new Entry(info, date(deprecation));
     }
 

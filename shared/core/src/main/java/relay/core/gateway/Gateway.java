@@ -251,6 +251,7 @@ public final class Gateway {
         if (!passesThrough(request, passthrough)) return fromChat.apply(chat(request, trace));
         trace.requestedModel(request.model());
         applyRequestTimeout(request.body(), trace);
+        trace.gate().admitChat(request, trace); // the key's model access, budget and limits, as for chat
         var routed = router.run(plan(request.model(), request.body(), trace, () -> false, promptTokensAtLeast(request), null), trace,
                 (deployment, timeout) -> {
                     Passthrough.Call<T> direct = passthrough.of(provider(deployment), deployment);
@@ -279,6 +280,7 @@ public final class Gateway {
         trace.requestedModel(request.model());
         trace.stream(true);
         applyRequestTimeout(request.body(), trace);
+        trace.gate().admitChat(request, trace);
         AtomicBoolean started = new AtomicBoolean();
         StreamProgress progress = new StreamProgress();
         Runnable sent = () -> {
@@ -436,12 +438,13 @@ public final class Gateway {
     /** The answer's price in USD from the catalog; null when the model or its price is unknown. */
     private java.math.BigDecimal cost(Deployment deployment, Usage usage) {
         if (usage == null) return null;
-        return models.info(deployment).map(info -> info.cost(usage.promptTokens(), usage.completionTokens())).orElse(null);
+        return models.info(deployment).map(info -> info.cost(usage)).orElse(null);
     }
 
     private ChatCompletionRequest fit(Deployment deployment, ChatCompletionRequest request) {
         Provider provider = provider(deployment);
-        return ChatParams.fit(request, provider.name(), provider.supportedChatParams(), dropParams);
+        ChatCompletionRequest fitted = ChatParams.fit(request, provider.name(), provider.supportedChatParams(), dropParams);
+        return models.knownNotToReason(deployment) ? ChatParams.withoutReasoning(fitted, deployment.id(), dropParams) : fitted;
     }
 
     private Provider provider(Deployment deployment) {

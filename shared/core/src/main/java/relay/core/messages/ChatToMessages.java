@@ -78,27 +78,38 @@ public final class ChatToMessages {
 
     /**
      * Anthropic's usage for chat's: cached prompt tokens (OpenAI counts them in the prompt) are
-     * Anthropic's {@code cache_read_input_tokens}, outside {@code input_tokens}, when the provider reported them.
+     * Anthropic's {@code cache_read_input_tokens} and cache writes its {@code cache_creation_input_tokens}, outside
+     * {@code input_tokens}, when the provider reported them.
      */
     static ObjectNode usage(Usage usage) {
         ObjectNode out = Json.object();
         int cached = usage == null ? 0 : Math.min(usage.cachedTokens(), usage.promptTokens());
-        out.put("input_tokens", usage == null ? 0 : usage.promptTokens() - cached);
-        if (usage != null && usage.promptTokensDetails() != null) out.put("cache_read_input_tokens", cached);
+        int written = usage == null ? 0 : Math.min(usage.cacheCreationTokens(), usage.promptTokens() - cached);
+        out.put("input_tokens", usage == null ? 0 : usage.promptTokens() - cached - written);
+        if (usage != null && usage.promptTokensDetails() != null) {
+            if (usage.promptTokensDetails().cacheCreationTokens() != null) out.put("cache_creation_input_tokens", written);
+            out.put("cache_read_input_tokens", cached);
+        }
         out.put("output_tokens", usage == null ? 0 : usage.completionTokens());
         return out;
     }
 
     /**
      * The token counts of Anthropic's usage object: cache reads and writes count as prompt, as OpenAI counts
-     * them; cache reads are the cached tokens. Anthropic reports no count of thinking tokens (they are in
-     * {@code output_tokens}, so the cost counts them as output).
+     * them; cache reads are the cached tokens, cache writes the cache-creation tokens (priced apart). Anthropic reports
+     * no count of thinking tokens (they are in {@code output_tokens}, so the cost counts them as output). Claude's
+     * other hosts (Bedrock, Vertex AI) report the same object.
      */
-    static Usage usageOf(JsonNode anthropicUsage) {
+    public static Usage usageOf(JsonNode anthropicUsage) {
         int prompt = anthropicUsage.path("input_tokens").asInt(0) + anthropicUsage.path("cache_creation_input_tokens").asInt(0)
                 + anthropicUsage.path("cache_read_input_tokens").asInt(0);
-        JsonNode cached = anthropicUsage.get("cache_read_input_tokens");
         return Usage.of(prompt, anthropicUsage.path("output_tokens").asInt(0))
-                .withDetails(cached != null && cached.isNumber() ? cached.asInt() : null, null);
+                .withDetails(count(anthropicUsage, "cache_read_input_tokens"), null)
+                .withCacheCreation(count(anthropicUsage, "cache_creation_input_tokens"));
+    }
+
+    private static Integer count(JsonNode usage, String field) {
+        JsonNode value = usage.get(field);
+        return value != null && value.isNumber() ? value.asInt() : null;
     }
 }

@@ -60,7 +60,7 @@ public final class MessagesEndpoint implements Endpoint {
         MessagesToChat.Translation translation = MessagesToChat.translate(body, false);
         ChatCompletionRequest chat = RequestParser.chat(translation.chat());
         call.caller(chat.body());
-        NativeMessages.Request direct = new NativeMessages.Request(withoutRelayFields(body), forwardedHeaders(call));
+        NativeMessages.Request direct = new NativeMessages.Request(relay.core.wire.RelayFields.nativeBody(body), forwardedHeaders(call));
         if (!chat.stream()) {
             JsonNode message = gateway.chat(chat, call.trace(), (provider, deployment) -> {
                 NativeMessages speaks = provider.nativeMessages(deployment);
@@ -100,20 +100,7 @@ public final class MessagesEndpoint implements Endpoint {
     }
 
     private static ProviderCall<NativeMessages.Request> withRequest(ProviderCall<ChatCompletionRequest> call, NativeMessages.Request request) {
-        return new ProviderCall<>(call.deployment(), request, call.apiKey(), call.timeout());
-    }
-
-    /** The client's body without Relay's own fields; {@code metadata} stays: it is Anthropic's field too. */
-    private static ObjectNode withoutRelayFields(ObjectNode body) {
-        ObjectNode copy = body.deepCopy();
-        JsonNode metadata = copy.get("metadata");
-        relay.core.wire.RelayFields.removeFrom(copy);
-        if (metadata != null) {
-            // Relay's own entries steer Relay (tag routing, guardrails): Anthropic never sees them
-            if (metadata.isObject()) ((ObjectNode) metadata).remove(java.util.List.of("tags", "guardrails"));
-            copy.set("metadata", metadata);
-        }
-        return copy;
+        return new ProviderCall<>(call.deployment(), request, call.apiKey(), call.timeout(), call.limits());
     }
 
     private static Map<String, String> forwardedHeaders(EndpointCall call) {

@@ -48,6 +48,24 @@ public final class ChatParams {
         return RequestParser.chat(body);
     }
 
+    /**
+     * The request for a model that does not reason (as the catalog says): {@code reasoning_effort} is a 400 naming it,
+     * or dropped with {@code drop_params}, as LiteLLM does; {@code "none"} asks for nothing and is dropped quietly.
+     */
+    public static ChatCompletionRequest withoutReasoning(ChatCompletionRequest request, String deploymentId, boolean dropParams) {
+        JsonNode effort = request.body().get("reasoning_effort");
+        if (effort == null) return request;
+        boolean asks = !effort.isNull() && !"none".equals(effort.asText());
+        if (asks && !dropParams && !request.body().path("drop_params").asBoolean(false)) {
+            throw new RelayException(relay.core.error.ErrorKind.UNSUPPORTED_PARAMS, "Model '" + deploymentId
+                    + "' does not reason (supports_reasoning is not set in Relay's catalog), so it cannot take 'reasoning_effort'."
+                    + " Remove it, or set drop_params: true (in the request or in litellm_settings) to drop it.", "reasoning_effort");
+        }
+        ObjectNode body = request.body().deepCopy();
+        body.remove("reasoning_effort");
+        return RequestParser.chat(body);
+    }
+
     /** Whether a parameter asks for something: absent, null, {@code n: 1} and an empty list ask for nothing. */
     private static boolean used(String field, JsonNode value) {
         if (value == null || value.isNull()) return false;

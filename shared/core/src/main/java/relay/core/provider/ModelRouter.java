@@ -200,15 +200,22 @@ public final class ModelRouter {
      * {@code model_info.base_model} when config names one), with what {@code model_info} sets over it.
      */
     public Optional<ModelInfo> info(Deployment deployment) {
-        var configured = deployment.modelInfo();
-        Optional<ModelInfo> info;
-        if (configured.baseModel() != null) {
-            info = catalog.find(configured.baseModel());
-        } else {
-            info = catalog.find(deployment.id());
-            if (info.isEmpty()) info = catalog.find(deployment.providerModel());
-        }
-        return configured.over(info, deployment.id(), deployment.provider(), deployment.providerModel());
+        return deployment.modelInfo().over(catalogEntry(deployment), deployment.id(), deployment.provider(), deployment.providerModel());
+    }
+
+    /** The catalog's entry for the deployment's model (its {@code model_info.base_model}'s when config names one). */
+    private Optional<ModelInfo> catalogEntry(Deployment deployment) {
+        String baseModel = deployment.modelInfo().baseModel();
+        if (baseModel != null) return catalog.find(baseModel);
+        return catalog.find(deployment.id()).or(() -> catalog.find(deployment.providerModel()));
+    }
+
+    /**
+     * Whether the catalog says the deployment's model does not reason ({@code supports_reasoning} absent from its
+     * entry): false for a model the catalog does not know, so a private or new model is never refused for it.
+     */
+    public boolean knownNotToReason(Deployment deployment) {
+        return catalogEntry(deployment).filter(m -> m.mode() == ModelInfo.Mode.CHAT && !m.supportsReasoning()).isPresent();
     }
 
     private static Duration seconds(Double seconds, Duration fallback) {

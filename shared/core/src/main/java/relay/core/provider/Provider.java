@@ -50,6 +50,14 @@ public interface Provider {
         return null;
     }
 
+    /**
+     * OpenAI's Responses API spoken natively by {@code deployment} (OpenAI, Azure OpenAI), or null when a Responses
+     * request must reach it through chat.
+     */
+    default NativeResponses nativeResponses(Deployment deployment) {
+        return null;
+    }
+
     default EmbeddingResult embed(ProviderCall<EmbeddingRequest> call) {
         throw new RelayException(ErrorKind.INVALID_REQUEST,
                 "Provider '" + name() + "' does not serve embeddings.", "model");

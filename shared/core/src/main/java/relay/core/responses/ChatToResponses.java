@@ -1,5 +1,6 @@
 package relay.core.responses;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.UUID;
@@ -93,6 +94,20 @@ public final class ChatToResponses {
         out.putObject("output_tokens_details").put("reasoning_tokens", usage == null ? 0 : usage.reasoningTokens());
         out.put("total_tokens", usage == null ? 0 : usage.totalTokens());
         return out;
+    }
+
+    /**
+     * A Responses usage object's token counts: {@code input_tokens} with its cached tokens inside (as OpenAI's chat
+     * counts them), {@code output_tokens} with its reasoning tokens inside; null when there is no usage.
+     */
+    public static Usage usageOf(JsonNode usage) {
+        if (usage == null || !usage.isObject()) return null;
+        int input = usage.path("input_tokens").asInt(0);
+        int output = usage.path("output_tokens").asInt(0);
+        JsonNode cached = usage.path("input_tokens_details").get("cached_tokens");
+        JsonNode reasoning = usage.path("output_tokens_details").get("reasoning_tokens");
+        return new Usage(input, output, usage.path("total_tokens").asInt(input + output)).withDetails(
+                cached != null && cached.isNumber() ? cached.asInt() : null, reasoning != null && reasoning.isNumber() ? reasoning.asInt() : null);
     }
 
     static ObjectNode message(String id, String text, String status) {

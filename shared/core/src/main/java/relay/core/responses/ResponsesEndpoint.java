@@ -1,5 +1,6 @@
 package relay.core.responses;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Clock;
@@ -12,19 +13,23 @@ import relay.core.api.EndpointCall;
 import relay.core.error.ErrorKind;
 import relay.core.error.RelayException;
 import relay.core.gateway.Gateway;
+import relay.core.gateway.Passthrough;
+import relay.core.provider.NativeResponses;
+import relay.core.provider.ProviderCall;
 import relay.core.log.Diagnostics;
 import relay.core.wire.ChatCompletionRequest;
-import relay.core.wire.ChatCompletionResponse;
 import relay.core.wire.ErrorBody;
 import relay.core.wire.Fields;
 import relay.core.wire.RequestParser;
 
 /**
- * OpenAI's Responses API for every model, through chat: {@code POST /v1/responses} (whole or streamed as
+ * OpenAI's Responses API for every model: a deployment that speaks it (OpenAI, Azure OpenAI) gets the request as
+ * sent (see {@link NativeResponses}), any other its translation through chat. {@code POST /v1/responses} (whole or streamed as
  * the Responses events), {@code GET} and {@code DELETE /v1/responses/{id}} and
  * {@code GET /v1/responses/{id}/input_items} for stored responses, and {@code previous_response_id}.
  * A response is stored unless the request says {@code store: false}; only the key that created it can
- * read it. Errors are OpenAI's shape.
+ * read it; a native response is kept under the provider's id, so {@code previous_response_id} works across
+ * deployments of any provider (Relay sends the earlier items as input). Errors are OpenAI's shape.
  */
 public final class ResponsesEndpoint implements Endpoint {
     /** OpenAI keeps responses 30 days. */
@@ -90,28 +95,131 @@ public final class ResponsesEndpoint implements Endpoint {
         ResponsesToChat.Translation translation = ResponsesToChat.translate(body, previous);
         ChatCompletionRequest chat = RequestParser.chat(translation.chat());
         call.caller(chat.body());
+        ObjectNode direct = nativeBody(body, previous);
         String id = ChatToResponses.newId("resp_");
         long createdAt = clock.instant().getEpochSecond();
         if (!chat.stream()) {
-            ChatCompletionResponse answer = gateway.chat(chat, call.trace());
-            ObjectNode response = ChatToResponses.response(id, createdAt, body, answer);
+            ObjectNode response = gateway.chat(chat, call.trace(), (provider, deployment) -> {
+                NativeResponses speaks = provider.nativeResponses(deployment);
+                if (speaks != null) return (c, sent) -> echoPrevious(speaks.create(withBody(c, direct)), previousId);
+                return refusal(translation);
+            }, answer -> ChatToResponses.response(id, createdAt, body, answer), answered -> ChatToResponses.usageOf(answered.path("usage")));
             if (keep) keep(response, translation.input(), call);
             call.json(200, response);
             return;
         }
         ResponsesStream stream = new ResponsesStream(call::event, id, createdAt, chat.model(), body);
+        NativeStream nativeStream = new NativeStream(call, previousId);
         try {
-            gateway.streamChat(chat, call.trace(), stream::accept);
+            gateway.streamChat(chat, call.trace(), (provider, deployment) -> {
+                NativeResponses speaks = provider.nativeResponses(deployment);
+                if (speaks != null) return (c, sent) -> {
+                    speaks.stream(withBody(c, direct), event -> {
+                        nativeStream.accept(event);
+                        sent.run();
+                    });
+                    return nativeStream.usage();
+                };
+                return refusal(translation);
+            }, stream::accept);
         } catch (RelayException e) {
             if (!call.started() || e.kind() == ErrorKind.CLIENT_CLOSED) throw e;
             // numbered like every event of the stream, as the SDKs require; then the response's own end
-            call.failStream(e, stream.failed(e));
+            call.failStream(e, nativeStream.started() ? nativeStream.failed(e) : stream.failed(e));
+            return;
+        }
+        if (nativeStream.started()) {
+            if (keep && nativeStream.last() != null) keep(nativeStream.last(), translation.input(), call);
+            call.end();
             return;
         }
         ObjectNode response = stream.finish();
         if (keep) keep(response, translation.input(), call); // before the client learns the id is complete
         stream.complete(response);
         call.end();
+    }
+
+    /** For a deployment that needs the translation: none (the chat path), or the 400 for what chat cannot carry. */
+    private static <T> Passthrough.Call<T> refusal(ResponsesToChat.Translation translation) {
+        RelayException untranslatable = translation.untranslatable();
+        if (untranslatable == null) return null;
+        return (c, sent) -> {
+            throw untranslatable;
+        };
+    }
+
+    /**
+     * The body a provider that speaks the Responses API gets: the client's, without Relay's own fields. Relay keeps
+     * the conversation of {@code previous_response_id} (the id is Relay's, whichever deployment answered it), so the
+     * earlier items go in as input and the id stays here.
+     */
+    private static ObjectNode nativeBody(ObjectNode body, ArrayNode previous) {
+        ObjectNode direct = relay.core.wire.RelayFields.nativeBody(body);
+        if (previous == null) return direct;
+        direct.remove("previous_response_id");
+        ArrayNode input = previous.deepCopy();
+        JsonNode given = body.get("input");
+        if (given != null && given.isTextual()) input.addObject().put("type", "message").put("role", "user").put("content", given.asText());
+        else if (given != null && given.isArray()) given.forEach(input::add);
+        direct.set("input", input);
+        return direct;
+    }
+
+    /** The response as the client sees it: the {@code previous_response_id} it gave, which Relay resolved itself. */
+    private static ObjectNode echoPrevious(JsonNode response, String previousId) {
+        if (!(response instanceof ObjectNode object)) throw new RelayException(ErrorKind.PROVIDER_ERROR, "The provider's response is no JSON object.");
+        if (previousId != null && object.path("previous_response_id").isNull()) object.put("previous_response_id", previousId);
+        return object;
+    }
+
+    private static ProviderCall<ObjectNode> withBody(ProviderCall<ChatCompletionRequest> call, ObjectNode body) {
+        return new ProviderCall<>(call.deployment(), body, call.apiKey(), call.timeout(), call.limits());
+    }
+
+    /** A provider's own Responses stream on its way to the client: its events as sent, its usage and last response kept. */
+    private static final class NativeStream {
+        private final EndpointCall call;
+        private final String previousId;
+        private ObjectNode last;
+        private long sequence = -1;
+        private boolean started;
+
+        NativeStream(EndpointCall call, String previousId) {
+            this.call = call;
+            this.previousId = previousId;
+        }
+
+        void accept(JsonNode event) {
+            started = true;
+            sequence = Math.max(sequence, event.path("sequence_number").asLong(sequence));
+            if (event.get("response") instanceof ObjectNode response) {
+                echoPrevious(response, previousId);
+                String type = event.path("type").asText();
+                if (type.equals("response.completed") || type.equals("response.incomplete")) last = response;
+            }
+            call.event(event.path("type").asText("message"), event);
+        }
+
+        boolean started() {
+            return started;
+        }
+
+        /** The finished response ({@code response.completed} or {@code response.incomplete}), or null. */
+        ObjectNode last() {
+            return last;
+        }
+
+        relay.core.wire.Usage usage() {
+            return last == null ? null : ChatToResponses.usageOf(last.path("usage"));
+        }
+
+        /** OpenAI's error event, numbered after the provider's last. */
+        String failed(RelayException e) {
+            ObjectNode event = Json.object().put("type", "error").put("sequence_number", sequence + 1).put("code", e.kind().code())
+                    .put("message", e.getMessage());
+            event.put("param", e.param());
+            return "event: error\ndata: " + Json.write(event) + "\n\n";
+        }
     }
 
     /** Stores the response; a store that fails costs the follow-ups, not this answer. */

@@ -30,16 +30,47 @@ public final class ResponsesToChat {
     private ResponsesToChat() {}
 
     /**
-     * @param chat  the chat request body
-     * @param input the conversation's items: the previous response's, then this request's
+     * @param chat           the chat request body; for an untranslatable request, one that only routes it (its
+     *                       model, Relay's fields, and the input's text as the prompt, for the window and budget checks)
+     * @param input          the conversation's items: the previous response's, then this request's
+     * @param untranslatable why the request cannot reach a model through chat (a hosted tool, an item chat has no
+     *                       counterpart for), or null: a deployment that speaks the Responses API still takes it
      */
-    public record Translation(ObjectNode chat, ArrayNode input) {}
+    public record Translation(ObjectNode chat, ArrayNode input, RelayException untranslatable) {}
 
     /** @param previous the conversation of {@code previous_response_id}, or null */
     public static Translation translate(ObjectNode body, ArrayNode previous) {
         ResponsesToChat t = new ResponsesToChat();
-        t.run(body, previous);
-        return new Translation(t.chat, t.input);
+        try {
+            t.run(body, previous);
+            return new Translation(t.chat, t.input, null);
+        } catch (RelayException e) {
+            if (e.kind() != relay.core.error.ErrorKind.INVALID_REQUEST) throw e;
+            return new Translation(routingOnly(body, previous), inputItems(body, previous), e);
+        }
+    }
+
+    /** The chat body of a request chat cannot carry: its model, stream and Relay's own fields, and its input as text. */
+    private static ObjectNode routingOnly(ObjectNode body, ArrayNode previous) {
+        ObjectNode chat = Json.object().put("model", RequestParser.model(body));
+        chat.putArray("messages").addObject().put("role", "user").put("content", Json.write(inputItems(body, previous)));
+        if (body.path("stream").asBoolean(false)) {
+            chat.put("stream", true);
+            chat.putObject("stream_options").put("include_usage", true);
+        }
+        if (body.path("user").isTextual()) chat.put("user", body.get("user").asText());
+        if (body.path("metadata").isObject()) chat.set("metadata", body.get("metadata"));
+        relay.core.wire.RelayFields.carry(body, chat);
+        return chat;
+    }
+
+    /** The conversation's items as given: the previous ones, then this request's input (a string is one user message). */
+    private static ArrayNode inputItems(ObjectNode body, ArrayNode previous) {
+        ArrayNode items = previous == null ? Json.MAPPER.createArrayNode() : previous.deepCopy();
+        JsonNode given = body.get("input");
+        if (given != null && given.isTextual()) items.addObject().put("type", "message").put("role", "user").put("content", given.asText());
+        else if (given != null && given.isArray()) given.forEach(items::add);
+        return items;
     }
 
     private void run(ObjectNode body, ArrayNode previous) {

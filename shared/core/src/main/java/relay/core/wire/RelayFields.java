@@ -48,6 +48,22 @@ public final class RelayFields {
         }
     }
 
+    /**
+     * A copy of a body for a provider that speaks its API natively (Anthropic's Messages, OpenAI's Responses):
+     * without Relay's own fields, but with {@code metadata}, which is those APIs' field too, less the entries that
+     * steer Relay ({@code tags}, {@code guardrails}).
+     */
+    public static ObjectNode nativeBody(ObjectNode body) {
+        ObjectNode copy = body.deepCopy();
+        com.fasterxml.jackson.databind.JsonNode metadata = copy.get("metadata");
+        removeFrom(copy);
+        if (metadata != null) {
+            if (metadata.isObject()) ((ObjectNode) metadata).remove(List.of("tags", "guardrails"));
+            copy.set("metadata", metadata);
+        }
+        return copy;
+    }
+
     /** Removes Relay's own fields from a body that is about to be sent to a provider. */
     public static ObjectNode removeFrom(ObjectNode body) {
         body.remove(ALL);

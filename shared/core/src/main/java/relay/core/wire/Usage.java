@@ -8,8 +8,16 @@ package relay.core.wire;
 public record Usage(int promptTokens, int completionTokens, int totalTokens,
                     PromptTokensDetails promptTokensDetails, CompletionTokensDetails completionTokensDetails) {
 
-    /** {@code cached_tokens}: prompt tokens read from the provider's prompt cache. */
-    public record PromptTokensDetails(Integer cachedTokens) {}
+    /**
+     * @param cachedTokens        {@code cached_tokens}: prompt tokens read from the provider's prompt cache
+     * @param cacheCreationTokens {@code cache_creation_tokens} (LiteLLM's name): prompt tokens written to the cache,
+     *                            where the provider reports and charges them apart (Anthropic, Bedrock)
+     */
+    public record PromptTokensDetails(Integer cachedTokens, Integer cacheCreationTokens) {
+        public PromptTokensDetails(Integer cachedTokens) {
+            this(cachedTokens, null);
+        }
+    }
 
     /** {@code reasoning_tokens}: the model's reasoning (thinking), counted in the completion. */
     public record CompletionTokensDetails(Integer reasoningTokens) {}
@@ -29,8 +37,25 @@ public record Usage(int promptTokens, int completionTokens, int totalTokens,
      */
     public Usage withDetails(Integer cachedTokens, Integer reasoningTokens) {
         return new Usage(promptTokens, completionTokens, totalTokens,
-                cachedTokens == null ? promptTokensDetails : new PromptTokensDetails(cachedTokens),
+                cachedTokens == null ? promptTokensDetails : new PromptTokensDetails(cachedTokens,
+                        promptTokensDetails == null ? null : promptTokensDetails.cacheCreationTokens()),
                 reasoningTokens == null ? completionTokensDetails : new CompletionTokensDetails(reasoningTokens));
+    }
+
+    /**
+     * These counts with the prompt tokens written to the provider's cache; null or none leaves them out (a write of
+     * nothing changes no price, and Anthropic reports 0 on every answer).
+     */
+    public Usage withCacheCreation(Integer cacheCreationTokens) {
+        if (cacheCreationTokens == null || cacheCreationTokens <= 0) return this;
+        return new Usage(promptTokens, completionTokens, totalTokens,
+                new PromptTokensDetails(promptTokensDetails == null ? null : promptTokensDetails.cachedTokens(), cacheCreationTokens),
+                completionTokensDetails);
+    }
+
+    /** Prompt tokens written to the provider's cache; 0 when not reported. */
+    public int cacheCreationTokens() {
+        return promptTokensDetails == null || promptTokensDetails.cacheCreationTokens() == null ? 0 : promptTokensDetails.cacheCreationTokens();
     }
 
     /** Cached prompt tokens; 0 when not reported. */

@@ -229,6 +229,49 @@ class ModelCatalogTest {
         assertEquals(BigDecimal.ZERO, get("gpt-4o").cost(0, 0));
     }
 
+    /** The catalog's gpt-4o: input 2.5e-06, cache read 1.25e-06, output 1e-05 (reasoning tokens are output). */
+    @Test
+    void cost_pricesCachedPromptTokensAtTheCacheReadPrice_andReasoningAsOutput() {
+        Usage usage = new Usage(1200, 50, 1250).withDetails(1024, 32);
+        ModelInfo gpt4o = get("gpt-4o");
+        assertEquals(new BigDecimal("1.25e-06"), gpt4o.cacheReadCostPerToken());
+
+        // 176 * 2.5e-06 + 1024 * 1.25e-06 + 50 * 1e-05
+        assertEquals(new BigDecimal("0.00222"), gpt4o.cost(usage));
+        assertEquals(new BigDecimal("0.0035"), gpt4o.cost(1200, 50), "without the details every prompt token is full price");
+        assertEquals(gpt4o.cost(Usage.of(1200, 50)), gpt4o.cost(Usage.of(1200, 50).withDetails(null, 32)),
+                "reasoning tokens are inside completion_tokens: never charged twice");
+    }
+
+    /** The catalog's claude-sonnet-4-5: input 3e-06, cache read 3e-07, cache write 3.75e-06, output 1.5e-05. */
+    @Test
+    void cost_pricesAnthropicCacheWritesAtTheCacheCreationPrice() {
+        ModelInfo claude = get("claude-sonnet-4-5");
+        Usage usage = Usage.of(100 + 1000 + 2000, 10).withDetails(1000, null).withCacheCreation(2000);
+
+        // 100 * 3e-06 + 1000 * 3e-07 + 2000 * 3.75e-06 + 10 * 1.5e-05
+        assertEquals(new BigDecimal("0.00825"), claude.cost(usage));
+    }
+
+    @Test
+    void cost_withoutACacheReadPrice_chargesCachedTokensAsInput_andNeverMoreTokensThanThePromptHas() {
+        ModelInfo noCachePrice = new ModelInfo("m", "p", "m", Mode.CHAT, null, null, new BigDecimal("1e-06"), new BigDecimal("2e-06"),
+                false, false, false, false);
+        assertEquals(new BigDecimal("0.001"), noCachePrice.cost(Usage.of(1000, 0).withDetails(600, null)));
+        ModelInfo gpt4o = get("gpt-4o");
+        assertEquals(gpt4o.cost(Usage.of(100, 0).withDetails(100, null)), gpt4o.cost(Usage.of(100, 0).withDetails(5000, null)),
+                "a cached count above the prompt is the prompt");
+    }
+
+    @Test
+    void supportsReasoning_comesFromThePriceList() {
+        assertTrue(get("o3-mini").supportsReasoning());
+        assertTrue(get("claude-sonnet-4-5").supportsReasoning());
+        assertTrue(get("gemini/gemini-2.5-pro").supportsReasoning());
+        assertFalse(get("gpt-4o").supportsReasoning());
+        assertFalse(get("gpt-4.1").supportsReasoning());
+    }
+
     @Test
     void cost_withAnUnknownPriceItNeeds_isNull() {
         ModelInfo unpriced = new ModelInfo("m", "p", "m", Mode.EMBEDDING, null, null, new BigDecimal("1e-07"), null,

@@ -68,10 +68,11 @@ class MessagesTranslationTest {
 
         assertEquals(2311, usage.promptTokens());
         assertEquals(2000, usage.cachedTokens());
+        assertEquals(300, usage.cacheCreationTokens(), "priced at the cache-write price");
         assertEquals(40, usage.completionTokens());
         assertNull(plain.promptTokensDetails(), "not reported: no details");
-        assertEquals("{\"input_tokens\":311,\"cache_read_input_tokens\":2000,\"output_tokens\":40}", ChatToMessages.usage(usage).toString(),
-                "back in Anthropic's terms, input_tokens without the cache reads");
+        assertEquals("{\"input_tokens\":11,\"cache_creation_input_tokens\":300,\"cache_read_input_tokens\":2000,\"output_tokens\":40}",
+                ChatToMessages.usage(usage).toString(), "back in Anthropic's terms: input_tokens without the cache reads and writes");
         assertEquals("{\"input_tokens\":11,\"output_tokens\":40}", ChatToMessages.usage(plain).toString());
     }
 

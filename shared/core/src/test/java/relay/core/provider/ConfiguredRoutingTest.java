@@ -123,6 +123,9 @@ class ConfiguredRoutingTest {
         assertEquals(0, new BigDecimal("0.000004").compareTo(discounted.outputCostPerToken()));
         assertEquals(1000, discounted.maxInputTokens());
         assertEquals(catalog.maxOutputTokens(), discounted.maxOutputTokens(), "what config leaves out, the catalog gives");
+        assertEquals(null, discounted.cacheReadCostPerToken(), "the catalog's cache price belongs to its own input price");
+        assertEquals(0, new BigDecimal("0.0001").compareTo(discounted.cost(relay.core.wire.Usage.of(100, 0).withDetails(80, null))),
+                "cached tokens at the configured input price");
 
         ModelInfo custom = router.info(router.route("private").get(0)).orElseThrow();
         assertEquals(0, new BigDecimal("0.000002").compareTo(custom.cost(1, 1)));

@@ -74,9 +74,7 @@ public final class AnthropicResponses {
 
     /** OpenAI counts cached prompt tokens inside {@code prompt_tokens}; Anthropic reports them apart. */
     static Usage usage(JsonNode usage) {
-        JsonNode cached = usage.get("cache_read_input_tokens");
-        return Usage.of(promptTokens(usage), usage.path("output_tokens").asInt(0))
-                .withDetails(cached != null && cached.isNumber() ? cached.asInt() : null, null);
+        return relay.core.messages.ChatToMessages.usageOf(usage);
     }
 
     static int promptTokens(JsonNode usage) {

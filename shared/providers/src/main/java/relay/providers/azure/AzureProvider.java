@@ -20,7 +20,8 @@ import relay.providers.openai.OpenAiProvider;
  * {@code api-key} header, and the body is OpenAI's without {@code model}. A prompt rejected by Azure's
  * content filter (400, {@code code: content_filter}) is {@code CONTENT_POLICY}; a filtered answer
  * arrives as {@code finish_reason: content_filter} and passes through. The stream's prompt-filter
- * event, which has no choices, is dropped.
+ * event, which has no choices, is dropped. The Responses API goes natively to {@link AzureUrls#responsesUrl}, with the
+ * deployment as {@code model}.
  */
 public final class AzureProvider extends OpenAiProvider {
     private final Clock clock;
@@ -37,6 +38,7 @@ public final class AzureProvider extends OpenAiProvider {
     @Override
     protected URI uri(ProviderCall<?> call, String path) {
         AzureUrls.Base base = AzureUrls.base(call.deployment().apiBase(), call.deployment().id());
+        if (path.equals("/responses")) return validUri(call, AzureUrls.responsesUrl(base, call.deployment().option("api_version")));
         return validUri(call, AzureUrls.url(base, call.deployment().providerModel(), call.deployment().option("api_version"), path));
     }
 

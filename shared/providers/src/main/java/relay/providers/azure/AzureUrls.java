@@ -49,6 +49,23 @@ public final class AzureUrls {
     }
 
     /**
+     * Where a deployment's Responses API calls go ({@code model} in the body names the deployment). The v1 surface,
+     * which Azure documents for the Responses API ({@code {endpoint}/openai/v1/responses}), unless the deployment
+     * names a preview version that has it ({@code preview}, or a dated {@code -preview} from 2025-03-01 on): then
+     * {@code {endpoint}/openai/responses?api-version={v}}. A GA chat version (such as the default 2024-10-21) has no
+     * Responses API, so it does not steer this.
+     */
+    public static String responsesUrl(Base base, String apiVersionOption) {
+        if (base.v1()) return base.url() + "/responses";
+        String root = base.url().endsWith("/openai") ? base.url().substring(0, base.url().length() - "/openai".length()) : base.url();
+        String version = apiVersionOption != null && !apiVersionOption.isBlank() ? apiVersionOption.strip() : base.apiVersion();
+        if (version != null && (version.equals("preview") || (version.endsWith("-preview") && version.compareTo("2025-03-01") >= 0))) {
+            return root + "/openai/responses?api-version=" + URLEncoder.encode(version, StandardCharsets.UTF_8);
+        }
+        return root + "/openai/v1/responses";
+    }
+
+    /**
      * The URL of {@code path} ({@code /chat/completions} or {@code /embeddings}) for a deployment.
      *
      * @param apiVersionOption the deployment's {@code api_version} from litellm_params, or null; it wins over api_base's

@@ -76,7 +76,9 @@ public final class ConverseResponses {
         int prompt = usage.path("inputTokens").asInt(0) + usage.path("cacheReadInputTokens").asInt(0)
                 + usage.path("cacheWriteInputTokens").asInt(0);
         int output = usage.path("outputTokens").asInt(0);
+        JsonNode cacheWrite = usage.get("cacheWriteInputTokens");
         return new Usage(prompt, output, Math.max(usage.path("totalTokens").asInt(0), prompt + output))
-                .withDetails(cacheRead != null && cacheRead.isNumber() ? cacheRead.asInt() : null, null);
+                .withDetails(cacheRead != null && cacheRead.isNumber() ? cacheRead.asInt() : null, null)
+                .withCacheCreation(cacheWrite != null && cacheWrite.isNumber() ? cacheWrite.asInt() : null);
     }
 }

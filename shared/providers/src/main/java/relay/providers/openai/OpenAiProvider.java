@@ -16,7 +16,9 @@ import java.util.function.Consumer;
 import relay.core.Json;
 import relay.core.error.ErrorKind;
 import relay.core.error.RelayException;
+import relay.core.provider.Deployment;
 import relay.core.provider.EmbeddingResult;
+import relay.core.provider.NativeResponses;
 import relay.core.provider.Provider;
 import relay.core.provider.ProviderCall;
 import relay.core.wire.ChatCompletionChunk;
@@ -132,6 +134,67 @@ public class OpenAiProvider implements Provider {
         try {
             return parser.parse(node);
         } catch (IOException | RuntimeException e) {
+            throw ProviderHttp.malformed(label);
+        }
+    }
+
+    /**
+     * OpenAI itself and Azure OpenAI speak the Responses API; the hosts that only share OpenAI's chat API
+     * (OpenRouter, Groq, ...) get a Responses request through chat.
+     */
+    @Override
+    public NativeResponses nativeResponses(Deployment deployment) {
+        return name.equals("openai") || name.equals("azure") ? responses : null;
+    }
+
+    private final NativeResponses responses = new NativeResponses() {
+        @Override
+        public JsonNode create(ProviderCall<ObjectNode> call) {
+            ObjectNode body = responsesBody(call);
+            body.remove("stream");
+            body.remove("stream_options");
+            String label = label(call);
+            JsonNode answer = ProviderHttp.readJson(label, call, post(call, "/responses", body));
+            failOnErrorBody(label, call, answer);
+            return answer;
+        }
+
+        @Override
+        public void stream(ProviderCall<ObjectNode> call, Consumer<JsonNode> events) {
+            ObjectNode body = responsesBody(call);
+            body.put("stream", true);
+            String label = label(call);
+            InputStream stream = post(call, "/responses", body);
+            boolean complete = ProviderHttp.readEvents(label, call, stream, event -> {
+                if (event.data().equals("[DONE]")) return false;
+                JsonNode node = parseEvent(label, event.data());
+                String type = node.path("type").asText();
+                if (type.equals("error")) {
+                    throw ProviderErrors.from(label, 500, node.toString().getBytes(StandardCharsets.UTF_8), null, call.apiKey());
+                }
+                events.accept(node);
+                return !RESPONSE_ENDS.contains(type);
+            });
+            if (!complete) throw new RelayException(ErrorKind.PROVIDER_ERROR, label + " ended its stream before the response's last event.");
+        }
+    };
+
+    /** The events that end a Responses stream. */
+    private static final java.util.Set<String> RESPONSE_ENDS = java.util.Set.of("response.completed", "response.incomplete", "response.failed");
+
+    /** The Responses body to send (a fresh copy): the client's, with the deployment's model. */
+    protected ObjectNode responsesBody(ProviderCall<ObjectNode> call) {
+        ObjectNode body = call.request().deepCopy();
+        body.put("model", call.deployment().providerModel());
+        return body;
+    }
+
+    private static JsonNode parseEvent(String label, String data) {
+        try {
+            JsonNode node = Json.MAPPER.readTree(data);
+            if (node == null || !node.isObject()) throw ProviderHttp.malformed(label);
+            return node;
+        } catch (IOException e) {
             throw ProviderHttp.malformed(label);
         }
     }

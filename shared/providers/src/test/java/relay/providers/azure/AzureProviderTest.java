@@ -243,4 +243,18 @@ class AzureProviderTest {
         assertEquals(expected, AzureUrls.url(AzureUrls.base(apiBase, "azure/d"), "d", option.isEmpty() ? null : option,
                 "/chat/completions"));
     }
+
+    /** Azure's Responses API: the v1 surface, unless the deployment names a preview version that has it. */
+    @ParameterizedTest
+    @CsvSource({
+            "https://res.openai.azure.com,'',https://res.openai.azure.com/openai/v1/responses",
+            "https://res.openai.azure.com/openai/,2024-10-21,https://res.openai.azure.com/openai/v1/responses",
+            "https://res.openai.azure.com?api-version=2024-08-01-preview,'',https://res.openai.azure.com/openai/v1/responses",
+            "https://res.openai.azure.com,2025-03-01-preview,https://res.openai.azure.com/openai/responses?api-version=2025-03-01-preview",
+            "https://res.openai.azure.com?api-version=2025-04-01-preview,'',https://res.openai.azure.com/openai/responses?api-version=2025-04-01-preview",
+            "https://res.openai.azure.com,preview,https://res.openai.azure.com/openai/responses?api-version=preview",
+            "https://res.openai.azure.com/openai/v1/,'',https://res.openai.azure.com/openai/v1/responses"})
+    void responsesUrl_forEachFormOfApiBaseAndVersion(String apiBase, String option, String expected) {
+        assertEquals(expected, AzureUrls.responsesUrl(AzureUrls.base(apiBase, "azure/d"), option.isEmpty() ? null : option));
+    }
 }
