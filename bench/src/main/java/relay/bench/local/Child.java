@@ -23,7 +23,7 @@ import relay.bench.RelayBench.BenchException;
  * stopped with SIGTERM as a user's Ctrl-C would, then killed if it lingers.
  */
 final class Child implements AutoCloseable {
-    private static final int TAIL_LINES = 40;
+    private static final int TAIL_LINES = 60;
     static final Duration STOP_GRACE = Duration.ofSeconds(20);
 
     private final String name;
@@ -101,6 +101,11 @@ final class Child implements AutoCloseable {
     /** Milliseconds from the spawn to the ready line. */
     double readyMillis() {
         return (readyNanos - spawnedNanos) / 1e6;
+    }
+
+    /** The exit status; -1 while the process runs. */
+    int exitValue() {
+        return process.isAlive() ? -1 : process.exitValue();
     }
 
     long pid() {

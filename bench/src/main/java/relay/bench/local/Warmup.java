@@ -59,7 +59,14 @@ final class Warmup {
                 }
                 case "aot" -> {
                     Path cache = artifacts.resolve("relay-local.aot");
-                    training.put(variant, train(variant, List.of("-XX:AOTCacheOutput=" + cache), cache));
+                    // JDK 24's two steps (a record run, then a create run), as JEP 483 has them: with the one-step
+                    // -XX:AOTCacheOutput the training JVM, started from this JVM, exited without writing the cache
+                    Path configuration = artifacts.resolve("relay-local.aotconf");
+                    Map<String, Object> record = train(variant, List.of("-XX:AOTMode=record", "-XX:AOTConfiguration=" + configuration),
+                            configuration);
+                    record.put("create_ms", RelayBench.round1(createAotCache(configuration, cache)));
+                    record.put("cache_mb", RelayBench.round1(Files.size(cache) / 1e6));
+                    training.put(variant, record);
                     variantOptions.put(variant, List.of("-XX:AOTCache=" + cache));
                 }
                 default -> throw new IllegalStateException(variant);
@@ -89,11 +96,13 @@ final class Warmup {
             }
             LocalBench.load(target, options.connections(), Duration.ofSeconds(5));
         } finally {
+            long stopping = System.nanoTime();
             relay.stop(LocalBench.TRAINING_EXIT_GRACE);
+            System.out.printf(Locale.ROOT, "    training JVM exited %.1f s after SIGTERM (exit %d)%n", (System.nanoTime() - stopping) / 1e9, relay.exitValue());
         }
         double totalMs = (System.nanoTime() - start) / 1e6;
         if (!Files.isRegularFile(artifact)) {
-            throw new BenchException("the " + variant + " training run wrote no " + artifact + "; its last output:\n" + relay.tail());
+            throw new BenchException("the " + variant + " training run (exit " + relay.exitValue() + ") wrote no " + artifact + "; its last output:\n" + relay.tail());
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("jvm_options", String.join(" ", jvmOptions));
@@ -102,6 +111,21 @@ final class Warmup {
         out.put("artifact", artifact.toString());
         out.put("artifact_mb", RelayBench.round1(Files.size(artifact) / 1e6));
         return out;
+    }
+
+    /** The create step: a JVM that writes the cache from the training's configuration and exits (no main). */
+    private double createAotCache(Path configuration, Path cache) throws Exception {
+        Files.deleteIfExists(cache);
+        long start = System.nanoTime();
+        Process create = new ProcessBuilder(LocalBench.javaBinary(), "-XX:AOTMode=create", "-XX:AOTConfiguration=" + configuration,
+                "-XX:AOTCache=" + cache, "-jar", jar.toString()).redirectErrorStream(true).start();
+        String output = new String(create.getInputStream().readAllBytes());
+        if (!create.waitFor(LocalBench.TRAINING_EXIT_GRACE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)
+                || create.exitValue() != 0 || !Files.isRegularFile(cache)) {
+            create.destroyForcibly();
+            throw new BenchException("creating the AOT cache " + cache + " failed:\n" + output);
+        }
+        return (System.nanoTime() - start) / 1e6;
     }
 
     private Sample freshRun(String variant, List<String> jvmOptions) throws Exception {
