@@ -82,7 +82,7 @@ public final class RelayBench {
                   --cold-start      run only the cold-start benchmark
                   --no-cold-start   skip the cold-start benchmark
                   --output FILE     where the JSON results go; default bench/target/bench-results.json
-                Other benches: ./dev bench streaming | virtual-keys | lambda-stream | lambda-overhead | lambda-cold
+                Other benches: ./dev bench local | streaming | virtual-keys | lambda-stream | lambda-overhead | lambda-cold
                                | lambda-restore  (each with --help for its options; see bench/README.md)""";
 
         static Options parse(String[] args) {
@@ -134,8 +134,8 @@ public final class RelayBench {
     }
 
     /** A failure the user can act on; printed without a stack trace. */
-    static final class BenchException extends RuntimeException {
-        BenchException(String message) {
+    public static final class BenchException extends RuntimeException {
+        public BenchException(String message) {
             super(message);
         }
     }
@@ -149,6 +149,10 @@ public final class RelayBench {
         }
         if (args.length > 0 && args[0].startsWith("lambda-")) {
             LambdaBench.main(args);
+            return;
+        }
+        if (args.length > 0 && args[0].equals("local")) {
+            relay.bench.local.LocalBench.main(Arrays.copyOfRange(args, 1, args.length));
             return;
         }
         if (args.length > 0 && args[0].equals("virtual-keys")) {
@@ -593,7 +597,7 @@ public final class RelayBench {
     }
 
     /** The repository root: the working directory of ./dev bench, else where this jar sits (bench/target/). */
-    static Path repoRoot() {
+    public static Path repoRoot() {
         Path cwd = Path.of("").toAbsolutePath();
         if (Files.isDirectory(cwd.resolve("bench")) && Files.isDirectory(cwd.resolve("functions"))) return cwd;
         try {
@@ -607,7 +611,7 @@ public final class RelayBench {
         return cwd;
     }
 
-    static Map<String, Object> machine() {
+    public static Map<String, Object> machine() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("cores", Runtime.getRuntime().availableProcessors());
         m.put("cpu", cpuModel());
@@ -681,7 +685,7 @@ public final class RelayBench {
         }
     }
 
-    static String head(String s) {
+    public static String head(String s) {
         return s.length() > 500 ? s.substring(0, 500) + "..." : s;
     }
 
@@ -689,22 +693,22 @@ public final class RelayBench {
         return round1(nanos / 1000.0);
     }
 
-    static double round1(double v) {
+    public static double round1(double v) {
         return Math.round(v * 10.0) / 10.0;
     }
 
-    static double round2(double v) {
+    public static double round2(double v) {
         return Math.round(v * 100.0) / 100.0;
     }
 
-    static double round3(double v) {
+    public static double round3(double v) {
         return Math.round(v * 1000.0) / 1000.0;
     }
 
     // ---------------------------------------------------------------- the plain-text report
 
     /** Prints the report as the results come in, so a long run shows progress. */
-    static final class Report {
+    public static final class Report {
         private final StringBuilder text = new StringBuilder();
 
         private void print(String format, Object... args) {
@@ -714,7 +718,7 @@ public final class RelayBench {
         }
 
         @SuppressWarnings("unchecked")
-        void header(Instant started, Map<String, Object> results) {
+        public void header(Instant started, Map<String, Object> results) {
             Map<String, Object> m = (Map<String, Object>) results.get("machine");
             print("Relay benchmark, %s", started);
             print("Machine: %s cores (%s), %s MB RAM, %s", m.get("cores"), m.get("cpu"), m.get("memory_mb"), m.get("os"));
