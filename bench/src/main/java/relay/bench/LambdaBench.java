@@ -96,19 +96,19 @@ final class LambdaBench {
                 String flag = args[i];
                 switch (flag) {
                     case "--help", "-h" -> throw new IllegalArgumentException("help");
-                    case "--requests" -> requests = positive(flag, value(args, ++i, flag));
-                    case "--warmup" -> warmup = nonNegative(flag, value(args, ++i, flag));
-                    case "--chunks" -> chunks = positive(flag, value(args, ++i, flag));
-                    case "--gap" -> gap = nonNegative(flag, value(args, ++i, flag));
-                    case "--runs" -> runs = positive(flag, value(args, ++i, flag));
-                    case "--slow-requests" -> slowRequests = positive(flag, value(args, ++i, flag));
-                    case "--slow-warmup" -> slowWarmup = nonNegative(flag, value(args, ++i, flag));
-                    case "--delay" -> delay = nonNegative(flag, value(args, ++i, flag));
-                    case "--invocations" -> invocations = positive(flag, value(args, ++i, flag));
+                    case "--requests" -> requests = Flags.positive(flag, Flags.value(args, ++i, flag));
+                    case "--warmup" -> warmup = Flags.nonNegative(flag, Flags.value(args, ++i, flag));
+                    case "--chunks" -> chunks = Flags.positive(flag, Flags.value(args, ++i, flag));
+                    case "--gap" -> gap = Flags.nonNegative(flag, Flags.value(args, ++i, flag));
+                    case "--runs" -> runs = Flags.positive(flag, Flags.value(args, ++i, flag));
+                    case "--slow-requests" -> slowRequests = Flags.positive(flag, Flags.value(args, ++i, flag));
+                    case "--slow-warmup" -> slowWarmup = Flags.nonNegative(flag, Flags.value(args, ++i, flag));
+                    case "--delay" -> delay = Flags.nonNegative(flag, Flags.value(args, ++i, flag));
+                    case "--invocations" -> invocations = Flags.positive(flag, Flags.value(args, ++i, flag));
                     case "--jfr" -> jfr = true;
                     case "--full-jit" -> fullJit = true;
                     case "--class-log" -> classLog = true;
-                    case "--output" -> output = Path.of(value(args, ++i, flag));
+                    case "--output" -> output = Path.of(Flags.value(args, ++i, flag));
                     default -> throw new IllegalArgumentException("unknown option " + flag);
                 }
             }
@@ -118,26 +118,6 @@ final class LambdaBench {
                     classLog, output);
         }
 
-        private static String value(String[] args, int i, String flag) {
-            if (i >= args.length) throw new IllegalArgumentException(flag + " needs a value");
-            return args[i];
-        }
-
-        private static int positive(String flag, String value) {
-            int n = nonNegative(flag, value);
-            if (n == 0) throw new IllegalArgumentException(flag + " must be at least 1");
-            return n;
-        }
-
-        private static int nonNegative(String flag, String value) {
-            try {
-                int n = Integer.parseInt(value);
-                if (n < 0) throw new IllegalArgumentException(flag + " must not be negative");
-                return n;
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(flag + " must be a whole number, not '" + value + "'");
-            }
-        }
     }
 
     /** {@code args[0]} is the bench's name. */

@@ -95,12 +95,12 @@ public final class RelayBench {
                     case "--help", "-h" -> throw new IllegalArgumentException("help");
                     case "--cold-start" -> onlyCold = true;
                     case "--no-cold-start" -> noCold = true;
-                    case "--requests" -> requests = positive(flag, value(args, ++i, flag));
-                    case "--warmup" -> warmup = nonNegative(flag, value(args, ++i, flag));
-                    case "--concurrency" -> concurrency = positive(flag, value(args, ++i, flag));
-                    case "--seconds" -> seconds = positive(flag, value(args, ++i, flag));
-                    case "--cold-runs" -> coldRuns = positive(flag, value(args, ++i, flag));
-                    case "--output" -> output = Path.of(value(args, ++i, flag));
+                    case "--requests" -> requests = Flags.positive(flag, Flags.value(args, ++i, flag));
+                    case "--warmup" -> warmup = Flags.nonNegative(flag, Flags.value(args, ++i, flag));
+                    case "--concurrency" -> concurrency = Flags.positive(flag, Flags.value(args, ++i, flag));
+                    case "--seconds" -> seconds = Flags.positive(flag, Flags.value(args, ++i, flag));
+                    case "--cold-runs" -> coldRuns = Flags.positive(flag, Flags.value(args, ++i, flag));
+                    case "--output" -> output = Path.of(Flags.value(args, ++i, flag));
                     default -> throw new IllegalArgumentException("unknown option " + flag);
                 }
             }
@@ -111,26 +111,6 @@ public final class RelayBench {
             return new Options(warmup, requests, concurrency, seconds, coldRuns, !onlyCold, !onlyCold, !noCold, output);
         }
 
-        private static String value(String[] args, int i, String flag) {
-            if (i >= args.length) throw new IllegalArgumentException(flag + " needs a value");
-            return args[i];
-        }
-
-        private static int positive(String flag, String value) {
-            int n = nonNegative(flag, value);
-            if (n == 0) throw new IllegalArgumentException(flag + " must be at least 1");
-            return n;
-        }
-
-        private static int nonNegative(String flag, String value) {
-            try {
-                int n = Integer.parseInt(value);
-                if (n < 0) throw new IllegalArgumentException(flag + " must not be negative");
-                return n;
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(flag + " must be a whole number, not '" + value + "'");
-            }
-        }
     }
 
     /** A failure the user can act on; printed without a stack trace. */

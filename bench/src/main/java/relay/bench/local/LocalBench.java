@@ -1,5 +1,6 @@
 package relay.bench.local;
 
+import relay.bench.Flags;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -91,16 +92,16 @@ public final class LocalBench {
                 String flag = args[i];
                 switch (flag) {
                     case "--help", "-h" -> throw new IllegalArgumentException("help");
-                    case "--requests" -> requests = positive(flag, value(args, ++i, flag));
-                    case "--warmup" -> warmup = nonNegative(flag, value(args, ++i, flag));
-                    case "--connections" -> connections = positive(flag, value(args, ++i, flag));
-                    case "--seconds" -> seconds = positive(flag, value(args, ++i, flag));
-                    case "--rounds" -> rounds = positive(flag, value(args, ++i, flag));
-                    case "--runs" -> runs = positive(flag, value(args, ++i, flag));
-                    case "--first" -> first = positive(flag, value(args, ++i, flag));
-                    case "--steady-seconds" -> steadySeconds = nonNegative(flag, value(args, ++i, flag));
+                    case "--requests" -> requests = Flags.positive(flag, Flags.value(args, ++i, flag));
+                    case "--warmup" -> warmup = Flags.nonNegative(flag, Flags.value(args, ++i, flag));
+                    case "--connections" -> connections = Flags.positive(flag, Flags.value(args, ++i, flag));
+                    case "--seconds" -> seconds = Flags.positive(flag, Flags.value(args, ++i, flag));
+                    case "--rounds" -> rounds = Flags.positive(flag, Flags.value(args, ++i, flag));
+                    case "--runs" -> runs = Flags.positive(flag, Flags.value(args, ++i, flag));
+                    case "--first" -> first = Flags.positive(flag, Flags.value(args, ++i, flag));
+                    case "--steady-seconds" -> steadySeconds = Flags.nonNegative(flag, Flags.value(args, ++i, flag));
                     case "--variants" -> {
-                        variants = List.of(value(args, ++i, flag).split(","));
+                        variants = List.of(Flags.value(args, ++i, flag).split(","));
                         for (String v : variants) {
                             if (!VARIANTS.contains(v)) throw new IllegalArgumentException("unknown variant " + v + "; known: " + VARIANTS);
                         }
@@ -109,9 +110,9 @@ public final class LocalBench {
                     case "--only-overhead" -> warmupPart = false;
                     case "--only-warmup" -> overhead = false;
                     case "--jfr" -> jfr = true;
-                    case "--baseline-jar" -> baselineJar = Path.of(value(args, ++i, flag));
-                    case "--jvm-option" -> jvmOptions.add(value(args, ++i, flag));
-                    case "--output" -> output = Path.of(value(args, ++i, flag));
+                    case "--baseline-jar" -> baselineJar = Path.of(Flags.value(args, ++i, flag));
+                    case "--jvm-option" -> jvmOptions.add(Flags.value(args, ++i, flag));
+                    case "--output" -> output = Path.of(Flags.value(args, ++i, flag));
                     default -> throw new IllegalArgumentException("unknown option " + flag);
                 }
             }
@@ -123,26 +124,6 @@ public final class LocalBench {
                     overhead, warmupPart, variants, jfr, baselineJar, List.copyOf(jvmOptions), output);
         }
 
-        private static String value(String[] args, int i, String flag) {
-            if (i >= args.length) throw new IllegalArgumentException(flag + " needs a value");
-            return args[i];
-        }
-
-        private static int positive(String flag, String value) {
-            int n = nonNegative(flag, value);
-            if (n == 0) throw new IllegalArgumentException(flag + " must be at least 1");
-            return n;
-        }
-
-        private static int nonNegative(String flag, String value) {
-            try {
-                int n = Integer.parseInt(value);
-                if (n < 0) throw new IllegalArgumentException(flag + " must not be negative");
-                return n;
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(flag + " must be a whole number, not '" + value + "'");
-            }
-        }
     }
 
     public static void main(String[] args) {

@@ -75,9 +75,9 @@ public final class MiniUpstream implements AutoCloseable {
                 if (head == null) return; // the client closed the connection between requests
                 HttpMessage.skipBody(in, head);
                 boolean chat = head.startLine().startsWith("POST ") && head.startLine().contains("/chat/completions ");
+                if (chat) answered.increment(); // counted before the client can see the answer
                 out.write(chat ? OK : NOT_FOUND);
                 out.flush();
-                if (chat) answered.increment();
                 if (head.closes()) return;
             }
         } catch (IOException | RuntimeException e) {

@@ -2,13 +2,11 @@ package relay.providers.anthropic;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
-import relay.core.Json;
 import relay.core.error.ErrorKind;
 import relay.core.error.RelayException;
 import relay.core.provider.NativeMessages;
@@ -49,7 +47,7 @@ public final class AnthropicPassthrough implements NativeMessages {
      * that ends before {@code message_stop}.
      */
     public static void readStream(String label, ProviderCall<?> call, InputStream body, Consumer<JsonNode> events) {
-        boolean complete = ProviderHttp.readEvents(label, call, body, event -> accept(label, call, parse(label, event.data()), events));
+        boolean complete = ProviderHttp.readEvents(label, call, body, event -> accept(label, call, ProviderHttp.eventObject(label, event.data()), events));
         if (!complete) throw incomplete(label);
     }
 
@@ -91,17 +89,6 @@ public final class AnthropicPassthrough implements NativeMessages {
         headers.putAll(call.request().headers());
         if (call.apiKey() != null) headers.put("x-api-key", call.apiKey());
         return headers;
-    }
-
-    /** One event's JSON object; anything else is the provider's malformed answer. */
-    public static JsonNode parse(String label, String data) {
-        try {
-            JsonNode node = Json.MAPPER.readTree(data);
-            if (node == null || !node.isObject()) throw ProviderHttp.malformed(label);
-            return node;
-        } catch (IOException e) {
-            throw ProviderHttp.malformed(label);
-        }
     }
 
     /** An in-stream error, with the HTTP status Anthropic gives its type, mapped like an HTTP error. */

@@ -77,7 +77,7 @@ final class BedrockClaudeMessages implements NativeMessages {
         String bytes = chunk.path("bytes").asText(null);
         if (bytes == null) throw ProviderHttp.malformed(label);
         try {
-            return AnthropicPassthrough.parse(label, new String(Base64.getDecoder().decode(bytes), java.nio.charset.StandardCharsets.UTF_8));
+            return ProviderHttp.eventObject(label, new String(Base64.getDecoder().decode(bytes), java.nio.charset.StandardCharsets.UTF_8));
         } catch (IllegalArgumentException e) {
             throw ProviderHttp.malformed(label);
         }

@@ -2,7 +2,6 @@ package relay.providers.cohere;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -12,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
-import relay.core.Json;
 import relay.core.error.ErrorKind;
 import relay.core.error.RelayException;
 import relay.core.provider.EmbeddingResult;
@@ -75,18 +73,8 @@ public final class CohereProvider implements Provider {
         InputStream events = http.postJson(label, call, uri(call, "/v2/chat"), headers(call, "text/event-stream"), body);
         CohereStream stream = new CohereStream(model, clock.instant().getEpochSecond(),
                 CohereRequests.usesLegacyFunctions(call.request()), chunks);
-        boolean complete = ProviderHttp.readEvents(label, call, events, event -> stream.accept(parse(label, event.data())));
+        boolean complete = ProviderHttp.readEvents(label, call, events, event -> stream.accept(ProviderHttp.eventObject(label, event.data())));
         if (!complete) throw new RelayException(ErrorKind.PROVIDER_ERROR, label + " ended its stream before message-end.");
-    }
-
-    private static JsonNode parse(String label, String data) {
-        try {
-            JsonNode node = Json.MAPPER.readTree(data);
-            if (node == null || !node.isObject()) throw ProviderHttp.malformed(label);
-            return node;
-        } catch (IOException e) {
-            throw ProviderHttp.malformed(label);
-        }
     }
 
     @Override

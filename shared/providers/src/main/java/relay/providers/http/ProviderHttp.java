@@ -137,6 +137,17 @@ public final class ProviderHttp {
                 + AnswerLimits.describe(limitBytes) + ", the most Relay reads (general_settings." + setting + ").");
     }
 
+    /** One stream event's data as the JSON object it must be; anything else is the provider's malformed answer (502). */
+    public static JsonNode eventObject(String label, String data) {
+        try {
+            JsonNode node = Json.MAPPER.readTree(data);
+            if (node == null || !node.isObject()) throw malformed(label);
+            return node;
+        } catch (IOException e) {
+            throw malformed(label);
+        }
+    }
+
     public static RelayException malformed(String label) {
         return new RelayException(ErrorKind.PROVIDER_ERROR, label + " returned a response Relay could not read.");
     }

@@ -167,7 +167,7 @@ public class OpenAiProvider implements Provider {
             InputStream stream = post(call, "/responses", body);
             boolean complete = ProviderHttp.readEvents(label, call, stream, event -> {
                 if (event.data().equals("[DONE]")) return false;
-                JsonNode node = parseEvent(label, event.data());
+                JsonNode node = ProviderHttp.eventObject(label, event.data());
                 String type = node.path("type").asText();
                 if (type.equals("error")) {
                     throw ProviderErrors.from(label, 500, node.toString().getBytes(StandardCharsets.UTF_8), null, call.apiKey());
@@ -187,16 +187,6 @@ public class OpenAiProvider implements Provider {
         ObjectNode body = call.request().deepCopy();
         body.put("model", call.deployment().providerModel());
         return body;
-    }
-
-    private static JsonNode parseEvent(String label, String data) {
-        try {
-            JsonNode node = Json.MAPPER.readTree(data);
-            if (node == null || !node.isObject()) throw ProviderHttp.malformed(label);
-            return node;
-        } catch (IOException e) {
-            throw ProviderHttp.malformed(label);
-        }
     }
 
     @Override
