@@ -183,7 +183,7 @@ public final class Gateway {
      * (a DynamoDB item is at most 400 KB), so any answer that could be stored is kept whole, and no stream, however
      * long, is held beyond it.
      */
-    static final int MAX_CACHED_STREAM_CHARS = 1024 * 1024;
+    public static final int MAX_CACHED_STREAM_CHARS = 1024 * 1024;
 
     /** A stream's chunks kept for the cache, until they grow past {@link #MAX_CACHED_STREAM_CHARS}. */
     private static final class StreamCopy {
@@ -242,37 +242,53 @@ public final class Gateway {
      * As {@link #chat}, for a request that came in another API's shape: a deployment whose provider
      * speaks that API natively is called through {@code passthrough}; the others get {@code request}, its
      * chat translation, and their answer goes through {@code fromChat}. When no deployment of the model
-     * passes through, this is {@link #chat} (response cache and {@code mock_response} included).
+     * passes through, this is {@link #chat} (response cache and {@code mock_response} included). The response
+     * cache serves and keeps these answers too, as {@code cached} says: a hit is answered through {@code fromChat}.
      *
      * @param usageOf the token counts of a native answer, for the log and the cost
      */
     public <T> T chat(ChatCompletionRequest request, RequestTrace trace, Passthrough<T> passthrough,
-                      java.util.function.Function<ChatCompletionResponse, T> fromChat, java.util.function.Function<T, Usage> usageOf) {
+                      java.util.function.Function<ChatCompletionResponse, T> fromChat, java.util.function.Function<T, Usage> usageOf,
+                      NativeCaching<T> cached) {
         if (!passesThrough(request, passthrough)) return fromChat.apply(chat(request, trace));
         trace.requestedModel(request.model());
         applyRequestTimeout(request.body(), trace);
         trace.gate().admitChat(request, trace); // the key's model access, budget and limits, as for chat
+        ResponseCaching.Context cache = cached.key() == null ? null : caching.begin(cached.key(), trace.deadline());
+        if (cache != null) {
+            Optional<CacheHit> hit = lookUp(cache, trace);
+            if (hit.isPresent()) return fromChat.apply(answerFromCache(hit.get(), trace));
+        }
+        ChatCompletionResponse[] viaChat = {null}; // a deployment that took the translation: its answer, as it is cached
         var routed = router.run(plan(request.model(), request.body(), trace, () -> false, promptTokensAtLeast(request), null), trace,
                 (deployment, timeout) -> {
+                    viaChat[0] = null;
                     Passthrough.Call<T> direct = passthrough.of(provider(deployment), deployment);
                     if (direct != null) return direct.call(call(deployment, request, timeout), () -> { });
-                    return fromChat.apply(provider(deployment).chat(call(deployment, fit(deployment, request), timeout)));
+                    viaChat[0] = provider(deployment).chat(call(deployment, fit(deployment, request), timeout));
+                    return fromChat.apply(viaChat[0]);
                 });
         Usage usage = usageOf.apply(routed.value());
         trace.deployment(routed.deployment().id());
         trace.usage(usage);
         trace.cost(cost(routed.deployment(), usage));
-        return routed.value();
+        T answer = routed.value();
+        ChatCompletionResponse chatAnswer = viaChat[0];
+        if (cache != null && cache.storing() && !routed.requestFallback()) {
+            trace.afterAnswer(() -> cache.store(chatAnswer != null ? chatAnswer : cached.chatForm().apply(answer)));
+        }
+        return answer;
     }
 
     /**
      * As {@link #streamChat}, for a request that came in another API's shape: a deployment whose provider
-     * speaks that API natively streams through {@code passthrough} (which returns the stream's usage);
-     * the others stream the chat translation to {@code out}, usage chunk included. When no deployment
-     * of the model passes through, this is {@link #streamChat} (the request should then ask for usage).
+     * speaks that API natively streams through {@code passthrough} (which returns what was streamed, whole, for
+     * {@code usageOf} and the cache); the others stream the chat translation to {@code out}, usage chunk included.
+     * When no deployment of the model passes through, this is {@link #streamChat} (the request should then ask for
+     * usage). A cache hit is replayed to {@code out}, as the translation would stream it.
      */
-    public void streamChat(ChatCompletionRequest request, RequestTrace trace, Passthrough<Usage> passthrough,
-                           Consumer<ChatCompletionChunk> out) {
+    public <T> void streamChat(ChatCompletionRequest request, RequestTrace trace, Passthrough<T> passthrough,
+                               java.util.function.Function<T, Usage> usageOf, NativeCaching<T> cached, Consumer<ChatCompletionChunk> out) {
         if (!passesThrough(request, passthrough)) {
             streamChat(request, trace, out);
             return;
@@ -281,6 +297,15 @@ public final class Gateway {
         trace.stream(true);
         applyRequestTimeout(request.body(), trace);
         trace.gate().admitChat(request, trace);
+        ResponseCaching.Context cache = cached.key() == null ? null : caching.begin(cached.key(), trace.deadline());
+        if (cache != null) {
+            Optional<CacheHit> hit = lookUp(cache, trace);
+            if (hit.isPresent()) {
+                Replay.chunks(answerFromCache(hit.get(), trace)).forEach(out);
+                return;
+            }
+        }
+        StreamCopy copy = cache != null && cache.storing() ? new StreamCopy() : null; // a translated stream, kept to be stored
         AtomicBoolean started = new AtomicBoolean();
         StreamProgress progress = new StreamProgress();
         Runnable sent = () -> {
@@ -289,18 +314,24 @@ public final class Gateway {
         };
         Consumer<ChatCompletionChunk> chunks = chunk -> {
             if (chunk.usage() != null) trace.usage(chunk.usage());
+            if (copy != null) copy.add(chunk);
             sent.run();
             out.accept(chunk);
         };
+        List<T> streamed = new ArrayList<>(1); // what a native stream gave, whole
         Router.Routed<Boolean> routed;
         try {
             routed = router.run(plan(request.model(), request.body(), trace, started::get, promptTokensAtLeast(request), progress), trace,
                     (deployment, timeout) -> {
                         trace.deployment(deployment.id());
-                        Passthrough.Call<Usage> direct = passthrough.of(provider(deployment), deployment);
+                        streamed.clear();
+                        if (copy != null) copy.clear(); // only the deployment that answers is stored
+                        Passthrough.Call<T> direct = passthrough.of(provider(deployment), deployment);
                         if (direct != null) {
-                            Usage usage = direct.call(call(deployment, request, timeout), sent);
+                            T whole = direct.call(call(deployment, request, timeout), sent);
+                            Usage usage = whole == null ? null : usageOf.apply(whole);
                             if (usage != null) trace.usage(usage);
+                            if (whole != null) streamed.add(whole);
                         } else {
                             provider(deployment).streamChat(call(deployment, fit(deployment, request), timeout), chunks);
                         }
@@ -312,6 +343,14 @@ public final class Gateway {
         }
         trace.deployment(routed.deployment().id());
         trace.cost(cost(routed.deployment(), trace.usage()));
+        if (copy == null || routed.requestFallback()) return;
+        if (!streamed.isEmpty()) {
+            T whole = streamed.get(0);
+            trace.afterAnswer(() -> cache.store(cached.chatForm().apply(whole)));
+        } else if (copy.complete()) {
+            List<ChatCompletionChunk> kept = copy.chunks();
+            trace.afterAnswer(() -> cache.store(Replay.assemble(kept)));
+        }
     }
 
     /** Whether any deployment of the requested model takes the request natively (a canned answer never does). */

@@ -67,6 +67,57 @@ public final class MessagesToChat {
         relay.core.wire.RelayFields.carry(body, chat);
     }
 
+    /** The body fields the translation carries whole (with {@link relay.core.wire.RelayFields#ALL}); {@code thinking} is bucketed, so not. */
+    private static final Set<String> TRANSLATED = Set.of("model", "messages", "system", "max_tokens", "temperature", "top_p",
+            "stop_sequences", "stream", "metadata", "tools", "tool_choice", "service_tier");
+    private static final Set<String> BLOCK_FIELDS = Set.of("type", "text", "source", "title", "id", "name", "input",
+            "tool_use_id", "content", "is_error");
+    private static final Set<String> TOOL_FIELDS = Set.of("type", "name", "description", "input_schema");
+
+    /**
+     * What of a Messages request its chat translation drops and an answer can depend on, for the response cache's key:
+     * fields chat has no counterpart for ({@code top_k}, {@code thinking} as given, new ones), what blocks and tools
+     * carry beyond what is translated (thinking blocks, citations), and the {@code anthropic-version} and
+     * {@code anthropic-beta} headers. Empty for a request the translation carries whole.
+     *
+     * @param headers the client's headers that go to Anthropic
+     */
+    public static ObjectNode nativeOnly(ObjectNode body, java.util.Map<String, String> headers) {
+        ObjectNode extra = Json.object();
+        Set<String> carried = new java.util.HashSet<>(TRANSLATED);
+        carried.addAll(relay.core.wire.RelayFields.ALL);
+        ObjectNode top = relay.core.gateway.NativeCaching.untranslated(body, carried);
+        if (top != null) extra.set("body", top);
+        if (!headers.isEmpty()) {
+            ObjectNode h = extra.putObject("headers");
+            new java.util.TreeMap<>(headers).forEach(h::put);
+        }
+        JsonNode system = body.get("system");
+        if (system != null && system.isArray()) {
+            for (int i = 0; i < system.size(); i++) rest(extra, "system[" + i + "]", system.get(i), BLOCK_FIELDS);
+        }
+        JsonNode turns = body.path("messages");
+        for (int i = 0; i < turns.size(); i++) {
+            JsonNode content = turns.get(i).path("content");
+            for (int j = 0; j < content.size(); j++) {
+                String path = "messages[" + i + "].content[" + j + "]";
+                JsonNode block = content.get(j);
+                rest(extra, path, block, "thinking".equals(block.path("type").asText()) || "redacted_thinking".equals(block.path("type").asText())
+                        ? Set.of() : BLOCK_FIELDS);
+                JsonNode inner = block.path("content");
+                for (int k = 0; k < inner.size(); k++) rest(extra, path + ".content[" + k + "]", inner.get(k), BLOCK_FIELDS);
+            }
+        }
+        JsonNode tools = body.path("tools");
+        for (int i = 0; i < tools.size(); i++) rest(extra, "tools[" + i + "]", tools.get(i), TOOL_FIELDS);
+        return extra;
+    }
+
+    private static void rest(ObjectNode extra, String path, JsonNode object, Set<String> translated) {
+        ObjectNode rest = relay.core.gateway.NativeCaching.untranslated(object, translated);
+        if (rest != null) extra.set(path, rest);
+    }
+
     private void untranslatable(String path, String what) {
         if (untranslatable == null) {
             untranslatable = RelayException.invalid(path, what + "; this model is not served by Anthropic, so Relay "

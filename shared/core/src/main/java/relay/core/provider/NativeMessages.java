@@ -30,4 +30,12 @@ public interface NativeMessages {
      * they arrive; returns after {@code message_stop}. An {@code error} event is thrown as the failure it reports.
      */
     void stream(ProviderCall<Request> call, Consumer<JsonNode> events);
+
+    /**
+     * A message of this provider's (as {@link #create} gives it, or as its stream's events build it) as a chat
+     * completion, as the chat path reads it: for the response cache, which keeps answers in chat's shape.
+     *
+     * @throws RuntimeException when the message lacks what every answer has
+     */
+    relay.core.wire.ChatCompletionResponse chatForm(JsonNode message);
 }

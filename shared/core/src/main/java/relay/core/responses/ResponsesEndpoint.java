@@ -13,6 +13,7 @@ import relay.core.api.EndpointCall;
 import relay.core.error.ErrorKind;
 import relay.core.error.RelayException;
 import relay.core.gateway.Gateway;
+import relay.core.gateway.NativeCaching;
 import relay.core.gateway.Passthrough;
 import relay.core.provider.NativeResponses;
 import relay.core.provider.ProviderCall;
@@ -98,12 +99,14 @@ public final class ResponsesEndpoint implements Endpoint {
         ObjectNode direct = nativeBody(body, previous);
         String id = ChatToResponses.newId("resp_");
         long createdAt = clock.instant().getEpochSecond();
+        NativeCaching<ObjectNode> cached = translation.untranslatable() != null ? NativeCaching.none()
+                : NativeCaching.of(chat, ResponsesToChat.nativeOnly(body, previous), ResponsesToChat::chatForm);
         if (!chat.stream()) {
             ObjectNode response = gateway.chat(chat, call.trace(), (provider, deployment) -> {
                 NativeResponses speaks = provider.nativeResponses(deployment);
                 if (speaks != null) return (c, sent) -> echoPrevious(speaks.create(withBody(c, direct)), previousId);
                 return refusal(translation);
-            }, answer -> ChatToResponses.response(id, createdAt, body, answer), answered -> ChatToResponses.usageOf(answered.path("usage")));
+            }, answer -> ChatToResponses.response(id, createdAt, body, answer), answered -> ChatToResponses.usageOf(answered.path("usage")), cached);
             if (keep) keep(response, translation.input(), call);
             call.json(200, response);
             return;
@@ -118,10 +121,10 @@ public final class ResponsesEndpoint implements Endpoint {
                         nativeStream.accept(event);
                         sent.run();
                     });
-                    return nativeStream.usage();
+                    return nativeStream.last();
                 };
                 return refusal(translation);
-            }, stream::accept);
+            }, last -> ChatToResponses.usageOf(last.path("usage")), cached, stream::accept);
         } catch (RelayException e) {
             if (!call.started() || e.kind() == ErrorKind.CLIENT_CLOSED) throw e;
             // numbered like every event of the stream, as the SDKs require; then the response's own end
@@ -207,10 +210,6 @@ public final class ResponsesEndpoint implements Endpoint {
         /** The finished response ({@code response.completed} or {@code response.incomplete}), or null. */
         ObjectNode last() {
             return last;
-        }
-
-        relay.core.wire.Usage usage() {
-            return last == null ? null : ChatToResponses.usageOf(last.path("usage"));
         }
 
         /** OpenAI's error event, numbered after the provider's last. */

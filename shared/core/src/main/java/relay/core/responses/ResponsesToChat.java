@@ -38,6 +38,96 @@ public final class ResponsesToChat {
      */
     public record Translation(ObjectNode chat, ArrayNode input, RelayException untranslatable) {}
 
+    /** The body fields the translation carries whole (with {@link relay.core.wire.RelayFields#ALL}); {@code reasoning} and {@code text} only in part. */
+    private static final Set<String> TRANSLATED = Set.of("model", "instructions", "input", "max_output_tokens", "temperature", "top_p",
+            "parallel_tool_calls", "stream", "stream_options", "background", "user", "safety_identifier", "metadata", "tools", "tool_choice",
+            "store", "previous_response_id", "service_tier", "prompt_cache_key", "text", "reasoning");
+    private static final Set<String> ITEM_FIELDS = Set.of("type", "id", "status", "role", "content", "call_id", "name", "arguments", "output");
+    private static final Set<String> TOOL_FIELDS = Set.of("type", "name", "description", "parameters", "strict");
+
+    /**
+     * What of a Responses request its chat translation drops and an answer can depend on, for the response cache's
+     * key: fields chat has no counterpart for ({@code include}, {@code truncation}, {@code prompt}, new ones),
+     * {@code text} beyond its format, {@code reasoning} beyond an effort chat takes, reasoning items and what items
+     * and tools carry beyond what is translated. Empty for a request the translation carries whole.
+     *
+     * @param previous the conversation of {@code previous_response_id}, or null
+     */
+    public static ObjectNode nativeOnly(ObjectNode body, ArrayNode previous) {
+        ObjectNode extra = Json.object();
+        Set<String> carried = new java.util.HashSet<>(TRANSLATED);
+        carried.addAll(relay.core.wire.RelayFields.ALL);
+        rest(extra, "body", body, carried);
+        rest(extra, "text", body.get("text"), Set.of("format"));
+        JsonNode reasoning = body.get("reasoning");
+        rest(extra, "reasoning", reasoning, "none".equals(reasoning == null ? null : reasoning.path("effort").asText(null)) ? Set.of() : Set.of("effort"));
+        ArrayNode items = inputItems(body, previous);
+        for (int i = 0; i < items.size(); i++) {
+            JsonNode item = items.get(i);
+            rest(extra, "items[" + i + "]", item, "reasoning".equals(item.path("type").asText()) ? Set.of() : ITEM_FIELDS);
+        }
+        JsonNode tools = body.path("tools");
+        for (int i = 0; i < tools.size(); i++) rest(extra, "tools[" + i + "]", tools.get(i), TOOL_FIELDS);
+        return extra;
+    }
+
+    private static void rest(ObjectNode extra, String path, JsonNode object, Set<String> translated) {
+        ObjectNode rest = relay.core.gateway.NativeCaching.untranslated(object, translated);
+        if (rest != null) extra.set(path, rest);
+    }
+
+    /**
+     * A Responses API response object as a chat completion, for the response cache: the text of its messages as
+     * content, its function calls as tool calls, its reasoning summary as reasoning content, its usage, and its
+     * status as the finish reason. Null when it holds what chat's shape cannot give back (a hosted tool's call, an
+     * unknown item) or did not finish.
+     */
+    public static relay.core.wire.ChatCompletionResponse chatForm(JsonNode response) {
+        String status = response.path("status").asText();
+        if (!response.path("output").isArray() || !(status.equals("completed") || status.equals("incomplete"))) return null;
+        StringBuilder text = new StringBuilder();
+        StringBuilder refusal = new StringBuilder();
+        StringBuilder reasoning = new StringBuilder();
+        List<relay.core.wire.ToolCall> calls = new java.util.ArrayList<>();
+        for (JsonNode item : response.path("output")) {
+            switch (item.path("type").asText()) {
+                case "message" -> {
+                    for (JsonNode part : item.path("content")) {
+                        switch (part.path("type").asText()) {
+                            case "output_text" -> text.append(part.path("text").asText());
+                            case "refusal" -> refusal.append(part.path("refusal").asText());
+                            default -> {
+                                return null;
+                            }
+                        }
+                    }
+                }
+                case "function_call" -> calls.add(new relay.core.wire.ToolCall(null, item.path("call_id").asText(), "function",
+                        new relay.core.wire.FunctionCall(item.path("name").asText(), item.path("arguments").asText())));
+                case "reasoning" -> {
+                    for (JsonNode summary : item.path("summary")) {
+                        if (!reasoning.isEmpty()) reasoning.append("\n\n");
+                        reasoning.append(summary.path("text").asText());
+                    }
+                }
+                default -> {
+                    return null;
+                }
+            }
+        }
+        String reason = response.path("incomplete_details").path("reason").asText();
+        String finish = status.equals("incomplete") ? (reason.equals("content_filter") ? "content_filter" : "length")
+                : calls.isEmpty() ? "stop" : "tool_calls";
+        var message = new relay.core.wire.ChatMessage("assistant",
+                text.isEmpty() && (!calls.isEmpty() || !refusal.isEmpty()) ? null : Json.MAPPER.getNodeFactory().textNode(text.toString()),
+                null, calls.isEmpty() ? null : List.copyOf(calls), null, null, refusal.isEmpty() ? null : refusal.toString(),
+                reasoning.isEmpty() ? null : reasoning.toString());
+        return new relay.core.wire.ChatCompletionResponse(response.path("id").asText(null), relay.core.wire.ChatCompletionResponse.OBJECT,
+                response.path("created_at").asLong(0), response.path("model").asText(null),
+                List.of(new relay.core.wire.ChatCompletionResponse.Choice(0, message, finish, null)),
+                ChatToResponses.usageOf(response.get("usage")), null);
+    }
+
     /** @param previous the conversation of {@code previous_response_id}, or null */
     public static Translation translate(ObjectNode body, ArrayNode previous) {
         ResponsesToChat t = new ResponsesToChat();

@@ -380,6 +380,8 @@ class MessagesApiTest {
         final List<ProviderCall<NativeMessages.Request>> calls = new CopyOnWriteArrayList<>();
         final List<Integer> sentBeforeEvent = new ArrayList<>();
         volatile RelayException failure;
+        volatile JsonNode answer = ANSWER;
+        volatile List<JsonNode> streamed = EVENTS;
         /** How many events the client has been sent so far. */
         volatile java.util.function.IntSupplier clientEvents = () -> -1;
 
@@ -414,17 +416,26 @@ class MessagesApiTest {
                 public JsonNode create(ProviderCall<Request> call) {
                     calls.add(call);
                     if (failure != null) throw failure;
-                    return ANSWER;
+                    return answer;
                 }
 
                 @Override
                 public void stream(ProviderCall<Request> call, Consumer<JsonNode> events) {
                     calls.add(call);
                     if (failure != null) throw failure;
-                    for (JsonNode event : EVENTS) {
+                    for (JsonNode event : streamed) {
                         sentBeforeEvent.add(clientEvents.getAsInt());
                         events.accept(event);
                     }
+                }
+
+                /** The message's text blocks as the content, as Anthropic's adapter reads a plain answer. */
+                @Override
+                public ChatCompletionResponse chatForm(JsonNode message) {
+                    StringBuilder text = new StringBuilder();
+                    for (JsonNode block : message.path("content")) text.append(block.path("text").asText());
+                    return Completions.response(message.path("id").asText(), 0, message.path("model").asText(), text.toString(),
+                            relay.core.messages.ChatToMessages.usageOf(message.path("usage")));
                 }
             };
         }

@@ -41,6 +41,16 @@ public final class AnthropicPassthrough implements NativeMessages {
         readStream(label, call, body, events);
     }
 
+    @Override
+    public relay.core.wire.ChatCompletionResponse chatForm(JsonNode message) {
+        return toChat(message);
+    }
+
+    /** Claude's message, from any of its hosts, as the chat path reads it (no JSON mode, no legacy functions). */
+    public static relay.core.wire.ChatCompletionResponse toChat(JsonNode message) {
+        return AnthropicResponses.toOpenAi(message, java.time.Instant.now().getEpochSecond(), AnswerShape.PLAIN);
+    }
+
     /**
      * Reads a Server-Sent Events stream of Anthropic's events into {@code events}, each as it arrives, until
      * {@code message_stop}; an {@code error} event is thrown as the failure it reports, and so is a stream

@@ -43,6 +43,11 @@ final class BedrockClaudeMessages implements NativeMessages {
     }
 
     @Override
+    public relay.core.wire.ChatCompletionResponse chatForm(JsonNode message) {
+        return AnthropicPassthrough.toChat(message);
+    }
+
+    @Override
     public JsonNode create(ProviderCall<Request> call) {
         String label = ProviderHttp.label(BedrockProvider.NAME, call);
         return ProviderHttp.readJson(label, call, bedrock.post(label, call, "invoke", body(call), "application/json"));

@@ -34,6 +34,11 @@ final class VertexClaudeMessages implements NativeMessages {
     }
 
     @Override
+    public relay.core.wire.ChatCompletionResponse chatForm(JsonNode message) {
+        return AnthropicPassthrough.toChat(message);
+    }
+
+    @Override
     public JsonNode create(ProviderCall<Request> call) {
         String label = ProviderHttp.label(vertex.name(), call);
         InputStream answer = vertex.send(label, call, vertex.publisherUri(call, "anthropic", "rawPredict"), headers(call, "application/json"),
