@@ -17,7 +17,7 @@ import javax.management.remote.JMXServiceURL;
  * measured part. Attach once, after the warm-up: starting the agent costs the child some threads and
  * allocation of its own, and each reading a few kilobytes.
  */
-final class JvmProbe implements AutoCloseable {
+public final class JvmProbe implements AutoCloseable {
     private final long pid;
     private final JMXConnector connector;
     private final MBeanServerConnection server;
@@ -61,9 +61,14 @@ final class JvmProbe implements AutoCloseable {
 
     /** The process's resident set (VmRSS), in bytes; -1 when /proc cannot tell. */
     long residentBytes() {
+        return memory(pid, "VmRSS");
+    }
+
+    /** A memory figure of process {@code pid} from /proc (VmRSS: resident now; VmHWM: its peak), in bytes; -1 when /proc cannot tell. */
+    public static long memory(long pid, String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-                if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                if (line.startsWith(field + ":")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
             }
         } catch (IOException | RuntimeException e) {
             // not Linux, or the process is gone

@@ -131,6 +131,10 @@ public final class RelayBench {
             LambdaBench.main(args);
             return;
         }
+        if (args.length > 0 && args[0].equals("local-memory")) {
+            relay.bench.local.StreamMemory.main(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         if (args.length > 0 && args[0].equals("local")) {
             relay.bench.local.LocalBench.main(Arrays.copyOfRange(args, 1, args.length));
             return;
