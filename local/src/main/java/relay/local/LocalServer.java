@@ -203,8 +203,10 @@ public final class LocalServer implements AutoCloseable {
             dynamoDb = embedded.start();
         }
         URI endpoint = dynamoDb == null ? options.dynamoDbEndpoint() : dynamoDb.endpoint();
-        DynamoDbClient client = AwsClients.dynamoDb(Region.US_EAST_1,
-                StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")), endpoint);
+        // the server's own embedded DynamoDB is called in process; one given by --dynamodb-endpoint over HTTP
+        var credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"));
+        DynamoDbClient client = dynamoDb == null ? AwsClients.dynamoDb(Region.US_EAST_1, credentials, endpoint)
+                : AwsClients.dynamoDb(Region.US_EAST_1, credentials, endpoint, new InProcessDynamoDbHttpClient(dynamoDb));
         // Requests never wait for the log: it is written from a bounded queue, in batches, after the answers.
         QueuedRequestLogStore logs = new QueuedRequestLogStore(new DynamoDbRequestLogStore(client, REQUEST_LOG_TABLE));
         RelayApi api;
