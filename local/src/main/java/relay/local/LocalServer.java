@@ -203,10 +203,8 @@ public final class LocalServer implements AutoCloseable {
             dynamoDb = embedded.start();
         }
         URI endpoint = dynamoDb == null ? options.dynamoDbEndpoint() : dynamoDb.endpoint();
-        // the server's own embedded DynamoDB is called in process; one given by --dynamodb-endpoint over HTTP
-        var credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"));
-        DynamoDbClient client = dynamoDb == null ? AwsClients.dynamoDb(Region.US_EAST_1, credentials, endpoint)
-                : AwsClients.dynamoDb(Region.US_EAST_1, credentials, endpoint, new InProcessDynamoDbHttpClient(dynamoDb));
+        DynamoDbClient client = AwsClients.dynamoDb(Region.US_EAST_1,
+                StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")), endpoint);
         // Requests never wait for the log: it is written from a bounded queue, in batches, after the answers.
         QueuedRequestLogStore logs = new QueuedRequestLogStore(new DynamoDbRequestLogStore(client, REQUEST_LOG_TABLE));
         RelayApi api;

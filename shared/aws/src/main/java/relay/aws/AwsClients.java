@@ -46,16 +46,10 @@ public final class AwsClients {
 
     /** @param endpoint null for AWS itself; an override for the embedded DynamoDB or a test server */
     public static DynamoDbClient dynamoDb(Region region, AwsCredentialsProvider credentials, URI endpoint) {
-        return dynamoDb(region, credentials, endpoint, httpClient());
-    }
-
-    /** As above, on another transport: the local server's in-process one to its own embedded DynamoDB. */
-    public static DynamoDbClient dynamoDb(Region region, AwsCredentialsProvider credentials, URI endpoint,
-                                          SdkHttpClient httpClient) {
         var builder = DynamoDbClient.builder()
                 .region(region)
                 .credentialsProvider(credentials)
-                .httpClient(httpClient)
+                .httpClient(httpClient())
                 .overrideConfiguration(endpoint == null ? dynamoDbOverrides() : overrides());
         if (endpoint != null) builder.endpointOverride(endpoint);
         return builder.build();

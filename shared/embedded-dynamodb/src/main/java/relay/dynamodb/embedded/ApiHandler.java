@@ -63,46 +63,25 @@ final class ApiHandler implements HttpHandler {
             byte[] body = readBody(exchange);
             if (!"POST".equals(exchange.getRequestMethod())) {
                 // DynamoDB answers a plain GET with a health line; load balancers and humans use it.
-                send(exchange, answer(200, "text/plain",
-                        "healthy: dynamodb.us-east-1.amazonaws.com ".getBytes(StandardCharsets.UTF_8)));
+                send(exchange, 200, "text/plain", "healthy: dynamodb.us-east-1.amazonaws.com ".getBytes(
+                        StandardCharsets.UTF_8));
                 return;
             }
-            send(exchange, answer(exchange.getRequestHeaders().getFirst("X-Amz-Target"), body));
+            int status = 200;
+            ObjectNode response;
+            try {
+                response = dispatch(exchange.getRequestHeaders().getFirst("X-Amz-Target"), body);
+            } catch (ApiException e) {
+                status = e.status();
+                response = e.toJson();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "Unexpected failure handling a DynamoDB request", e);
+                ApiException internal = ApiException.internal("Internal server error: " + e);
+                status = internal.status();
+                response = internal.toJson();
+            }
+            send(exchange, status, CONTENT_TYPE, Json.bytes(response));
         }
-    }
-
-    private static void send(HttpExchange exchange, EmbeddedDynamoDb.Answer answer) throws IOException {
-        answer.headers().forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
-        exchange.sendResponseHeaders(answer.status(), answer.body().length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(answer.body());
-        }
-    }
-
-    /** One call's answer, as the HTTP endpoint sends it; {@code target} is the X-Amz-Target header (null: none). */
-    EmbeddedDynamoDb.Answer answer(String target, byte[] body) {
-        int status = 200;
-        ObjectNode response;
-        try {
-            response = dispatch(target, body);
-        } catch (ApiException e) {
-            status = e.status();
-            response = e.toJson();
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "Unexpected failure handling a DynamoDB request", e);
-            ApiException internal = ApiException.internal("Internal server error: " + e);
-            status = internal.status();
-            response = internal.toJson();
-        }
-        return answer(status, CONTENT_TYPE, Json.bytes(response));
-    }
-
-    /** Every answer carries a request id and the CRC32 of its body, which the SDK verifies. */
-    private static EmbeddedDynamoDb.Answer answer(int status, String contentType, byte[] body) {
-        CRC32 crc = new CRC32();
-        crc.update(body);
-        return new EmbeddedDynamoDb.Answer(status, Map.of("Content-Type", contentType,
-                "x-amzn-RequestId", UUID.randomUUID().toString(), "x-amz-crc32", Long.toString(crc.getValue())), body);
     }
 
     private ObjectNode dispatch(String target, byte[] body) {
@@ -122,5 +101,17 @@ final class ApiHandler implements HttpHandler {
             in = new GZIPInputStream(in);
         }
         return in.readAllBytes();
+    }
+
+    private static void send(HttpExchange exchange, int status, String contentType, byte[] body) throws IOException {
+        CRC32 crc = new CRC32();
+        crc.update(body);
+        exchange.getResponseHeaders().set("Content-Type", contentType);
+        exchange.getResponseHeaders().set("x-amzn-RequestId", UUID.randomUUID().toString());
+        exchange.getResponseHeaders().set("x-amz-crc32", Long.toString(crc.getValue()));
+        exchange.sendResponseHeaders(status, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
     }
 }

@@ -9,7 +9,6 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -26,9 +25,7 @@ import java.util.function.Consumer;
  * }
  * }</pre>
  *
- * <p>In the same process, {@link #call} answers a call without HTTP (the endpoint stays up for other clients).
- *
- * <p>Memory: every item is held in the heap (as its JSON bytes). Tables with TTL on lose their expired items to a sweep every
+ * <p>Memory: every item is held in the heap. Tables with TTL on lose their expired items to a sweep every
  * {@link #DEFAULT_TTL_SWEEP_INTERVAL} (DynamoDB itself deletes within days of expiry); that is the only bound unless
  * {@link Builder#maxItemsPerTable} sets one.
  */
@@ -37,16 +34,14 @@ public final class EmbeddedDynamoDb implements AutoCloseable {
     public static final Duration DEFAULT_TTL_SWEEP_INTERVAL = Duration.ofMinutes(1);
 
     private final Database database;
-    private final ApiHandler api;
     private final HttpServer server;
     private final ExecutorService requestExecutor;
     private final ScheduledExecutorService ttlSweeper;
     private final Clock clock;
 
-    private EmbeddedDynamoDb(Database database, ApiHandler api, HttpServer server, ExecutorService requestExecutor,
+    private EmbeddedDynamoDb(Database database, HttpServer server, ExecutorService requestExecutor,
             ScheduledExecutorService ttlSweeper, Clock clock) {
         this.database = database;
-        this.api = api;
         this.server = server;
         this.requestExecutor = requestExecutor;
         this.ttlSweeper = ttlSweeper;
@@ -165,8 +160,7 @@ public final class EmbeddedDynamoDb implements AutoCloseable {
             }
             ExecutorService requestExecutor = Executors.newVirtualThreadPerTaskExecutor();
             server.setExecutor(requestExecutor);
-            ApiHandler api = new ApiHandler(database);
-            server.createContext("/", api);
+            server.createContext("/", new ApiHandler(database));
             server.start();
 
             ScheduledExecutorService ttlSweeper = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -184,21 +178,8 @@ public final class EmbeddedDynamoDb implements AutoCloseable {
                     sweepWarnings.accept("Embedded DynamoDB: TTL sweep failed: " + e);
                 }
             }, intervalMillis, intervalMillis, TimeUnit.MILLISECONDS);
-            return new EmbeddedDynamoDb(database, api, server, requestExecutor, ttlSweeper, clock);
+            return new EmbeddedDynamoDb(database, server, requestExecutor, ttlSweeper, clock);
         }
-    }
-
-    /** An answer to one API call: its HTTP status, headers and body, as the endpoint would send them. */
-    public record Answer(int status, Map<String, String> headers, byte[] body) {
-    }
-
-    /**
-     * Answers one API call in this process, on the caller's thread, without HTTP: the same answer a {@code POST /}
-     * to {@link #endpoint()} would get. {@code target} is the call's {@code X-Amz-Target} header (e.g.
-     * {@code DynamoDB_20120810.PutItem}; null: none), {@code body} its JSON request.
-     */
-    public Answer call(String target, byte[] body) {
-        return api.answer(target, body);
     }
 
     /** Runs one TTL sweep now, at the server's clock; returns how many items it deleted. */

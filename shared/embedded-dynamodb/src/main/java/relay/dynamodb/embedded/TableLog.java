@@ -9,7 +9,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -252,20 +251,7 @@ final class TableLog implements AutoCloseable {
             entries++;
         } catch (IOException e) {
             cutBack();
-            if (e instanceof ClosedChannelException) {
-                // An interrupt closes a FileChannel (a caller's timeout, on a call answered on its own thread):
-                // the next append opens the file again rather than failing for good.
-                closeQuietly();
-            }
             throw new UncheckedIOException("Cannot append to the table file " + file, e);
-        }
-    }
-
-    private void closeQuietly() {
-        try {
-            closeOut();
-        } catch (IOException ignored) {
-            // already closed by the interrupt
         }
     }
 

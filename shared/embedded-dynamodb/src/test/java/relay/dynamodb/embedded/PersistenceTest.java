@@ -33,37 +33,6 @@ class PersistenceTest {
     @TempDir
     Path dataDir;
 
-    /**
-     * A call answered in process runs on its caller's thread, which a client's timeout interrupts; an interrupt
-     * closes the table file's channel. That write fails, and the next one opens the file again.
-     */
-    @Test
-    void aWriteOnAnInterruptedThreadFails_andTheNextWriteIsKeptAcrossARestart() {
-        String put = "DynamoDB_20120810.PutItem";
-        try (EmbeddedDynamoDb db = EmbeddedDynamoDb.start(dataDir); DynamoDbClient client = Fixtures.client(db)) {
-            client.createTable(table("keys", "id", null, null).build());
-            Thread.currentThread().interrupt();
-            EmbeddedDynamoDb.Answer interrupted;
-            try {
-                interrupted = db.call(put, json("{\"TableName\":\"keys\",\"Item\":{\"id\":{\"S\":\"k1\"}}}"));
-            } finally {
-                Thread.interrupted();
-            }
-            assertEquals(500, interrupted.status());
-            assertEquals(200, db.call(put, json("{\"TableName\":\"keys\",\"Item\":{\"id\":{\"S\":\"k2\"}}}"))
-                    .status());
-            assertFalse(client.getItem(b -> b.tableName("keys").key(item("id", s("k1")))).hasItem());
-        }
-        try (EmbeddedDynamoDb db = EmbeddedDynamoDb.start(dataDir); DynamoDbClient client = Fixtures.client(db)) {
-            assertTrue(client.getItem(b -> b.tableName("keys").key(item("id", s("k2")))).hasItem());
-            assertFalse(client.getItem(b -> b.tableName("keys").key(item("id", s("k1")))).hasItem());
-        }
-    }
-
-    private static byte[] json(String text) {
-        return text.getBytes(StandardCharsets.UTF_8);
-    }
-
     @Test
     void restartWithDataDir_keepsTablesItemsIndexesAndTtl() {
         try (EmbeddedDynamoDb db = EmbeddedDynamoDb.start(dataDir); DynamoDbClient client = Fixtures.client(db)) {

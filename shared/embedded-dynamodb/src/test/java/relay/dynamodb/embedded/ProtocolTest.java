@@ -60,29 +60,6 @@ class ProtocolTest {
     }
 
     @Test
-    void call_inProcess_answersWhatTheEndpointAnswers() throws Exception {
-        String[][] calls = {
-            {"DynamoDB_20120810.ListTables", "{}"},
-            {"DynamoDB_20120810.TransmogrifyTable", "{}"},
-            {null, "{}"},
-            {"DynamoDB_20120810.GetItem", "{\"TableName\":\"ghost\",\"Key\":{\"id\":{\"S\":\"x\"}}}"},
-            {"DynamoDB_20120810.ListTables", "{not json"},
-        };
-        for (String[] call : calls) {
-            HttpResponse<String> overHttp = post(call[0], call[1]);
-            EmbeddedDynamoDb.Answer inProcess = db.call(call[0], call[1].getBytes(StandardCharsets.UTF_8));
-
-            assertEquals(overHttp.statusCode(), inProcess.status(), call[0]);
-            assertEquals(overHttp.body(), new String(inProcess.body(), StandardCharsets.UTF_8), call[0]);
-            CRC32 crc = new CRC32();
-            crc.update(inProcess.body());
-            assertEquals(Long.toString(crc.getValue()), inProcess.headers().get("x-amz-crc32"));
-            assertEquals("application/x-amz-json-1.0", inProcess.headers().get("Content-Type"));
-            assertTrue(inProcess.headers().containsKey("x-amzn-RequestId"));
-        }
-    }
-
-    @Test
     void unknownOperation_isHttp400WithUnknownOperationType() throws Exception {
         HttpResponse<String> response = post("DynamoDB_20120810.TransmogrifyTable", "{}");
 
