@@ -18,7 +18,8 @@ final class StreamLog {
     private long nextSequence = System.currentTimeMillis() * 1_000_000L;
     private long trimmedBelow;
 
-    private record Entry(long sequence, long createdMillis, ObjectNode json) {
+    /** A record as its JSON bytes: a day of records is then that many byte arrays, not trees of small objects. */
+    private record Entry(long sequence, long createdMillis, byte[] json) {
     }
 
     /** A page of records and the sequence number to continue from. */
@@ -79,7 +80,7 @@ final class StreamLog {
         if (expiredByTtl) {
             record.putObject("userIdentity").put("Type", "Service").put("PrincipalId", "dynamodb.amazonaws.com");
         }
-        entries.add(new Entry(sequence, now, record));
+        entries.add(new Entry(sequence, now, Json.bytes(record)));
     }
 
     private void trim(long now) {
@@ -126,7 +127,7 @@ final class StreamLog {
         }
         long next = from;
         for (int i = low; i < entries.size() && records.size() < limit; i++) {
-            records.add(entries.get(i).json());
+            records.add(Json.parseObject(entries.get(i).json()));
             next = entries.get(i).sequence() + 1;
         }
         return new Page(records, next);

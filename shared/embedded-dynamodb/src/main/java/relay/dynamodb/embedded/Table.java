@@ -18,8 +18,8 @@ import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
- * One table's items and secondary indexes, guarded by a read-write lock. Stored items are never mutated after they
- * are stored, so they can be handed out and serialised after the lock is released.
+ * One table's items and secondary indexes, guarded by a read-write lock. Items are kept as {@link StoredItem}s (their
+ * JSON bytes) and parsed into a fresh tree for every read, so what a read hands out is the caller's own.
  *
  * <p>Items live in the heap. With TTL on, expired items are deleted by {@link #sweepExpired}, as DynamoDB's TTL
  * process does (it writes a REMOVE stream record by the TTL service); an index of expiry times keeps the sweep from
@@ -42,8 +42,8 @@ final class Table {
     private final long maxItems;
     private final TreeSet<Expiry> expiries = new TreeSet<>(Expiry.ORDER);
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-    private final TreeMap<List<KeyValue>, ObjectNode> items = new TreeMap<>(KeyValue.ORDER);
-    private final Map<String, TreeMap<List<KeyValue>, ObjectNode>> indexes = new HashMap<>();
+    private final TreeMap<List<KeyValue>, StoredItem> items = new TreeMap<>(KeyValue.ORDER);
+    private final Map<String, TreeMap<List<KeyValue>, StoredItem>> indexes = new HashMap<>();
     private final Map<String, Long> indexBytes = new HashMap<>();
     private final StreamLog stream;
     private final TableLog log;
@@ -77,7 +77,7 @@ final class Table {
             indexBytes.put(index.name(), 0L);
         }
         for (ObjectNode item : initialItems) {
-            store(schema.keyOf(item), null, item);
+            store(schema.keyOf(item), null, null, item, StoredItem.of(item));
         }
     }
 
@@ -107,7 +107,7 @@ final class Table {
             }
             ttlAttribute = attribute;
             expiries.clear();
-            items.forEach((key, item) -> addExpiry(key, item));
+            items.forEach((key, item) -> addExpiry(key, item.tree()));
         } finally {
             lock.writeLock().unlock();
         }
@@ -125,12 +125,14 @@ final class Table {
     }
 
     ObjectNode get(ObjectNode key) {
+        StoredItem item;
         lock.readLock().lock();
         try {
-            return items.get(schema.keyOf(key));
+            item = items.get(schema.keyOf(key));
         } finally {
             lock.readLock().unlock();
         }
+        return item == null ? null : item.tree();
     }
 
     /**
@@ -145,12 +147,13 @@ final class Table {
         lock.writeLock().lock();
         try {
             checkOpen();
-            ObjectNode oldItem = items.get(key);
+            StoredItem oldStored = items.get(key);
+            ObjectNode oldItem = oldStored == null ? null : oldStored.tree();
             ObjectNode newItem = transform.apply(oldItem);
             if (newItem == oldItem) {
                 return new Change(oldItem, newItem);
             }
-            commit(key, oldItem, newItem, expiredByTtl);
+            commit(key, oldStored, oldItem, newItem, expiredByTtl);
             evictOverCap();
             if (log != null) {
                 log.compactIfLarge(schema, ttlAttribute, items.values());
@@ -162,15 +165,17 @@ final class Table {
     }
 
     /** Logs a change, applies it and records it in the stream; caller holds the write lock. */
-    private void commit(List<KeyValue> key, ObjectNode oldItem, ObjectNode newItem, boolean expiredByTtl) {
+    private void commit(List<KeyValue> key, StoredItem oldStored, ObjectNode oldItem, ObjectNode newItem,
+            boolean expiredByTtl) {
+        StoredItem newStored = newItem == null ? null : StoredItem.of(newItem);
         if (log != null) {
-            if (newItem != null) {
-                log.put(newItem);
+            if (newStored != null) {
+                log.put(newStored);
             } else {
                 log.delete(schema.keyAttributes(oldItem, null));
             }
         }
-        store(key, oldItem, newItem);
+        store(key, oldStored, oldItem, newItem, newStored);
         // DynamoDB writes no stream record for a write that leaves the item unchanged.
         boolean changed = oldItem == null || newItem == null
                 || !AttributeValues.equal(AttributeValues.of("M", oldItem), AttributeValues.of("M", newItem));
@@ -187,13 +192,13 @@ final class Table {
     private void evictOverCap() {
         while (maxItems > 0 && items.size() > maxItems && !expiries.isEmpty()) {
             List<KeyValue> key = expiries.first().key();
-            ObjectNode victim = items.get(key);
+            StoredItem victim = items.get(key);
             if (victim == null) {
                 expiries.pollFirst(); // cannot happen: store() keeps the two in step; never loop on it
                 continue;
             }
             try {
-                commit(key, victim, null, true);
+                commit(key, victim, victim.tree(), null, true);
             } catch (RuntimeException e) {
                 return;
             }
@@ -221,37 +226,41 @@ final class Table {
         }
     }
 
-    /** Updates the table map, the size figure and every index; caller holds the write lock. */
-    private void store(List<KeyValue> key, ObjectNode oldItem, ObjectNode newItem) {
+    /**
+     * Updates the table map, the size figure and every index; caller holds the write lock. Each item comes both as
+     * stored and as a tree (null both for none).
+     */
+    private void store(List<KeyValue> key, StoredItem oldStored, ObjectNode oldItem, ObjectNode newItem,
+            StoredItem newStored) {
         if (oldItem != null) {
-            sizeBytes -= AttributeValues.itemSize(oldItem);
+            sizeBytes -= oldStored.size();
             BigDecimal expiry = expiryOf(oldItem);
             if (expiry != null) {
                 expiries.remove(new Expiry(expiry, key));
             }
         }
         if (newItem != null) {
-            items.put(key, newItem);
-            sizeBytes += AttributeValues.itemSize(newItem);
+            items.put(key, newStored);
+            sizeBytes += newStored.size();
             addExpiry(key, newItem);
         } else {
             items.remove(key);
         }
         for (IndexSchema index : schema.indexes()) {
-            TreeMap<List<KeyValue>, ObjectNode> entries = indexes.get(index.name());
+            TreeMap<List<KeyValue>, StoredItem> entries = indexes.get(index.name());
             if (oldItem != null) {
                 List<KeyValue> oldKey = schema.indexKeyOf(index, oldItem);
-                ObjectNode removed = oldKey == null ? null : entries.remove(oldKey);
+                StoredItem removed = oldKey == null ? null : entries.remove(oldKey);
                 if (removed != null) {
-                    indexBytes.merge(index.name(), -AttributeValues.itemSize(removed), Long::sum);
+                    indexBytes.merge(index.name(), -removed.size(), Long::sum);
                 }
             }
             if (newItem != null) {
                 List<KeyValue> newKey = schema.indexKeyOf(index, newItem);
                 if (newKey != null) {
-                    ObjectNode projected = index.project(newItem, schema.keys());
+                    StoredItem projected = StoredItem.of(index.project(newItem, schema.keys()));
                     entries.put(newKey, projected);
-                    indexBytes.merge(index.name(), AttributeValues.itemSize(projected), Long::sum);
+                    indexBytes.merge(index.name(), projected.size(), Long::sum);
                 }
             }
         }
@@ -264,7 +273,7 @@ final class Table {
     ReadResult read(ReadSpec spec) {
         lock.readLock().lock();
         try {
-            NavigableMap<List<KeyValue>, ObjectNode> source =
+            NavigableMap<List<KeyValue>, StoredItem> source =
                     spec.index() == null ? items : indexes.get(spec.index().name());
             // [p] sorts before every key in partition p (a proper prefix sorts first) and is the whole key of a
             // hash-only table; [p, MAX] sorts after every key in it.
@@ -301,7 +310,8 @@ final class Table {
             int scanned = 0;
             long bytes = 0;
             ObjectNode lastEvaluatedKey = null;
-            for (ObjectNode item : source.values()) {
+            for (StoredItem stored : source.values()) {
+                ObjectNode item = stored.tree();
                 if (spec.totalSegments() > 1 && Math.floorMod(KeyValue.of(item.get(schema.keys().hash()))
                         .stableHash(), spec.totalSegments()) != spec.segment()) {
                     continue;
@@ -310,7 +320,7 @@ final class Table {
                     continue;
                 }
                 scanned++;
-                bytes += AttributeValues.itemSize(item);
+                bytes += stored.size();
                 if (spec.filter() == null || spec.filter().test(item)) {
                     matched.add(item);
                 }

@@ -104,7 +104,8 @@ final class TableLog implements AutoCloseable {
                     + contents.schema().name());
         }
         try {
-            writeSnapshot(file, contents.schema(), contents.ttlAttribute(), contents.items(), storage.opener());
+            writeSnapshot(file, contents.schema(), contents.ttlAttribute(),
+                    contents.items().stream().map(StoredItem::of).toList(), storage.opener());
         } catch (IOException e) {
             storage.warnings().accept("Embedded DynamoDB: could not compact " + file + " (" + e
                     + "); appending to it as it is");
@@ -206,28 +207,39 @@ final class TableLog implements AutoCloseable {
         return true;
     }
 
-    void put(ObjectNode item) {
-        append(Json.object().set("put", item));
+    void put(StoredItem item) {
+        append(putLine(item));
     }
 
     void delete(ObjectNode key) {
-        append(Json.object().set("delete", key));
+        append(Json.bytes(Json.object().set("delete", key)));
     }
 
     void ttl(String attribute) {
-        append(Json.object().put("ttl", attribute));
+        append(Json.bytes(Json.object().put("ttl", attribute)));
+    }
+
+    private static final byte[] PUT_START = "{\"put\":".getBytes(StandardCharsets.UTF_8);
+
+    /** {@code {"put":ITEM}} from the item's stored bytes, without a tree. */
+    private static byte[] putLine(StoredItem item) {
+        byte[] line = new byte[PUT_START.length + item.json().length + 1];
+        System.arraycopy(PUT_START, 0, line, 0, PUT_START.length);
+        System.arraycopy(item.json(), 0, line, PUT_START.length, item.json().length);
+        line[line.length - 1] = '}';
+        return line;
     }
 
     /**
      * Appends one record as a whole line, or throws leaving none of it behind: a part that reached the file is cut
      * back off, and if even that fails the next record starts on a new line.
      */
-    private void append(JsonNode entry) {
+    private void append(byte[] entry) {
         ByteArrayOutputStream line = new ByteArrayOutputStream();
         if (torn) {
             line.write(NEWLINE);
         }
-        line.writeBytes(Json.bytes(entry));
+        line.writeBytes(entry);
         line.write(NEWLINE);
         try {
             if (out == null) {
@@ -259,7 +271,7 @@ final class TableLog implements AutoCloseable {
      * disk) leaves the log as it was and is tried again after as many entries more: the change that triggered it
      * is already in the log, so it is reported, never thrown.
      */
-    void compactIfLarge(TableSchema schema, String ttl, Collection<ObjectNode> items) {
+    void compactIfLarge(TableSchema schema, String ttl, Collection<StoredItem> items) {
         if (entries < Math.max(compactAfter, 2L * items.size())) {
             return;
         }
@@ -296,7 +308,7 @@ final class TableLog implements AutoCloseable {
         }
     }
 
-    private static void writeSnapshot(Path file, TableSchema schema, String ttl, Collection<ObjectNode> items,
+    private static void writeSnapshot(Path file, TableSchema schema, String ttl, Collection<StoredItem> items,
             LogFile.Opener opener) throws IOException {
         Path temp = writeTemp(file, schema, ttl, items, opener);
         try {
@@ -307,7 +319,7 @@ final class TableLog implements AutoCloseable {
     }
 
     /** Writes a snapshot beside {@code file}; on failure nothing is left behind. */
-    private static Path writeTemp(Path file, TableSchema schema, String ttl, Collection<ObjectNode> items,
+    private static Path writeTemp(Path file, TableSchema schema, String ttl, Collection<StoredItem> items,
             LogFile.Opener opener) throws IOException {
         Path temp = file.resolveSibling(file.getFileName() + ".tmp");
         try (LogFile out = opener.create(temp)) {
@@ -316,8 +328,9 @@ final class TableLog implements AutoCloseable {
             if (ttl != null) {
                 writeLine(chunk, Json.object().put("ttl", ttl));
             }
-            for (ObjectNode item : items) {
-                writeLine(chunk, Json.object().set("put", item));
+            for (StoredItem item : items) {
+                chunk.writeBytes(putLine(item));
+                chunk.write(NEWLINE);
                 if (chunk.size() >= 1 << 16) {
                     out.append(ByteBuffer.wrap(chunk.toByteArray()));
                     chunk.reset();

@@ -19,6 +19,13 @@ class DynaliteTableOperationsTest extends TableOperationsTest {
 
     @Test
     @Override
+    @Disabled("dynalite always reports TableSizeBytes 0, like ItemCount; DynamoDB refreshes both about every six "
+            + "hours, so the embedded server's live figures are allowed")
+    void describeTable_sizesFollowPutsOverwritesAndDeletes() {
+    }
+
+    @Test
+    @Override
     @Disabled("dynalite gap: no DynamoDB Streams (no StreamSpecification, no stream ARN)")
     void createTable_withStream_echoesSpecificationAndLatestStreamArn() {
     }

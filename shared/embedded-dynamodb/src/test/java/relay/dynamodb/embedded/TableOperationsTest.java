@@ -84,6 +84,34 @@ class TableOperationsTest extends ServerTest {
     }
 
     @Test
+    void describeTable_sizesFollowPutsOverwritesAndDeletes() {
+        String name = uniqueTableName("sizes");
+        createActive(table(name, "pk", null, null)
+                .attributeDefinitions(attribute("pk", ScalarAttributeType.S), attribute("user", ScalarAttributeType.S))
+                .globalSecondaryIndexes(GlobalSecondaryIndex.builder()
+                        .indexName("by-user")
+                        .keySchema(key("user", KeyType.HASH))
+                        .projection(Projection.builder().projectionType(ProjectionType.KEYS_ONLY).build())
+                        .build())
+                .build());
+        // an item's size: its attribute names' and values' UTF-8 bytes; the index holds the keys only
+        client.putItem(b -> b.tableName(name).item(item("pk", s("1"), "user", s("ann"), "note", s("hello"))));
+        assertSizes(name, 3 + 7 + 9, 3 + 7);
+        client.putItem(b -> b.tableName(name).item(item("pk", s("1"), "user", s("ann"))));
+        assertSizes(name, 3 + 7, 3 + 7);
+        client.putItem(b -> b.tableName(name).item(item("pk", s("2"))));
+        assertSizes(name, 3 + 7 + 3, 3 + 7);
+        client.deleteItem(b -> b.tableName(name).key(item("pk", s("1"))));
+        assertSizes(name, 3, 0);
+    }
+
+    private void assertSizes(String name, long tableBytes, long indexBytes) {
+        TableDescription table = client.describeTable(b -> b.tableName(name)).table();
+        assertEquals(tableBytes, table.tableSizeBytes());
+        assertEquals(indexBytes, table.globalSecondaryIndexes().get(0).indexSizeBytes());
+    }
+
+    @Test
     void createTable_withProvisionedThroughput_echoesCapacity() {
         String name = uniqueTableName("provisioned");
         TableDescription table = client.createTable(table(name, "pk", null, null)
