@@ -9,6 +9,7 @@ public final class BufferedSink implements ResponseSink {
     private int status;
     private Map<String, String> headers;
     private final ByteArrayOutputStream body = new ByteArrayOutputStream();
+    private ApiResponse whole; // an answer sent whole is kept as it came: no second copy of its body
 
     @Override
     public void head(int status, Map<String, String> headers) {
@@ -24,7 +25,13 @@ public final class BufferedSink implements ResponseSink {
     @Override
     public void end() {}
 
+    @Override
+    public void send(ApiResponse response) {
+        if (headers != null || body.size() > 0) throw new IllegalStateException("the answer was already begun");
+        whole = response;
+    }
+
     public ApiResponse response() {
-        return new ApiResponse(status, headers, body.toString(StandardCharsets.UTF_8));
+        return whole != null ? whole : new ApiResponse(status, headers, body.toString(StandardCharsets.UTF_8));
     }
 }
