@@ -24,6 +24,9 @@ class LocalServerOptionsTest {
         assertEquals(Path.of("c.yaml"), options.configFile());
         assertEquals(4100, options.port());
         assertEquals(Path.of("/tmp/x"), options.dataDir());
+        assertEquals(LocalServer.PRIME_ROUNDS, options.primeRounds(), "the command line's server primes by default");
+        assertEquals(0, LocalServer.parse(new String[] {"--prime-rounds", "0"}).primeRounds());
+        assertEquals(0, new LocalServer.Options(null, 0, null, null).primeRounds(), "a server started in process does not");
     }
 
     @Test
@@ -31,6 +34,8 @@ class LocalServerOptionsTest {
         assertThrows(IllegalArgumentException.class, () -> LocalServer.parse(new String[] {"--nope", "1"}));
         assertThrows(IllegalArgumentException.class, () -> LocalServer.parse(new String[] {"--port", "abc"}));
         assertThrows(IllegalArgumentException.class, () -> LocalServer.parse(new String[] {"--config"}));
+        assertThrows(IllegalArgumentException.class, () -> LocalServer.parse(new String[] {"--prime-rounds", "-1"}));
+        assertThrows(IllegalArgumentException.class, () -> LocalServer.parse(new String[] {"--prime-rounds", "many"}));
     }
 
     @Test

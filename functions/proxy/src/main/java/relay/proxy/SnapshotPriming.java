@@ -57,8 +57,13 @@ public final class SnapshotPriming {
 
     private SnapshotPriming() {}
 
-    /** Runs every priming call; throws when one could not run or got another status than it should. */
+    /** Runs every priming call once; throws when one could not run or got another status than it should. */
     public static void run(Region region) {
+        run(region, 1);
+    }
+
+    /** Runs every priming call {@code rounds} times, through one set of clients (more rounds: more code compiled). */
+    public static void run(Region region, int rounds) {
         HttpServer stub;
         try {
             stub = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -85,7 +90,7 @@ public final class SnapshotPriming {
                     new DynamoDbRequestLogStore(dynamoDb, "priming"), true, Duration.ofDays(1), clock, relay.core.provider.RequestSigner.NONE,
                     new DynamoDbAccessStore(dynamoDb, "priming"), RelayWiring.CacheTable.NONE,
                     new DynamoDbResponseStore(dynamoDb, "priming", clock)), new ReseedableRandom(), http);
-            for (Call call : CALLS) {
+            for (int round = 0; round < rounds; round++) for (Call call : CALLS) {
                 ApiResponse answer = api.handle(new ApiRequest("priming", "POST", call.path(),
                         Map.of("authorization", "Bearer " + call.authorization(), "content-type", "application/json"), Map.of(),
                         call.body().getBytes(StandardCharsets.UTF_8), Instant.now().plusSeconds(30)));
