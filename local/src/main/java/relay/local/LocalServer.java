@@ -100,7 +100,7 @@ public final class LocalServer implements AutoCloseable {
      *                    compiled code. 0: none (the default for servers started in process, e.g. by tests)
      */
     /** Rounds of priming the command line's server runs unless told otherwise ({@code --prime-rounds}). */
-    static final int PRIME_ROUNDS = 60;
+    static final int PRIME_ROUNDS = 200;
 
     public record Options(Path configFile, int port, Path dataDir, String host, Duration idleTimeout, URI dynamoDbEndpoint,
                           int primeRounds) {
@@ -220,9 +220,10 @@ public final class LocalServer implements AutoCloseable {
     }
 
     /**
-     * Warms the request path before the server listens: measured by {@code ./dev bench local}, 60 rounds (300 requests,
-     * about 1.5 s at start) bring the first thousand requests within 2x of the steady state with the AOT cache of
-     * {@code ./dev serve} (3.7x without priming). A failure only costs that warmth.
+     * Warms the request path before the server listens: measured by {@code ./dev bench local}, 200 rounds (1,000
+     * requests, about 2.5 s at start) bring the first thousand requests within 2x of the steady state with the AOT
+     * cache of {@code ./dev serve} (1.7x and 1.9x in two runs; 3.2x to 3.7x without priming). A failure only costs that
+     * warmth.
      */
     static void prime(int rounds) {
         if (rounds == 0) return;
