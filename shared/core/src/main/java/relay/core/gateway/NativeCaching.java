@@ -51,4 +51,11 @@ public record NativeCaching<T>(ChatCompletionRequest key, Function<T, ChatComple
         rest.properties().removeIf(e -> e.getValue().isNull());
         return rest.isEmpty() ? null : rest;
     }
+
+    /** Puts what of {@code object} a translation does not carry ({@link #untranslated}) into {@code extra} under {@code path}, if anything. */
+    public static void putUntranslated(ObjectNode extra, String path, com.fasterxml.jackson.databind.JsonNode object,
+                                       java.util.Set<String> translated) {
+        ObjectNode rest = untranslated(object, translated);
+        if (rest != null) extra.set(path, rest);
+    }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import relay.core.gateway.NativeCaching;
 import relay.core.Json;
 import relay.core.error.RelayException;
 import relay.core.wire.Fields;
@@ -86,7 +87,7 @@ public final class MessagesToChat {
         ObjectNode extra = Json.object();
         Set<String> carried = new java.util.HashSet<>(TRANSLATED);
         carried.addAll(relay.core.wire.RelayFields.ALL);
-        ObjectNode top = relay.core.gateway.NativeCaching.untranslated(body, carried);
+        ObjectNode top = NativeCaching.untranslated(body, carried);
         if (top != null) extra.set("body", top);
         if (!headers.isEmpty()) {
             ObjectNode h = extra.putObject("headers");
@@ -94,7 +95,7 @@ public final class MessagesToChat {
         }
         JsonNode system = body.get("system");
         if (system != null && system.isArray()) {
-            for (int i = 0; i < system.size(); i++) rest(extra, "system[" + i + "]", system.get(i), BLOCK_FIELDS);
+            for (int i = 0; i < system.size(); i++) NativeCaching.putUntranslated(extra, "system[" + i + "]", system.get(i), BLOCK_FIELDS);
         }
         JsonNode turns = body.path("messages");
         for (int i = 0; i < turns.size(); i++) {
@@ -102,21 +103,17 @@ public final class MessagesToChat {
             for (int j = 0; j < content.size(); j++) {
                 String path = "messages[" + i + "].content[" + j + "]";
                 JsonNode block = content.get(j);
-                rest(extra, path, block, "thinking".equals(block.path("type").asText()) || "redacted_thinking".equals(block.path("type").asText())
+                NativeCaching.putUntranslated(extra, path, block, "thinking".equals(block.path("type").asText()) || "redacted_thinking".equals(block.path("type").asText())
                         ? Set.of() : BLOCK_FIELDS);
                 JsonNode inner = block.path("content");
-                for (int k = 0; k < inner.size(); k++) rest(extra, path + ".content[" + k + "]", inner.get(k), BLOCK_FIELDS);
+                for (int k = 0; k < inner.size(); k++) NativeCaching.putUntranslated(extra, path + ".content[" + k + "]", inner.get(k), BLOCK_FIELDS);
             }
         }
         JsonNode tools = body.path("tools");
-        for (int i = 0; i < tools.size(); i++) rest(extra, "tools[" + i + "]", tools.get(i), TOOL_FIELDS);
+        for (int i = 0; i < tools.size(); i++) NativeCaching.putUntranslated(extra, "tools[" + i + "]", tools.get(i), TOOL_FIELDS);
         return extra;
     }
 
-    private static void rest(ObjectNode extra, String path, JsonNode object, Set<String> translated) {
-        ObjectNode rest = relay.core.gateway.NativeCaching.untranslated(object, translated);
-        if (rest != null) extra.set(path, rest);
-    }
 
     private void untranslatable(String path, String what) {
         if (untranslatable == null) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.Set;
+import relay.core.gateway.NativeCaching;
 import relay.core.Json;
 import relay.core.error.RelayException;
 import relay.core.wire.Fields;
@@ -57,24 +58,20 @@ public final class ResponsesToChat {
         ObjectNode extra = Json.object();
         Set<String> carried = new java.util.HashSet<>(TRANSLATED);
         carried.addAll(relay.core.wire.RelayFields.ALL);
-        rest(extra, "body", body, carried);
-        rest(extra, "text", body.get("text"), Set.of("format"));
+        NativeCaching.putUntranslated(extra, "body", body, carried);
+        NativeCaching.putUntranslated(extra, "text", body.get("text"), Set.of("format"));
         JsonNode reasoning = body.get("reasoning");
-        rest(extra, "reasoning", reasoning, "none".equals(reasoning == null ? null : reasoning.path("effort").asText(null)) ? Set.of() : Set.of("effort"));
+        NativeCaching.putUntranslated(extra, "reasoning", reasoning, "none".equals(reasoning == null ? null : reasoning.path("effort").asText(null)) ? Set.of() : Set.of("effort"));
         ArrayNode items = inputItems(body, previous);
         for (int i = 0; i < items.size(); i++) {
             JsonNode item = items.get(i);
-            rest(extra, "items[" + i + "]", item, "reasoning".equals(item.path("type").asText()) ? Set.of() : ITEM_FIELDS);
+            NativeCaching.putUntranslated(extra, "items[" + i + "]", item, "reasoning".equals(item.path("type").asText()) ? Set.of() : ITEM_FIELDS);
         }
         JsonNode tools = body.path("tools");
-        for (int i = 0; i < tools.size(); i++) rest(extra, "tools[" + i + "]", tools.get(i), TOOL_FIELDS);
+        for (int i = 0; i < tools.size(); i++) NativeCaching.putUntranslated(extra, "tools[" + i + "]", tools.get(i), TOOL_FIELDS);
         return extra;
     }
 
-    private static void rest(ObjectNode extra, String path, JsonNode object, Set<String> translated) {
-        ObjectNode rest = relay.core.gateway.NativeCaching.untranslated(object, translated);
-        if (rest != null) extra.set(path, rest);
-    }
 
     /**
      * A Responses API response object as a chat completion, for the response cache: the text of its messages as
