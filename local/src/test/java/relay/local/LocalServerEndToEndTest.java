@@ -142,6 +142,7 @@ class LocalServerEndToEndTest {
         HttpResponseFor<ChatCompletion> raw = client.chat().completions().withRawResponse().create(
                 ChatCompletionCreateParams.builder().model("gpt-4o").addUserMessage("spend").build());
         String requestId = raw.headers().values("x-relay-request-id").get(0);
+        TestRelay.log(server, requestId); // the log is written after the answer: wait (bounded) until it is
         HttpClient http = HttpClient.newHttpClient();
         URI uri = URI.create(server.url() + "/spend/logs?api_key=" + MASTER_KEY + "&model=gpt-4o&limit=50");
 
