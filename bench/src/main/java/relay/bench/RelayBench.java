@@ -144,27 +144,41 @@ public final class RelayBench {
             return;
         }
         relay.dynamodb.embedded.EmbeddedDynamoDb.sendSegmentsAtOnce(); // before the first loopback server starts
-        Options options;
+        commandLine(args, Options::parse, Options.USAGE, RelayBench::run);
+    }
+
+    /** A bench's own run, given its parsed options. */
+    @FunctionalInterface
+    public interface Run<O> {
+        void run(O options) throws Exception;
+    }
+
+    /**
+     * Runs a bench from its command line: a bad option prints the usage and exits 2 ({@code --help}: 0), a failure
+     * prints its reason and exits 1; otherwise exits 0, since loopback servers' and clients' threads (some not
+     * daemons) must not keep the JVM alive.
+     */
+    public static <O> void commandLine(String[] args, java.util.function.Function<String[], O> parse, String usage, Run<O> run) {
+        O options;
         try {
-            options = Options.parse(args);
+            options = parse.apply(args);
         } catch (IllegalArgumentException e) {
-            if (!e.getMessage().equals("help")) System.err.println("relay-bench: " + e.getMessage());
-            System.err.println(Options.USAGE);
-            System.exit(e.getMessage().equals("help") ? 0 : 2);
+            if (!"help".equals(e.getMessage())) System.err.println("relay-bench: " + e.getMessage());
+            System.err.println(usage);
+            System.exit("help".equals(e.getMessage()) ? 0 : 2);
             return;
         }
         try {
-            run(options);
+            run.run(options);
         } catch (BenchException e) {
             System.err.println("relay-bench: " + e.getMessage());
             System.exit(1);
         } catch (Throwable e) {
-            // Exit anyway: the embedded servers' non-daemon threads would keep a failed run alive forever.
             System.err.println("relay-bench: failed:");
             e.printStackTrace();
             System.exit(1);
         }
-        System.exit(0); // HTTP servers' and clients' threads must not keep the JVM alive
+        System.exit(0);
     }
 
     static void run(Options options) throws Exception {

@@ -127,26 +127,7 @@ public final class LocalBench {
     }
 
     public static void main(String[] args) {
-        Options options;
-        try {
-            options = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            if (!e.getMessage().equals("help")) System.err.println("relay-bench: " + e.getMessage());
-            System.err.println(Options.USAGE);
-            System.exit(e.getMessage().equals("help") ? 0 : 2);
-            return;
-        }
-        try {
-            run(options);
-        } catch (BenchException e) {
-            System.err.println("relay-bench: " + e.getMessage());
-            System.exit(1);
-        } catch (Throwable e) {
-            System.err.println("relay-bench: failed:");
-            e.printStackTrace();
-            System.exit(1);
-        }
-        System.exit(0);
+        RelayBench.commandLine(args, Options::parse, Options.USAGE, LocalBench::run);
     }
 
     static void run(Options options) throws Exception {
