@@ -254,7 +254,8 @@ public final class Gateway {
         trace.requestedModel(request.model());
         applyRequestTimeout(request.body(), trace);
         trace.gate().admitChat(request, trace); // the key's model access, budget and limits, as for chat
-        ResponseCaching.Context cache = cached.key() == null ? null : caching.begin(cached.key(), trace.deadline());
+        ChatCompletionRequest cacheKey = cached.key(caching.settings().enabled());
+        ResponseCaching.Context cache = cacheKey == null ? null : caching.begin(cacheKey, trace.deadline());
         if (cache != null) {
             Optional<CacheHit> hit = lookUp(cache, trace);
             if (hit.isPresent()) return fromChat.apply(answerFromCache(hit.get(), trace));
@@ -297,7 +298,8 @@ public final class Gateway {
         trace.stream(true);
         applyRequestTimeout(request.body(), trace);
         trace.gate().admitChat(request, trace);
-        ResponseCaching.Context cache = cached.key() == null ? null : caching.begin(cached.key(), trace.deadline());
+        ChatCompletionRequest cacheKey = cached.key(caching.settings().enabled());
+        ResponseCaching.Context cache = cacheKey == null ? null : caching.begin(cacheKey, trace.deadline());
         if (cache != null) {
             Optional<CacheHit> hit = lookUp(cache, trace);
             if (hit.isPresent()) {

@@ -66,7 +66,7 @@ public final class MessagesEndpoint implements Endpoint {
         NativeMessages.Request direct = new NativeMessages.Request(relay.core.wire.RelayFields.nativeBody(body), forwardedHeaders(call));
         NativeMessages[] answering = {null}; // the provider that answered natively reads its message as chat, for the cache
         NativeCaching<JsonNode> cached = translation.untranslatable() != null ? NativeCaching.none()
-                : NativeCaching.of(chat, MessagesToChat.nativeOnly(body, direct.headers()), message -> chatForm(answering[0], message));
+                : NativeCaching.of(chat, () -> MessagesToChat.nativeOnly(body, direct.headers()), message -> chatForm(answering[0], message));
         if (!chat.stream()) {
             JsonNode message = gateway.chat(chat, call.trace(), (provider, deployment) -> {
                 NativeMessages speaks = provider.nativeMessages(deployment);
@@ -81,7 +81,7 @@ public final class MessagesEndpoint implements Endpoint {
         }
         MessagesStream translated = new MessagesStream(call::event, chat.model());
         boolean[] nativeStream = {false};
-        boolean assemble = gateway.cacheSettings().enabled() && cached.key() != null;
+        boolean assemble = gateway.cacheSettings().enabled() && cached.chat() != null;
         gateway.streamChat(chat, call.trace(), (provider, deployment) -> {
             NativeMessages speaks = provider.nativeMessages(deployment);
             if (speaks != null) return (c, sent) -> {

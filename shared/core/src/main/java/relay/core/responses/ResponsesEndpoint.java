@@ -100,7 +100,7 @@ public final class ResponsesEndpoint implements Endpoint {
         String id = ChatToResponses.newId("resp_");
         long createdAt = clock.instant().getEpochSecond();
         NativeCaching<ObjectNode> cached = translation.untranslatable() != null ? NativeCaching.none()
-                : NativeCaching.of(chat, ResponsesToChat.nativeOnly(body, previous), ResponsesToChat::chatForm);
+                : NativeCaching.of(chat, () -> ResponsesToChat.nativeOnly(body, previous), ResponsesToChat::chatForm);
         if (!chat.stream()) {
             ObjectNode response = gateway.chat(chat, call.trace(), (provider, deployment) -> {
                 NativeResponses speaks = provider.nativeResponses(deployment);
