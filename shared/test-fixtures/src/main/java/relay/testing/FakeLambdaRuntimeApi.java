@@ -1,5 +1,7 @@
 package relay.testing;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -22,6 +24,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 /**
@@ -63,6 +66,7 @@ public final class FakeLambdaRuntimeApi implements AutoCloseable {
     private final ServerSocket server;
     private final BlockingQueue<Invocation> queue = new LinkedBlockingQueue<>();
     private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger accepted = new AtomicInteger();
     private final List<String> timeline = new ArrayList<>();
     private final Map<String, Response> responses = new LinkedHashMap<>();
     private final Map<String, ByteArrayOutputStream> partial = new LinkedHashMap<>();
@@ -191,6 +195,11 @@ public final class FakeLambdaRuntimeApi implements AutoCloseable {
         }
     }
 
+    /** How many connections the runtime has opened so far. */
+    public int connectionsAccepted() {
+        return accepted.get();
+    }
+
     /** How many times the runtime asked for its next event. */
     public long nextCalls() {
         return timeline().stream().filter("next"::equals).count();
@@ -226,10 +235,11 @@ public final class FakeLambdaRuntimeApi implements AutoCloseable {
         while (!closed) {
             try {
                 Socket socket = server.accept();
-                // Each answer goes out in two writes (head, body): with Nagle on, the body would wait for the
-                // runtime's delayed ACK, some 40 ms, which a benchmark would take for the runtime's own time.
+                // With Nagle on, an answer written after a 100 Continue would wait for the runtime's delayed
+                // ACK, some 40 ms, which a benchmark would take for the runtime's own time.
                 socket.setTcpNoDelay(true);
                 connections.add(socket);
+                accepted.incrementAndGet();
                 Thread.ofVirtual().name("fake-runtime-api-connection").start(() -> serve(socket));
             } catch (IOException e) {
                 if (!closed) throw new IllegalStateException(e);
@@ -239,7 +249,10 @@ public final class FakeLambdaRuntimeApi implements AutoCloseable {
 
     /** One connection: HTTP/1.1 requests one after another until the runtime closes it. */
     private void serve(Socket socket) {
-        try (socket; InputStream in = socket.getInputStream(); OutputStream out = socket.getOutputStream()) {
+        // Buffered both ways, as a real server reads and writes: read byte by byte from the socket, a request's
+        // head alone would cost hundreds of system calls, which a benchmark would take for the runtime's own time.
+        try (socket; InputStream in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
+             OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024)) {
             while (!closed) {
                 String requestLine = readLine(in);
                 if (requestLine == null) return;

@@ -15,13 +15,9 @@ public final class RuntimeApi {
     private static final String VERSION = "/2018-06-01/runtime";
     private static final Map<String, String> JSON = Map.of("Content-Type", "application/json");
 
-    private final String host;
-    private final int port;
     private final RuntimeConnection connection;
 
     private RuntimeApi(String host, int port) {
-        this.host = host;
-        this.port = port;
         this.connection = new RuntimeConnection(host, port);
     }
 
@@ -49,9 +45,12 @@ public final class RuntimeApi {
         expectAccepted("/invocation/" + requestId + "/response", call("POST", "/invocation/" + requestId + "/response", JSON, body));
     }
 
-    /** Starts a streamed response; nothing may be reported to {@link #invocationError} for this invocation after this. */
-    public StreamedResponse stream(String requestId) throws IOException {
-        return StreamedResponse.open(host, port, VERSION + "/invocation/" + requestId + "/response");
+    /**
+     * Starts a streamed response on the kept-alive connection, as AWS's own runtimes for streaming do; nothing
+     * may be reported to {@link #invocationError} for this invocation after this.
+     */
+    public synchronized StreamedResponse stream(String requestId) throws IOException {
+        return connection.stream(VERSION + "/invocation/" + requestId + "/response");
     }
 
     /** The invocation failed before any of its response was sent. */

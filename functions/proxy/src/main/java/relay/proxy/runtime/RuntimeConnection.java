@@ -71,6 +71,27 @@ final class RuntimeConnection implements AutoCloseable {
         out.write(head.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
         if (body != null) out.write(body);
         out.flush();
+        return answer();
+    }
+
+    /**
+     * Starts a chunked request on this connection (opened if it is not): the head is written now and goes out
+     * with the first chunk. The connection carries nothing else until the stream has its answer, then stays
+     * alive for the next call, as after any other.
+     */
+    StreamedResponse stream(String path) throws IOException {
+        if (socket == null) open();
+        try {
+            out.write(StreamedResponse.head(host + ":" + port, path));
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+        return new StreamedResponse(this, out);
+    }
+
+    /** The answer to the request just sent; the connection is closed when the answer says so. */
+    Answer answer() throws IOException {
         Answer answer = read(in);
         if ("close".equalsIgnoreCase(answer.header("connection"))) close();
         return answer;

@@ -2,9 +2,11 @@ package relay.proxy.runtime;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Map;
 import relay.core.Json;
+import relay.core.api.ApiResponse;
 import relay.core.api.ResponseSink;
 import relay.core.log.Diagnostics;
 
@@ -13,7 +15,7 @@ import relay.core.log.Diagnostics;
  * (RESPONSE_STREAM) take it: on {@link #head}, a JSON prelude with the status and headers followed by
  * eight NUL bytes; then each body piece as one chunk, flushed; the last chunk on {@link #end}. The
  * Runtime API's connection failing means the client is gone, which stops the provider call feeding
- * the stream.
+ * the stream. A whole answer ({@link #send}) goes out in one write.
  */
 final class StreamedReply implements Reply {
     static final int DELIMITER_LENGTH = 8;
@@ -46,6 +48,21 @@ final class StreamedReply implements Reply {
         try {
             stream = runtime.stream(requestId);
             stream.chunk(prelude(status, headers));
+        } catch (IOException e) {
+            throw gone(e);
+        }
+    }
+
+    /** A whole answer: prelude, body and the last chunk in one write, one round trip to Lambda. */
+    @Override
+    public void send(ApiResponse response) {
+        if (stream != null || failure != null) throw new IllegalStateException("the head was already sent");
+        byte[] body = response.body() == null ? new byte[0] : response.body().getBytes(StandardCharsets.UTF_8);
+        try {
+            stream = runtime.stream(requestId);
+            ended = true;
+            int status = stream.whole(prelude(response.status(), response.headers()), body);
+            if (status != 202) Diagnostics.warn("runtime_response_refused", "request_id", requestId, "status", status);
         } catch (IOException e) {
             throw gone(e);
         }

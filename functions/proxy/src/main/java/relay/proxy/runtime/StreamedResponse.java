@@ -1,18 +1,16 @@
 package relay.proxy.runtime;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 
 /**
  * One streamed invocation response: {@code POST /runtime/invocation/<id>/response} with
  * {@code Lambda-Runtime-Function-Response-Mode: streaming}, written by hand as HTTP/1.1 chunked
- * encoding over its own socket, because the JDK's HttpClient can neither send a chunk when told to nor
- * send trailers, and a failure after the first byte can only be reported in trailers. Each
- * {@link #chunk} is one HTTP chunk, flushed before it returns. The connection is closed once Lambda
- * has accepted the response, as the Runtime API asks.
+ * encoding on the Runtime API connection ({@link RuntimeConnection#stream}), because the JDK's
+ * HttpClient can neither send a chunk when told to nor send trailers, and a failure after the first
+ * byte can only be reported in trailers. Each {@link #chunk} is one HTTP chunk, flushed before it
+ * returns; a whole answer goes out in one write ({@link #whole}).
  */
 public final class StreamedResponse implements AutoCloseable {
     /** What API Gateway and Function URLs expect: a JSON prelude, eight NUL bytes, then the body. */
@@ -20,29 +18,15 @@ public final class StreamedResponse implements AutoCloseable {
     static final String ERROR_TYPE_TRAILER = "Lambda-Runtime-Function-Error-Type";
     static final String ERROR_BODY_TRAILER = "Lambda-Runtime-Function-Error-Body";
     private static final byte[] CRLF = {'\r', '\n'};
+    private static final byte[] NO_TRAILERS = new byte[0];
 
-    private final Socket socket;
+    private final RuntimeConnection connection;
     private final OutputStream out;
     private boolean finished;
 
-    private StreamedResponse(Socket socket, OutputStream out) {
-        this.socket = socket;
+    StreamedResponse(RuntimeConnection connection, OutputStream out) {
+        this.connection = connection;
         this.out = out;
-    }
-
-    /** Connects to the Runtime API at {@code host:port} and sends the request's head. */
-    static StreamedResponse open(String host, int port, String path) throws IOException {
-        Socket socket = new Socket(host, port);
-        try {
-            socket.setTcpNoDelay(true);
-            OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
-            out.write(head(host + ":" + port, path));
-            out.flush();
-            return new StreamedResponse(socket, out);
-        } catch (IOException | RuntimeException e) {
-            socket.close();
-            throw e;
-        }
     }
 
     static byte[] head(String hostAndPort, String path) {
@@ -58,13 +42,21 @@ public final class StreamedResponse implements AutoCloseable {
 
     /** One chunk, flushed; an empty piece sends nothing (a zero-length chunk would end the body). */
     public void chunk(byte[] bytes) throws IOException {
+        if (finished) throw new IllegalStateException("the response has ended");
         writeChunk(out, bytes);
         out.flush();
     }
 
+    /** A whole answer: each piece a chunk, then the last chunk, in one write; returns Lambda's status (normally 202). */
+    public int whole(byte[]... pieces) throws IOException {
+        if (finished) throw new IllegalStateException("the response has ended");
+        for (byte[] piece : pieces) writeChunk(out, piece);
+        return end(NO_TRAILERS);
+    }
+
     /** The last chunk; returns once Lambda has accepted the response (its status, normally 202). */
     public int finish() throws IOException {
-        return end(new byte[0]);
+        return end(NO_TRAILERS);
     }
 
     /** Ends the body with the error in trailers: Lambda passes the response on as it was, with the error noted. */
@@ -82,9 +74,10 @@ public final class StreamedResponse implements AutoCloseable {
             out.write(trailers);
             out.write(CRLF);
             out.flush();
-            return RuntimeConnection.read(socket.getInputStream()).status();
-        } finally {
-            close();
+            return connection.answer().status();
+        } catch (IOException | RuntimeException e) {
+            connection.close(); // half a request or no answer: the connection cannot carry another
+            throw e;
         }
     }
 
@@ -96,13 +89,11 @@ public final class StreamedResponse implements AutoCloseable {
         out.write(CRLF);
     }
 
+    /** Abandons the response mid-way: the connection closes, which ends it for Lambda; the next call opens another. */
     @Override
     public void close() {
+        if (finished) return;
         finished = true;
-        try {
-            socket.close();
-        } catch (IOException ignored) {
-            // closing anyway
-        }
+        connection.close();
     }
 }

@@ -141,6 +141,21 @@ class RelayRuntimeTest {
         assertEquals("Mock answer to: Say hello in five words.", body.at("/choices/0/message/content").asText());
     }
 
+    /** As AWS's own runtimes do: next, a whole answer, a streamed answer and next again share one kept-alive connection. */
+    @Test
+    void answersWholeAndStreamed_goOverTheOneKeptAliveConnection() throws IOException {
+        serve(mockApi(record -> {})::handle);
+        lambda.enqueue("lambda-whole", event("chat-completions.json"));
+        lambda.enqueue("lambda-streamed", event("chat-completions-stream.json"));
+        lambda.enqueue("lambda-health", event("health.json"));
+
+        assertTrue(afterPrelude(lambda.awaitResponse("lambda-whole", WAIT).body()).contains("\"chat.completion\""));
+        assertTrue(afterPrelude(lambda.awaitResponse("lambda-streamed", WAIT).body()).endsWith("data: [DONE]\n\n"));
+        lambda.awaitResponse("lambda-health", WAIT);
+
+        assertEquals(1, lambda.connectionsAccepted(), "one connection for every call: " + lambda.timeline());
+    }
+
     static List<String> fieldNames(JsonNode node) {
         List<String> names = new ArrayList<>();
         node.fieldNames().forEachRemaining(names::add);
