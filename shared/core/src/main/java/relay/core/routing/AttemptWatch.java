@@ -1,9 +1,10 @@
 package relay.core.routing;
 
 import java.time.Duration;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import relay.core.error.ErrorKind;
 import relay.core.error.RelayException;
 
@@ -15,8 +16,10 @@ import relay.core.error.RelayException;
  */
 final class AttemptWatch implements AutoCloseable {
     /** One timer thread for every attempt in the process: the checks are tiny. */
-    private static final ScheduledThreadPoolExecutor TIMER = timer();
+    private static final Timer TIMER = new Timer();
     private static final long MIN_RECHECK_NANOS = 10_000_000;
+    /** What {@link #check} returns for a watch that needs no more checks (closed, or its attempt ended). */
+    private static final long DONE = Long.MIN_VALUE;
 
     private final Thread worker;
     private final String deployment;
@@ -25,7 +28,6 @@ final class AttemptWatch implements AutoCloseable {
     private final StreamProgress progress;
     private final Duration stall;
     private final long deadlineNanos;
-    private ScheduledFuture<?> next;
     private RelayException expired;
     private boolean endedAtDeadline;
     private boolean closed;
@@ -50,9 +52,11 @@ final class AttemptWatch implements AutoCloseable {
      */
     static AttemptWatch start(String deployment, Duration timeout, StreamProgress progress, Duration stall, Duration untilDeadline) {
         AttemptWatch watch = new AttemptWatch(Thread.currentThread(), deployment, timeout, progress, stall, untilDeadline);
+        long due;
         synchronized (watch) {
-            watch.schedule(watch.dueNanos());
+            due = watch.dueNanos();
         }
+        TIMER.add(watch, due);
         return watch;
     }
 
@@ -75,25 +79,19 @@ final class AttemptWatch implements AutoCloseable {
         return Math.min(progress.lastChunkNanos() + stall.toNanos(), deadlineNanos);
     }
 
-    private void schedule(long atNanos) {
-        next = TIMER.schedule(this::check, Math.max(0, atNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
-    }
-
-    private synchronized void check() {
-        if (closed) return;
+    /** Ends the attempt if its time is up; returns when to look again, or {@link #DONE}. */
+    private synchronized long check(long now) {
+        if (closed) return DONE;
         long due = dueNanos();
-        long now = System.nanoTime();
-        if (now < due) {
-            schedule(due);
-            return;
-        }
-        endedAtDeadline = now >= deadlineNanos;
+        if (now - due < 0) return due;
+        endedAtDeadline = now - deadlineNanos >= 0;
         expired = reason(now);
         worker.interrupt();
+        return DONE;
     }
 
     private RelayException reason(long now) {
-        if (now >= deadlineNanos) {
+        if (now - deadlineNanos >= 0) {
             return new RelayException(ErrorKind.REQUEST_TIMEOUT, "The request's time ran out while " + deployment + " was answering.");
         }
         if (progress != null && progress.started()) {
@@ -107,19 +105,93 @@ final class AttemptWatch implements AutoCloseable {
 
     /** Stops watching; the thread keeps no interrupt of the watch's once this returns. */
     @Override
-    public synchronized void close() {
-        closed = true;
-        if (next != null) next.cancel(false);
-        if (expired != null && worker == Thread.currentThread()) Thread.interrupted();
+    public void close() {
+        synchronized (this) {
+            closed = true;
+            if (expired != null && worker == Thread.currentThread()) Thread.interrupted();
+        }
+        TIMER.remove(this);
     }
 
-    private static ScheduledThreadPoolExecutor timer() {
-        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, task -> {
-            Thread thread = new Thread(task, "relay-attempt-watch");
+    /**
+     * The thread that checks every open watch when the earliest may be due. A new watch wakes it only when
+     * it is due before the planned wake-up: attempts one after another (a Lambda's, each due long after the
+     * last was planned) start and end without waking another thread. A wake-up with nothing due just plans
+     * the next one.
+     */
+    private static final class Timer {
+        private final Set<AttemptWatch> open = ConcurrentHashMap.newKeySet();
+        private final ReentrantLock lock = new ReentrantLock();
+        private final Condition wakeUp = lock.newCondition();
+        private boolean planned; // guarded by lock, as the three below
+        private long plannedNanos;
+        private boolean checking;
+        private boolean addedWhileChecking;
+
+        Timer() {
+            Thread thread = new Thread(this::run, "relay-attempt-watch");
             thread.setDaemon(true);
-            return thread;
-        });
-        timer.setRemoveOnCancelPolicy(true);
-        return timer;
+            thread.start();
+        }
+
+        void add(AttemptWatch watch, long due) {
+            open.add(watch);
+            lock.lock();
+            try {
+                if (checking) {
+                    addedWhileChecking = true; // the round under way may have missed it: it goes round again
+                } else if (!planned || due - plannedNanos < 0) {
+                    planned = true;
+                    plannedNanos = due;
+                    wakeUp.signal();
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        void remove(AttemptWatch watch) {
+            open.remove(watch);
+        }
+
+        private void run() {
+            while (true) {
+                lock.lock();
+                try {
+                    checking = true;
+                    addedWhileChecking = false;
+                } finally {
+                    lock.unlock();
+                }
+                long now = System.nanoTime();
+                boolean any = false;
+                long earliest = 0;
+                for (AttemptWatch watch : open) {
+                    long due = watch.check(now);
+                    if (due == DONE) {
+                        open.remove(watch);
+                    } else if (!any || due - earliest < 0) {
+                        any = true;
+                        earliest = due;
+                    }
+                }
+                lock.lock();
+                try {
+                    checking = false;
+                    if (addedWhileChecking) continue;
+                    planned = any;
+                    plannedNanos = earliest;
+                    if (!any) wakeUp.awaitUninterruptibly();
+                    else {
+                        long wait = earliest - System.nanoTime();
+                        if (wait > 0) wakeUp.awaitNanos(wait);
+                    }
+                } catch (InterruptedException e) {
+                    // nobody interrupts this thread; if something does, it just checks again
+                } finally {
+                    lock.unlock();
+                }
+            }
+        }
     }
 }
