@@ -76,6 +76,17 @@ public final class JvmProbe implements AutoCloseable {
         return -1;
     }
 
+    /** CPU seconds (user + system) process {@code pid} has used, from /proc (10 ms ticks); -1 where there is no /proc. */
+    public static double cpuSeconds(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0; // utime, stime in USER_HZ (100)
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     /** Starts a JFR recording with the "profile" settings (as {@code jcmd <pid> JFR.start}). */
     void startRecording(String name) throws Exception {
         diagnosticCommand("jfrStart", "name=" + name, "settings=profile");

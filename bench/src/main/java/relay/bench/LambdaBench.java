@@ -306,6 +306,7 @@ final class LambdaBench {
             aws.awaitFirstNext();
             Map<LambdaFunction, JvmProbe> probes = new LinkedHashMap<>();
             Map<LambdaFunction, Long> allocatedBefore = new LinkedHashMap<>(), mainBefore = new LinkedHashMap<>();
+            Map<LambdaFunction, Double> cpuBefore = new LinkedHashMap<>();
             int id = 0;
             try {
                 for (int round = 0; round < warmup + requests; round++) {
@@ -315,6 +316,7 @@ final class LambdaBench {
                         if (jfr) {
                             for (var e : probes.entrySet()) if (e.getValue() != null) e.getValue().startRecording("relay-bench");
                         }
+                        for (LambdaFunction f : List.of(loop, aws)) cpuBefore.put(f, JvmProbe.cpuSeconds(f.pid()));
                         for (var e : probes.entrySet()) {
                             if (e.getValue() == null) continue;
                             mainBefore.put(e.getKey(), e.getValue().mainThreadAllocatedBytes());
@@ -351,6 +353,8 @@ final class LambdaBench {
                     a.put("allocated_bytes_per_request", (probe.allocatedBytes() - allocatedBefore.get(e.getKey())) / requests);
                     a.put("main_thread_allocated_bytes_per_request", (probe.mainThreadAllocatedBytes() - mainBefore.get(e.getKey())) / requests);
                     a.put("resident_mb", RelayBench.round1(probe.residentBytes() / (1024.0 * 1024.0)));
+                    double cpu = JvmProbe.cpuSeconds(e.getKey().pid()), before = cpuBefore.getOrDefault(e.getKey(), -1.0);
+                    if (cpu >= 0 && before >= 0) a.put("cpu_ms_per_request", RelayBench.round3((cpu - before) * 1000 / requests));
                     allocation.put(e.getKey().runtime().key(), a);
                     if (jfr) {
                         Path file = RelayBench.repoRoot().resolve("bench/target/jfr/" + e.getKey().runtime().key() + ".jfr");
@@ -417,9 +421,9 @@ final class LambdaBench {
                 vsToday.get("p99_ratio"));
         for (var e : allocation.entrySet()) {
             if (e.getValue() instanceof Map<?, ?> a) {
-                report.print("   %-34s %,d bytes allocated per request (all threads; %,d on the loop's thread), RSS %.1f MB%s",
+                report.print("   %-34s %,d bytes allocated per request (all threads; %,d on the loop's thread), RSS %.1f MB, CPU %s ms per request%s",
                         label(e.getKey()) + ":", a.get("allocated_bytes_per_request"), a.get("main_thread_allocated_bytes_per_request"),
-                        a.get("resident_mb"), a.containsKey("jfr") ? ", JFR " + a.get("jfr") : "");
+                        a.get("resident_mb"), a.containsKey("cpu_ms_per_request") ? a.get("cpu_ms_per_request") : "?", a.containsKey("jfr") ? ", JFR " + a.get("jfr") : "");
             } else {
                 report.print("   %-34s %s", label(e.getKey()) + ":", e.getValue());
             }

@@ -1,5 +1,6 @@
 package relay.bench.local;
 
+
 import relay.bench.Flags;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -20,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import relay.bench.JvmProbe;
 import relay.bench.RelayBench;
 import relay.bench.RelayBench.BenchException;
 
@@ -240,17 +242,6 @@ public final class LocalBench {
         }
     }
 
-    /** CPU seconds (user + system) a process has used, from /proc; -1 where there is no /proc. */
-    static double cpuSeconds(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0; // utime, stime in USER_HZ (100)
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-    }
-
     // ---------------------------------------------------------------- 1 and 2: overhead
 
     static Map<String, Object> overhead(Options options, Path root, MiniUpstream upstream, RelayJvm relayJvm, Path jar, Path artifacts)
@@ -414,9 +405,9 @@ public final class LocalBench {
                 load(target, options.connections(), LOAD_WARMUP);
                 boolean recording = options.jfr() && process == relay;
                 if (recording) jcmd(relay.pid(), "JFR.start", "name=bench", "settings=profile");
-                double cpuBefore = process == null ? 0 : cpuSeconds(process.pid());
+                double cpuBefore = process == null ? 0 : JvmProbe.cpuSeconds(process.pid());
                 Load load = load(target, options.connections(), Duration.ofSeconds(options.seconds()));
-                if (process != null) cpu[t] += cpuSeconds(process.pid()) - cpuBefore;
+                if (process != null) cpu[t] += JvmProbe.cpuSeconds(process.pid()) - cpuBefore;
                 if (recording) jcmd(relay.pid(), "JFR.stop", "name=bench", "filename=" + jfr.toString().replace(".jfr", "-" + round + ".jfr"));
                 completed[t] += load.completed();
                 failed[t] += load.failed();
