@@ -1,5 +1,7 @@
 package relay.proxy;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -57,11 +59,11 @@ public sealed interface ProxyEvent {
         String fallbackId = lambdaRequestId != null ? lambdaRequestId : UUID.randomUUID().toString();
         JsonNode event;
         try {
-            event = Json.MAPPER.readTree(json);
+            event = tree(json);
         } catch (IOException | RuntimeException e) {
             event = null;
         }
-        if (event == null || !event.isObject()) {
+        if (event == null) {
             return new Unreadable(Source.REST_API, badRequest(fallbackId, "The Lambda event is not a JSON object."));
         }
         JsonNode context = event.path("requestContext");
@@ -83,6 +85,35 @@ public sealed interface ProxyEvent {
                 : new ApiRequest(requestId, text(event.path("httpMethod"), "GET"), text(event.path("path"), "/"),
                         v1Headers(event), v1Query(event), body, deadline);
         return new Readable(source, request);
+    }
+
+    /**
+     * The event as a tree, less what Relay never reads of {@code requestContext} (often a third of the event):
+     * skipping it is cheaper than building it. Null when the event is not a JSON object.
+     */
+    private static ObjectNode tree(byte[] json) throws IOException {
+        try (JsonParser parser = Json.MAPPER.createParser(json)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) return null;
+            ObjectNode event = Json.object();
+            for (String name = parser.nextFieldName(); name != null; name = parser.nextFieldName()) {
+                JsonToken value = parser.nextToken();
+                if (name.equals("requestContext") && value == JsonToken.START_OBJECT) {
+                    ObjectNode context = event.putObject(name);
+                    for (String field = parser.nextFieldName(); field != null; field = parser.nextFieldName()) {
+                        parser.nextToken();
+                        // the only parts Relay reads; the rest (identity, authorizer, ...) is skipped unparsed
+                        if (field.equals("requestId") || field.equals("domainName") || field.equals("http")) {
+                            context.set(field, parser.readValueAsTree());
+                        } else {
+                            parser.skipChildren();
+                        }
+                    }
+                } else {
+                    event.set(name, parser.readValueAsTree());
+                }
+            }
+            return event;
+        }
     }
 
     /** Lambda's deadline less {@link #DEADLINE_MARGIN}, but never less than half the time that is left. */

@@ -240,7 +240,9 @@ public final class FakeLambdaRuntimeApi implements AutoCloseable {
                 socket.setTcpNoDelay(true);
                 connections.add(socket);
                 accepted.incrementAndGet();
-                Thread.ofVirtual().name("fake-runtime-api-connection").start(() -> serve(socket));
+                // A thread of its own per connection (a runtime keeps one or two): a virtual thread's wake-up passes
+                // through the poller and a carrier thread, latency a benchmark would take for the runtime's own.
+                Thread.ofPlatform().daemon().name("fake-runtime-api-connection").start(() -> serve(socket));
             } catch (IOException e) {
                 if (!closed) throw new IllegalStateException(e);
             }
