@@ -1,6 +1,5 @@
 package relay.proxy.runtime;
 
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -101,7 +100,7 @@ final class RuntimeConnection implements AutoCloseable {
         Socket opened = new Socket(host, port);
         try {
             opened.setTcpNoDelay(true);
-            in = new BufferedInputStream(opened.getInputStream(), 16 * 1024);
+            in = new UnlockedBufferedInput(opened.getInputStream(), 16 * 1024);
             out = new BufferedOutputStream(opened.getOutputStream(), 16 * 1024);
             socket = opened;
         } catch (IOException | RuntimeException e) {
@@ -197,6 +196,58 @@ final class RuntimeConnection implements AutoCloseable {
             if (b != '\r') line.write(b);
         }
         return line.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * A read buffer without the lock {@link java.io.BufferedInputStream} takes on every call: the answer's head is
+     * read a byte at a time, by one thread, and each lock costs more than the byte.
+     */
+    private static final class UnlockedBufferedInput extends InputStream {
+        private final InputStream in;
+        private final byte[] buffer;
+        private int position;
+        private int limit;
+
+        UnlockedBufferedInput(InputStream in, int size) {
+            this.in = in;
+            this.buffer = new byte[size];
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (position == limit && !fill()) return -1;
+            return buffer[position++] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] into, int offset, int length) throws IOException {
+            if (length == 0) return 0;
+            if (position == limit) {
+                if (length >= buffer.length) return in.read(into, offset, length); // a large body: no copy through the buffer
+                if (!fill()) return -1;
+            }
+            int n = Math.min(length, limit - position);
+            System.arraycopy(buffer, position, into, offset, n);
+            position += n;
+            return n;
+        }
+
+        @Override
+        public int available() throws IOException {
+            return limit - position + in.available();
+        }
+
+        private boolean fill() throws IOException {
+            int n = in.read(buffer, 0, buffer.length);
+            position = 0;
+            limit = Math.max(n, 0);
+            return n > 0;
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
     }
 
     @Override

@@ -156,6 +156,21 @@ class RelayRuntimeTest {
         assertEquals(1, lambda.connectionsAccepted(), "one connection for every call: " + lambda.timeline());
     }
 
+    /** An event of a megabyte, far past the connection's read buffer, arrives whole. */
+    @Test
+    void aLargeEvent_isReadWhole() throws IOException {
+        serve(mockApi(record -> {})::handle);
+        com.fasterxml.jackson.databind.node.ObjectNode event = (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree(event("chat-completions.json"));
+        String content = "x".repeat(1_000_000) + " the end";
+        event.put("body", "{\"model\":\"mock-gpt\",\"messages\":[{\"role\":\"user\",\"content\":\"" + content + "\"}]}");
+        lambda.enqueue("lambda-large", Json.writeBytes(event));
+
+        JsonNode answer = Json.MAPPER.readTree(afterPrelude(lambda.awaitResponse("lambda-large", WAIT).body()));
+
+        assertTrue(answer.at("/choices/0/message/content").asText().endsWith(" the end"), "the whole message was read");
+        assertEquals(content.length() + "Mock answer to: ".length(), answer.at("/choices/0/message/content").asText().length());
+    }
+
     static List<String> fieldNames(JsonNode node) {
         List<String> names = new ArrayList<>();
         node.fieldNames().forEachRemaining(names::add);
