@@ -556,7 +556,8 @@ public final class RelayBench {
 
     // ---------------------------------------------------------------- set-up
 
-    static String config(String fakeBaseUrl) {
+    /** The config every bench gives Relay: {@link #MODEL} on the fake upstream at {@code fakeBaseUrl}, and a mock model. */
+    public static String config(String fakeBaseUrl) {
         return """
                 # Written by relay-bench for one run.
                 model_list:

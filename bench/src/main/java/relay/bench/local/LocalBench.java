@@ -153,7 +153,7 @@ public final class LocalBench {
 
         try (MiniUpstream upstream = MiniUpstream.start()) {
             Path config = artifacts.resolve("config.yaml");
-            Files.writeString(config, config(upstream.baseUrl()));
+            Files.writeString(config, RelayBench.config(upstream.baseUrl()));
             RelayJvm relayJvm = new RelayJvm(root, config, options.jvmOptions());
             if (options.overhead()) results.put("overhead", overhead(options, root, upstream, relayJvm, jar, artifacts));
             if (options.warmupPart()) results.put("warmup", new Warmup(options, relayJvm, jar, artifacts, upstream).run());
@@ -164,20 +164,6 @@ public final class LocalBench {
         Files.createDirectories(output.toAbsolutePath().getParent());
         Files.writeString(output, JSON.writeValueAsString(results) + "\n");
         System.out.printf(Locale.ROOT, "Total bench time %.1f s. JSON results: %s%n", results.get("duration_s"), root.relativize(output));
-    }
-
-    static String config(String upstreamBaseUrl) {
-        return """
-                # Written by relay-bench local for one run.
-                model_list:
-                  - model_name: gpt-4o
-                    litellm_params:
-                      model: openai/gpt-4o
-                      api_base: %s
-                      api_key: os.environ/OPENAI_API_KEY
-                general_settings:
-                  master_key: os.environ/RELAY_MASTER_KEY
-                """.formatted(upstreamBaseUrl);
     }
 
     // ---------------------------------------------------------------- the processes
