@@ -63,7 +63,8 @@ final class LambdaBench {
 
     /** The command line of one Lambda bench; each uses the options it names in its usage. */
     record Options(int requests, int warmup, int chunks, int gapMillis, int runs, int slowRequests, int slowWarmup,
-                   int delayMillis, int invocations, boolean jfr, boolean fullJit, boolean classLog, Path output) {
+                   int delayMillis, int invocations, boolean jfr, boolean fullJit, boolean classLog, List<String> jvmOptions,
+                   Path output) {
 
         static final String USAGE = """
                 usage: ./dev bench lambda-stream   [--requests N] [--warmup N] [--chunks C] [--gap MS] [--output FILE]
@@ -71,7 +72,7 @@ final class LambdaBench {
                                                    [--delay MS] [--jfr] [--output FILE]
                        ./dev bench lambda-cold     [--runs K] [--output FILE]
                        ./dev bench lambda-restore  [--runs K] [--invocations N] [--class-log] [--output FILE]
-                       any of them: [--full-jit]
+                       any of them: [--full-jit] [--jvm-option OPTION]...
                   --requests N       measured requests per target (direct and each runtime); stream 150, overhead 1000
                   --warmup N         warm-up requests per target before those; stream 150, overhead 400
                   --chunks C, --gap MS   the upstream's stream: C chunks, MS apart; default 5 and 20
@@ -84,6 +85,7 @@ final class LambdaBench {
                   --class-log        log the classes each function's first run loads (-Xlog:class+load) and count those
                                      loaded by the first invocation after the restore, by package
                   --full-jit         run the functions without -XX:TieredStopAtLevel=1 (C2 too): an experiment, not Lambda's setting
+                  --jvm-option OPTION   one more option for both functions' JVMs, such as a profiler's -agentpath
                   --output FILE      where the JSON goes; default bench/target/<bench>.json""";
 
         static Options parse(String command, String[] args) {
@@ -91,6 +93,7 @@ final class LambdaBench {
             int requests = stream ? 150 : 1000, warmup = stream ? 150 : 400, chunks = 5, gap = 20, runs = 5;
             int slowRequests = 150, slowWarmup = 40, delay = 50, invocations = 100;
             boolean jfr = false, fullJit = false, classLog = false;
+            List<String> jvmOptions = new ArrayList<>();
             Path output = Path.of("bench", "target", command + ".json");
             for (int i = 0; i < args.length; i++) {
                 String flag = args[i];
@@ -108,6 +111,7 @@ final class LambdaBench {
                     case "--jfr" -> jfr = true;
                     case "--full-jit" -> fullJit = true;
                     case "--class-log" -> classLog = true;
+                    case "--jvm-option" -> jvmOptions.add(Flags.value(args, ++i, flag));
                     case "--output" -> output = Path.of(Flags.value(args, ++i, flag));
                     default -> throw new IllegalArgumentException("unknown option " + flag);
                 }
@@ -115,7 +119,7 @@ final class LambdaBench {
             if (runs > 50) throw new IllegalArgumentException("--runs is at most 50");
             if (invocations < 2) throw new IllegalArgumentException("--invocations must be at least 2");
             return new Options(requests, warmup, chunks, gap, runs, slowRequests, slowWarmup, delay, invocations, jfr, fullJit,
-                    classLog, output);
+                    classLog, List.copyOf(jvmOptions), output);
         }
 
     }
@@ -159,8 +163,9 @@ final class LambdaBench {
         results.put("options", options.toString());
         Report report = new Report();
         new RelayBench.Report().header(started, results);
-        List<String> jvmOptions = LambdaFunction.LAMBDA_JVM_OPTIONS.stream()
-                .filter(option -> !(options.fullJit() && option.startsWith("-XX:TieredStopAtLevel="))).toList();
+        List<String> jvmOptions = Stream.concat(LambdaFunction.LAMBDA_JVM_OPTIONS.stream()
+                .filter(option -> !(options.fullJit() && option.startsWith("-XX:TieredStopAtLevel="))),
+                options.jvmOptions().stream()).toList();
         if (options.fullJit()) report.print("--full-jit: the functions run without -XX:TieredStopAtLevel=1 (not Lambda's setting)");
         try (Testbed bed = Testbed.start(jvmOptions)) {
             results.put("function_jvm_options", String.join(" ", jvmOptions));
