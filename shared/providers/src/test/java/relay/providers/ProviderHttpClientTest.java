@@ -2,6 +2,7 @@ package relay.providers;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.InputStream;
 import java.net.URI;
@@ -20,12 +21,16 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
+import relay.providers.http.ProviderHttp;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
+import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.ssl.SslConnection;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -39,6 +44,7 @@ import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -60,6 +66,8 @@ class ProviderHttpClientTest {
     private static Server server;
     private static ServerConnector http2;
     private static ServerConnector http1Only;
+    /** TCP connections the HTTP/1.1-only connector has accepted. */
+    private static final AtomicInteger http1Connections = new AtomicInteger();
     private static HttpClient client;
 
     enum Protocol { HTTP_2, HTTP_1_1 }
@@ -72,6 +80,12 @@ class ProviderHttpClientTest {
         http1Only = connector(keyStore, false);
         server.addConnector(http2);
         server.addConnector(http1Only);
+        http1Only.addEventListener(new Connection.Listener() {
+            @Override
+            public void onOpened(Connection connection) {
+                if (connection instanceof SslConnection) http1Connections.incrementAndGet();
+            }
+        });
         server.setHandler(new Upstream());
         server.start();
         client = Providers.httpClientSettings().sslContext(trusting(keyStore)).build();
@@ -98,6 +112,19 @@ class ProviderHttpClientTest {
                 }
             }
         }
+    }
+
+    @Test
+    void answersReadWhole_leaveTheirConnectionForTheNext() throws Exception {
+        int before = http1Connections.get();
+        for (int i = 0; i < 60; i++) {
+            HttpResponse<InputStream> answer = client.send(HttpRequest.newBuilder(uri(Protocol.HTTP_1_1, "/json")).build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            assertEquals("chatcmpl-1", ProviderHttp.readJson("upstream", answer.body(), 1 << 20).path("id").asText());
+        }
+        // A body closed at its closing brace, before the newline after it, took its connection with it now and then.
+        assertTrue(http1Connections.get() - before <= 1, "connections opened for 60 answers one after another: "
+                + (http1Connections.get() - before));
     }
 
     @ParameterizedTest
@@ -146,6 +173,11 @@ class ProviderHttpClientTest {
     private static final class Upstream extends Handler.Abstract {
         @Override
         public boolean handle(Request request, Response response, Callback callback) throws Exception {
+            if (Request.getPathInContext(request).equals("/json")) { // as OpenAI sends it: a newline after the JSON
+                response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+                response.write(true, ByteBuffer.wrap("{\"id\":\"chatcmpl-1\"}\n".getBytes(StandardCharsets.UTF_8)), callback);
+                return true;
+            }
             if (Request.getPathInContext(request).equals("/stream")) {
                 response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/octet-stream");
                 try (var out = Content.Sink.asOutputStream(response)) {

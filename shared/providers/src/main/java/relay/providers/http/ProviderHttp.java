@@ -1,6 +1,8 @@
 package relay.providers.http;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -101,8 +103,9 @@ public final class ProviderHttp {
      */
     public static JsonNode readJson(String label, InputStream body, long maxBytes) {
         try (InputStream limited = new BoundedInputStream(body, maxBytes)) {
-            JsonNode node = Json.MAPPER.readTree(limited);
+            JsonNode node = LEAVING_OPEN.readTree(limited);
             if (node == null || node.isMissingNode()) throw malformed(label);
+            finish(limited);
             return node;
         } catch (BoundedInputStream.LimitExceededException e) {
             throw tooLarge(label, "an answer", maxBytes, "max_response_size_mb");
@@ -110,6 +113,28 @@ public final class ProviderHttp {
             throw new RelayException(ErrorKind.REQUEST_TIMEOUT, label + " did not finish its answer in time.", null, Map.of(), e);
         } catch (IOException e) {
             throw malformed(label);
+        }
+    }
+
+    /** Reads JSON without closing the stream at the root value's end, so that {@link #finish} can read on to the body's. */
+    private static final ObjectReader LEAVING_OPEN = Json.MAPPER.reader().without(JsonParser.Feature.AUTO_CLOSE_SOURCE);
+
+    /** The most {@link #finish} reads past an answer's end; a body with more after it goes with its connection. */
+    static final int MOST_PAST_THE_END = 64 * 1024;
+
+    /**
+     * Reads what is left of a JSON answer after its closing brace (a trailing newline, the last chunk of a chunked
+     * body) so that its connection goes back to the pool. Closed before its end, a body takes its HTTP/1.1 connection
+     * with it, and the next call connects again (with TLS, a new handshake): a JSON parser stops at the closing brace,
+     * which left one answer in ten or so on a fresh connection. Never fails: the answer is whole either way, and a body
+     * with more than {@link #MOST_PAST_THE_END} after it is closed with its connection.
+     */
+    static void finish(InputStream body) {
+        byte[] skipped = new byte[1024];
+        try {
+            for (int total = 0, n; total <= MOST_PAST_THE_END && (n = body.read(skipped)) >= 0; ) total += n;
+        } catch (IOException e) {
+            // the answer is complete; only the connection's reuse is lost
         }
     }
 
