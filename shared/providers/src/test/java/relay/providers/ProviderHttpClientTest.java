@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import relay.providers.http.ProviderHttp;
+import relay.providers.http.ServerSentEvents;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
@@ -127,6 +128,21 @@ class ProviderHttpClientTest {
                 + (http1Connections.get() - before));
     }
 
+    @Test
+    void streamsReadToTheirLastEvent_leaveTheirConnectionForTheNext() throws Exception {
+        int before = http1Connections.get();
+        for (int i = 0; i < 60; i++) {
+            HttpResponse<InputStream> answer = client.send(HttpRequest.newBuilder(uri(Protocol.HTTP_1_1, "/events")).build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            List<String> events = new ArrayList<>();
+            assertTrue(ServerSentEvents.read(answer.body(), event -> !event.data().equals("[DONE]") && events.add(event.data())));
+            assertEquals(List.of("{\"n\":0}", "{\"n\":1}"), events);
+        }
+        // The last chunk comes after [DONE]: a stream closed at [DONE] took its connection with it now and then.
+        assertTrue(http1Connections.get() - before <= 1, "connections opened for 60 streams one after another: "
+                + (http1Connections.get() - before));
+    }
+
     @ParameterizedTest
     @EnumSource(Protocol.class)
     void aStalledReader_holdsUpNoOtherAnswer(Protocol protocol) throws Exception {
@@ -176,6 +192,17 @@ class ProviderHttpClientTest {
             if (Request.getPathInContext(request).equals("/json")) { // as OpenAI sends it: a newline after the JSON
                 response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
                 response.write(true, ByteBuffer.wrap("{\"id\":\"chatcmpl-1\"}\n".getBytes(StandardCharsets.UTF_8)), callback);
+                return true;
+            }
+            if (Request.getPathInContext(request).equals("/events")) { // each event flushed, the body's end after the last
+                response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream");
+                try (var out = Content.Sink.asOutputStream(response)) {
+                    for (String data : List.of("{\"n\":0}", "{\"n\":1}", "[DONE]")) {
+                        out.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
+                        out.flush();
+                    }
+                }
+                callback.succeeded();
                 return true;
             }
             if (Request.getPathInContext(request).equals("/stream")) {

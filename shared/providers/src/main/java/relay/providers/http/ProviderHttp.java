@@ -123,11 +123,12 @@ public final class ProviderHttp {
     static final int MOST_PAST_THE_END = 64 * 1024;
 
     /**
-     * Reads what is left of a JSON answer after its closing brace (a trailing newline, the last chunk of a chunked
-     * body) so that its connection goes back to the pool. Closed before its end, a body takes its HTTP/1.1 connection
-     * with it, and the next call connects again (with TLS, a new handshake): a JSON parser stops at the closing brace,
-     * which left one answer in ten or so on a fresh connection. Never fails: the answer is whole either way, and a body
-     * with more than {@link #MOST_PAST_THE_END} after it is closed with its connection.
+     * Reads what is left of an answer after its end (a JSON answer's trailing newline, the last chunk after a stream's
+     * last event) so that its connection goes back to the pool. Closed before that, a body takes its HTTP/1.1
+     * connection with it, and the next call connects again (with TLS, a new handshake): a JSON parser stops at the
+     * closing brace and a stream's reader at its last event, which left one answer in five or so on a fresh
+     * connection. Never fails: the answer is whole either way, and a body with more than {@link #MOST_PAST_THE_END}
+     * after its end is closed with its connection.
      */
     static void finish(InputStream body) {
         byte[] skipped = new byte[1024];

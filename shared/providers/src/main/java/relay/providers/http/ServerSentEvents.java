@@ -44,7 +44,10 @@ public final class ServerSentEvents {
             String line;
             while ((line = lines.next()) != null) {
                 if (line.isEmpty()) {
-                    if (data != null && !listener.onEvent(new Event(name, data.toString()))) return true;
+                    if (data != null && !listener.onEvent(new Event(name, data.toString()))) {
+                        ProviderHttp.finish(in); // as OpenAI's own SDKs do: its connection then serves the next call
+                        return true;
+                    }
                     name = null;
                     data = null;
                     dataBytes = 0;
