@@ -67,7 +67,8 @@ public final class LocalBench {
                                          [--no-portkey] [--only-overhead | --only-warmup] [--jfr]
                                          [--baseline-jar FILE] [--jvm-option OPT]... [--output FILE]
                   --requests N        measured requests per target at one connection; default 5000
-                  --warmup N          warm-up requests per target before those; default 2000
+                  --warmup N          warm-up requests per target before those; default 10000 (the steady state:
+                                      after 2,000 the server's JIT is still compiling, see bench/README.md)
                   --connections C     connections (client threads) for throughput; default 10
                   --seconds D         seconds per target per round of throughput; default 5
                   --rounds R          rounds of throughput (the targets in turn in each); default 3
@@ -84,7 +85,7 @@ public final class LocalBench {
                   --output FILE       where the JSON goes; default bench/target/local-bench.json""";
 
         static Options parse(String[] args) {
-            int requests = 5000, warmup = 2000, connections = 10, seconds = 5, rounds = 3, runs = 3, first = 1000, steadySeconds = 20;
+            int requests = 5000, warmup = 10000, connections = 10, seconds = 5, rounds = 3, runs = 3, first = 1000, steadySeconds = 20;
             boolean portkey = true, overhead = true, warmupPart = true, jfr = false;
             List<String> variants = VARIANTS;
             Path baselineJar = null;

@@ -63,6 +63,7 @@ class LocalBenchTest {
         LocalBench.Options defaults = LocalBench.Options.parse(new String[0]);
         assertEquals(10, defaults.connections());
         assertEquals(1000, defaults.first());
+        assertEquals(10000, defaults.warmup());
         assertEquals(List.of("plain", "appcds", "aot"), defaults.variants());
         assertTrue(defaults.portkey() && defaults.overhead() && defaults.warmupPart());
 
