@@ -21,8 +21,8 @@ public final class Providers {
 
     /**
      * The provider client's settings. The client's own work on an answer (reading it, TLS) runs on its selector thread
-     * instead of being handed to a pool thread first: one thread hand-off fewer per answer, a fifth of the time Relay
-     * adds to a call on a Lambda (bench/README.md). That is safe because nothing Relay gives the client blocks: every
+     * instead of being handed to a pool thread first: one thread hand-off fewer per answer, about a fifth of the time
+     * Relay added to a call on a Lambda (bench/README.md). That is safe because nothing Relay gives the client blocks: every
      * answer is read through {@code BodyHandlers.ofInputStream}, which takes more bytes only as its reader asks.
      */
     static HttpClient.Builder httpClientSettings() {

@@ -69,6 +69,8 @@ class ProviderHttpClientTest {
     private static ServerConnector http1Only;
     /** TCP connections the HTTP/1.1-only connector has accepted. */
     private static final AtomicInteger http1Connections = new AtomicInteger();
+    /** Lets {@code /held} end its body. */
+    private static final java.util.concurrent.CountDownLatch releaseHeld = new java.util.concurrent.CountDownLatch(1);
     private static HttpClient client;
 
     enum Protocol { HTTP_2, HTTP_1_1 }
@@ -143,6 +145,33 @@ class ProviderHttpClientTest {
                 + (http1Connections.get() - before));
     }
 
+    @Test
+    void aBodyHeldOpenAfterTheLastEvent_isCutByTheAttemptsInterrupt_andTheStreamIsStillComplete() throws Exception {
+        HttpResponse<InputStream> answer = client.send(HttpRequest.newBuilder(uri(Protocol.HTTP_1_1, "/held")).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        java.util.concurrent.CountDownLatch lastEventRead = new java.util.concurrent.CountDownLatch(1);
+        List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.FutureTask<Boolean> reading = new java.util.concurrent.FutureTask<>(() -> ServerSentEvents.read(
+                answer.body(), event -> {
+                    if (event.data().equals("[DONE]")) {
+                        lastEventRead.countDown();
+                        return false;
+                    }
+                    return events.add(event.data());
+                }));
+        Thread reader = Thread.ofPlatform().start(reading);
+        try {
+            assertTrue(lastEventRead.await(WAIT_SECONDS, TimeUnit.SECONDS));
+            // The reader now waits for a body's end that does not come; the attempt's watch ends a wait like this
+            // at its time limit by interrupting the thread. The stream it read is whole all the same.
+            reader.interrupt();
+            assertTrue(reading.get(WAIT_SECONDS, TimeUnit.SECONDS));
+            assertEquals(List.of("{\"n\":0}"), events);
+        } finally {
+            releaseHeld.countDown();
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(Protocol.class)
     void aStalledReader_holdsUpNoOtherAnswer(Protocol protocol) throws Exception {
@@ -201,6 +230,16 @@ class ProviderHttpClientTest {
                         out.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
                         out.flush();
                     }
+                }
+                callback.succeeded();
+                return true;
+            }
+            if (Request.getPathInContext(request).equals("/held")) { // the last event, then a body that does not end
+                response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream");
+                try (var out = Content.Sink.asOutputStream(response)) {
+                    out.write("data: {\"n\":0}\n\ndata: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                    releaseHeld.await(WAIT_SECONDS, TimeUnit.SECONDS);
                 }
                 callback.succeeded();
                 return true;
