@@ -45,7 +45,7 @@ public final class ServerSentEvents {
             while ((line = lines.next()) != null) {
                 if (line.isEmpty()) {
                     if (data != null && !listener.onEvent(new Event(name, data.toString()))) {
-                        ProviderHttp.finish(in); // as OpenAI's own SDKs do: its connection then serves the next call
+                        ProviderHttp.finish(in); // as OpenAI's Python SDK does: its connection then serves the next call
                         return true;
                     }
                     name = null;
