@@ -16,12 +16,18 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import relay.providers.http.ProviderHttp;
@@ -70,7 +76,7 @@ class ProviderHttpClientTest {
     /** TCP connections the HTTP/1.1-only connector has accepted. */
     private static final AtomicInteger http1Connections = new AtomicInteger();
     /** Lets {@code /held} end its body. */
-    private static final java.util.concurrent.CountDownLatch releaseHeld = new java.util.concurrent.CountDownLatch(1);
+    private static final CountDownLatch releaseHeld = new CountDownLatch(1);
     private static HttpClient client;
 
     enum Protocol { HTTP_2, HTTP_1_1 }
@@ -119,39 +125,39 @@ class ProviderHttpClientTest {
 
     @Test
     void answersReadWhole_leaveTheirConnectionForTheNext() throws Exception {
-        int before = http1Connections.get();
-        for (int i = 0; i < 60; i++) {
-            HttpResponse<InputStream> answer = client.send(HttpRequest.newBuilder(uri(Protocol.HTTP_1_1, "/json")).build(),
-                    HttpResponse.BodyHandlers.ofInputStream());
-            assertEquals("chatcmpl-1", ProviderHttp.readJson("upstream", answer.body(), 1 << 20).path("id").asText());
-        }
         // A body closed at its closing brace, before the newline after it, took its connection with it now and then.
-        assertTrue(http1Connections.get() - before <= 1, "connections opened for 60 answers one after another: "
-                + (http1Connections.get() - before));
+        assertOneConnectionForSixtyCalls("/json", body ->
+                assertEquals("chatcmpl-1", ProviderHttp.readJson("upstream", body, 1 << 20).path("id").asText()));
     }
 
     @Test
     void streamsReadToTheirLastEvent_leaveTheirConnectionForTheNext() throws Exception {
+        // The last chunk comes after [DONE]: a stream closed at [DONE] took its connection with it now and then.
+        assertOneConnectionForSixtyCalls("/events", body -> {
+            List<String> events = new ArrayList<>();
+            assertTrue(ServerSentEvents.read(body, event -> !event.data().equals("[DONE]") && events.add(event.data())));
+            assertEquals(List.of("{\"n\":0}", "{\"n\":1}"), events);
+        });
+    }
+
+    /** Sixty HTTP/1.1 calls to {@code path} one after another, each body read by {@code reader}, open one connection at most. */
+    private static void assertOneConnectionForSixtyCalls(String path, Consumer<InputStream> reader) throws Exception {
         int before = http1Connections.get();
         for (int i = 0; i < 60; i++) {
-            HttpResponse<InputStream> answer = client.send(HttpRequest.newBuilder(uri(Protocol.HTTP_1_1, "/events")).build(),
-                    HttpResponse.BodyHandlers.ofInputStream());
-            List<String> events = new ArrayList<>();
-            assertTrue(ServerSentEvents.read(answer.body(), event -> !event.data().equals("[DONE]") && events.add(event.data())));
-            assertEquals(List.of("{\"n\":0}", "{\"n\":1}"), events);
+            reader.accept(client.send(HttpRequest.newBuilder(uri(Protocol.HTTP_1_1, path)).build(),
+                    HttpResponse.BodyHandlers.ofInputStream()).body());
         }
-        // The last chunk comes after [DONE]: a stream closed at [DONE] took its connection with it now and then.
-        assertTrue(http1Connections.get() - before <= 1, "connections opened for 60 streams one after another: "
-                + (http1Connections.get() - before));
+        int opened = http1Connections.get() - before;
+        assertTrue(opened <= 1, "connections opened for 60 calls to " + path + " one after another: " + opened);
     }
 
     @Test
     void aBodyHeldOpenAfterTheLastEvent_isCutByTheAttemptsInterrupt_andTheStreamIsStillComplete() throws Exception {
         HttpResponse<InputStream> answer = client.send(HttpRequest.newBuilder(uri(Protocol.HTTP_1_1, "/held")).build(),
                 HttpResponse.BodyHandlers.ofInputStream());
-        java.util.concurrent.CountDownLatch lastEventRead = new java.util.concurrent.CountDownLatch(1);
-        List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
-        java.util.concurrent.FutureTask<Boolean> reading = new java.util.concurrent.FutureTask<>(() -> ServerSentEvents.read(
+        CountDownLatch lastEventRead = new CountDownLatch(1);
+        List<String> events = new CopyOnWriteArrayList<>();
+        FutureTask<Boolean> reading = new FutureTask<>(() -> ServerSentEvents.read(
                 answer.body(), event -> {
                     if (event.data().equals("[DONE]")) {
                         lastEventRead.countDown();
@@ -193,11 +199,11 @@ class ProviderHttpClientTest {
             }
             byte[] rest = body.readAllBytes(); // and the stalled answer goes on, whole, once read again
             assertEquals(STREAM_CHUNK * (STREAM_CHUNKS - 1), rest.length);
-            assertArrayEquals(chunk(STREAM_CHUNKS - 1), java.util.Arrays.copyOfRange(rest, rest.length - STREAM_CHUNK, rest.length));
+            assertArrayEquals(chunk(STREAM_CHUNKS - 1), Arrays.copyOfRange(rest, rest.length - STREAM_CHUNK, rest.length));
         }
     }
 
-    private static java.util.concurrent.Callable<HttpResponse<InputStream>> post(Protocol protocol, String text) {
+    private static Callable<HttpResponse<InputStream>> post(Protocol protocol, String text) {
         return () -> client.send(HttpRequest.newBuilder(uri(protocol, "/echo")).timeout(Duration.ofSeconds(WAIT_SECONDS))
                 .POST(HttpRequest.BodyPublishers.ofString(text)).build(), HttpResponse.BodyHandlers.ofInputStream());
     }
@@ -210,7 +216,7 @@ class ProviderHttpClientTest {
     /** Chunk {@code n} of the stream: every byte is {@code n}, so a lost or reordered chunk shows. */
     private static byte[] chunk(int n) {
         byte[] bytes = new byte[STREAM_CHUNK];
-        java.util.Arrays.fill(bytes, (byte) n);
+        Arrays.fill(bytes, (byte) n);
         return bytes;
     }
 
